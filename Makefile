@@ -1,0 +1,45 @@
+# What the README tells a newcomer to type: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
+
+.PHONY: run test lint format bench venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Postback Hub needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+run: venv
+	$(BIN)/pbhub db upgrade
+	@$(BIN)/pbhub users ensure-admin
+	@echo
+	@echo "  Postback Hub is starting at $(PBHUB_BASE_URL)/"
+	@echo "  Log in to the API with a token:  $(BIN)/pbhub tokens create admin@localhost"
+	@echo "  then: curl -H 'Authorization: Bearer <token>' $(PBHUB_BASE_URL)/api/v1/sources"
+	@echo
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
+
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

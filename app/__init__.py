@@ -1,0 +1,51 @@
+"""Postback Hub: the Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import config as settings
+from app import errors, extensions, logs, queue, ratelimit, runtime
+from app.ingest import clicks
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.load(settings.environment(), app.instance_path))
+    app.config["PBHUB_MIGRATIONS_DIR"] = MIGRATIONS_DIR
+    app.config["JSON_SORT_KEYS"] = False
+    if config:
+        app.config.from_mapping(config)
+
+    if app.config["PBHUB_TRUSTED_PROXIES"]:
+        hops = app.config["PBHUB_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    logs.init_app(app)
+    extensions.init_app(app)
+    runtime.init_app(app)
+    queue.init_app(app)
+    ratelimit.init_app(app)
+    clicks.init_app(app)
+    errors.init_app(app)
+
+    from app import home
+    from app.api import bp as api_bp
+    from app.ingest.routes import bp as ingest_bp
+
+    app.register_blueprint(ingest_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(home.bp)
+
+    from app.cli import register
+
+    register(app)
+    return app

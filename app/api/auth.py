@@ -1,0 +1,43 @@
+"""Bearer-token authentication and role checks for every API route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+
+from app.errors import error_response
+from app.services.users import user_for_token
+
+ROLE_RANK = {"operator": 1, "admin": 2}
+
+
+def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow the route to a user holding ``role`` or a higher one."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
+            user = user_for_token(token.strip())
+            if user is None:
+                return _unauthorized("the API token is unknown or revoked")
+            if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role]:
+                return error_response(403, f"this needs the {role} role")
+            g.user = user
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _unauthorized(message: str):  # type: ignore[no-untyped-def]
+    response, status = error_response(401, message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pbhub"'
+    return response, status

@@ -1,0 +1,59 @@
+"""Conversions over the API: filtered keyset pages and one conversion in full."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from app.api import bp
+from app.api.auth import require
+from app.api.schemas import ConversionDetailSchema, ConversionPageSchema, ConversionQuerySchema
+from app.services import conversions as service
+
+
+@bp.get("/conversions")
+@require("operator")
+def list_conversions():  # type: ignore[no-untyped-def]
+    """List conversions, newest first.
+    ---
+    get:
+      summary: Newest first, 50 a page; follow next_cursor / prev_cursor.
+      parameters:
+        - in: query
+          schema: ConversionQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ConversionPageSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    query = ConversionQuerySchema().load(request.args)
+    page = service.list_conversions(query, limit=query["limit"])
+    return jsonify(ConversionPageSchema().dump(page))
+
+
+@bp.get("/conversions/<int:conversion_id>")
+@require("operator")
+def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
+    """One conversion with its raw request and status history.
+    ---
+    get:
+      parameters:
+        - in: path
+          name: conversion_id
+          schema: {type: integer}
+          required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ConversionDetailSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    return jsonify(ConversionDetailSchema().dump(service.get_conversion(conversion_id)))

@@ -1,0 +1,205 @@
+"""Every JSON shape of the API, in and out. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from app.core.money import is_currency
+from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
+
+MAX_MAP_ENTRIES = 200
+
+
+def _http_url(value: str | None) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("Must be an absolute http:// or https:// URL.")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError("Must not contain whitespace.")
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), metadata={"description": "field -> messages"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class SourceInSchema(Schema):
+    """Create or (with ``partial=True``) update a source."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    platform = fields.String(allow_none=True, validate=validate.Length(max=80))
+    field_map = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(MAPPABLE_FIELDS)),
+        values=fields.String(allow_none=True, validate=validate.Length(max=128)),
+        metadata={"description": "canonical field (or `status`) -> network parameter name"},
+    )
+    event_map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.String(validate=validate.OneOf(EVENTS)),
+        metadata={"description": "network event label -> canonical event"},
+    )
+    status_map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.String(validate=validate.OneOf(STATUSES)),
+        metadata={"description": "network status label -> canonical status"},
+    )
+    default_currency = fields.String(allow_none=True)
+    attribution_window_days = fields.Integer(validate=validate.Range(min=1, max=365))
+    rate_limit_per_minute = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _http_url])
+    outbound_target_url = fields.String(
+        allow_none=True, validate=[validate.Length(max=4096), _http_url]
+    )
+    state = fields.String(validate=validate.OneOf(SOURCE_STATES))
+
+    @validates("name")
+    def _name(self, value: str, **_: object) -> None:
+        if not value.strip():
+            raise ValidationError("Must not be blank.")
+
+    @validates("default_currency")
+    def _currency(self, value: str | None, **_: object) -> None:
+        if value is not None and not is_currency(value.strip().upper()):
+            raise ValidationError("Not an ISO 4217 currency code.")
+
+    @validates_schema
+    def _sizes(self, data: dict, **_: object) -> None:
+        for name in ("event_map", "status_map"):
+            if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
+                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+
+    def normalise(self, data: dict) -> dict:
+        """Trimmed names, upper-case currency, blank parameter names kept as skips."""
+        if "name" in data:
+            data["name"] = data["name"].strip()
+        if data.get("default_currency"):
+            data["default_currency"] = data["default_currency"].strip().upper()
+        if "field_map" in data:
+            data["field_map"] = {k: (v or "").strip() for k, v in data["field_map"].items()}
+        return data
+
+
+class SourceOutSchema(Schema):
+    id = fields.Integer()
+    public_id = fields.String()
+    name = fields.String()
+    platform = fields.String(allow_none=True)
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    event_map = fields.Dict(keys=fields.String(), values=fields.String())
+    status_map = fields.Dict(keys=fields.String(), values=fields.String())
+    default_currency = fields.String(allow_none=True)
+    attribution_window_days = fields.Integer()
+    rate_limit_per_minute = fields.Integer(allow_none=True)
+    offer_url = fields.String(allow_none=True)
+    outbound_target_url = fields.String(allow_none=True)
+    state = fields.String()
+    track_url = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class SourceUrlsSchema(Schema):
+    inbound_token = fields.String(metadata={"description": "shown on create and reveal only"})
+    postback_url = fields.String()
+    track_url = fields.String()
+
+
+class SourceCreatedSchema(SourceOutSchema):
+    inbound_token = fields.String()
+    postback_url = fields.String()
+
+
+class SourceListSchema(Schema):
+    items = fields.List(fields.Nested(SourceOutSchema))
+
+
+class ConversionSchema(Schema):
+    id = fields.Integer()
+    source_id = fields.Integer()
+    source_name = fields.String(attribute="source.name")
+    received_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    clicked_at = fields.DateTime(allow_none=True)
+    attribution = fields.String()
+    event_type = fields.String()
+    raw_event = fields.String(allow_none=True)
+    status = fields.String()
+    raw_status = fields.String(allow_none=True)
+    click_id = fields.String(allow_none=True)
+    transaction_id = fields.String(allow_none=True)
+    gross_amount = fields.Decimal(as_string=True, allow_none=True)
+    gross_currency = fields.String(allow_none=True)
+    payout_amount = fields.Decimal(as_string=True, allow_none=True)
+    payout_currency = fields.String(allow_none=True)
+    external_user_id = fields.String(allow_none=True)
+    duplicate_of_id = fields.Integer(allow_none=True)
+    parse_notes = fields.List(fields.String())
+
+
+class StatusChangeSchema(Schema):
+    changed_at = fields.DateTime()
+    from_status = fields.String()
+    to_status = fields.String()
+    raw_status = fields.String(allow_none=True)
+    raw_request = fields.Dict()
+
+
+class ConversionDetailSchema(ConversionSchema):
+    raw_request = fields.Dict()
+    history = fields.List(fields.Nested(StatusChangeSchema))
+
+
+class ConversionQuerySchema(Schema):
+    attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
+    event_type = fields.String(validate=validate.OneOf(EVENTS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    source_id = fields.Integer(validate=validate.Range(min=1))
+    since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601"})
+    until = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601"})
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ConversionPageSchema(Schema):
+    items = fields.List(fields.Nested(ConversionSchema))
+    next_cursor = fields.String(allow_none=True)
+    prev_cursor = fields.String(allow_none=True)
+
+
+class StatsQuerySchema(Schema):
+    window = fields.String(load_default="24h", validate=validate.OneOf(("15m", "1h", "24h", "7d")))
+    source_id = fields.Integer(validate=validate.Range(min=1))
+
+
+class MoneyRowSchema(Schema):
+    currency = fields.String(allow_none=True)
+    approved = fields.Decimal(as_string=True)
+    pending = fields.Decimal(as_string=True)
+    total = fields.Decimal(as_string=True)
+
+
+class PayoutRowSchema(MoneyRowSchema):
+    epc = fields.Decimal(as_string=True, metadata={"description": "total payout / clicks"})
+
+
+class StatsSchema(Schema):
+    window = fields.String()
+    start = fields.DateTime(data_key="from")
+    end = fields.DateTime(data_key="to")
+    source_id = fields.Integer(allow_none=True)
+    clicks = fields.Integer()
+    conversions = fields.Integer()
+    payout = fields.List(fields.Nested(PayoutRowSchema))
+    gross = fields.List(fields.Nested(MoneyRowSchema))
+    events = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,0 +1,231 @@
+"""Sources over the API. Operators manage sources; deleting one takes an admin."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+
+from app.api import bp
+from app.api.auth import require
+from app.api.schemas import (
+    SourceInSchema,
+    SourceListSchema,
+    SourceOutSchema,
+    SourceUrlsSchema,
+)
+from app.models import Source
+from app.runtime import base_url, keyring, source_cache
+from app.services import sources as service
+
+
+def source_out(source: Source) -> dict:
+    data = SourceOutSchema().dump(source)
+    data["track_url"] = service.track_url(base_url(), source)
+    return data
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["Send a JSON object."]})
+    return body
+
+
+@bp.post("/sources")
+@require("operator")
+def create_source():  # type: ignore[no-untyped-def]
+    """Create a source.
+    ---
+    post:
+      summary: Create a source; the answer holds its inbound token, shown this once.
+      requestBody:
+        content:
+          application/json:
+            schema: SourceInSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: SourceCreatedSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    schema = SourceInSchema()
+    data = schema.normalise(schema.load(_body()))
+    source, urls = service.create_source(data, keyring(), base_url())
+    body = {**source_out(source), **SourceUrlsSchema().dump(urls)}
+    return jsonify(body), 201
+
+
+@bp.get("/sources")
+@require("operator")
+def list_sources():  # type: ignore[no-untyped-def]
+    """List sources.
+    ---
+    get:
+      summary: Every source, by name.
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceListSchema
+    """
+    return jsonify(SourceListSchema().dump({"items": [source_out(s) for s in service.list_sources()]}))
+
+
+@bp.get("/sources/<int:source_id>")
+@require("operator")
+def get_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Get a source.
+    ---
+    get:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    return jsonify(source_out(service.get_source(source_id)))
+
+
+@bp.patch("/sources/<int:source_id>")
+@require("operator")
+def update_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Change some fields of a source.
+    ---
+    patch:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      requestBody:
+        content:
+          application/json:
+            schema: SourceInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    source = service.get_source(source_id)
+    schema = SourceInSchema(partial=True)
+    changes = schema.normalise(schema.load(_body()))
+    service.update_source(source, changes)
+    source_cache().clear()
+    return jsonify(source_out(source))
+
+
+@bp.post("/sources/<int:source_id>/pause")
+@require("operator")
+def pause_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Pause a source: its Postback URL answers 403 until resumed.
+    ---
+    post:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+    """
+    source = service.set_state(service.get_source(source_id), "paused")
+    source_cache().clear()
+    return jsonify(source_out(source))
+
+
+@bp.post("/sources/<int:source_id>/resume")
+@require("operator")
+def resume_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Resume a paused or archived source.
+    ---
+    post:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+    """
+    source = service.set_state(service.get_source(source_id), "active")
+    source_cache().clear()
+    return jsonify(source_out(source))
+
+
+@bp.delete("/sources/<int:source_id>")
+@require("admin")
+def delete_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Delete a source (refused while it has conversions, unless archived).
+    ---
+    delete:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      responses:
+        204:
+          description: deleted
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    service.delete_source(service.get_source(source_id))
+    source_cache().clear()
+    return "", 204
+
+
+@bp.get("/sources/<int:source_id>/postback-url")
+@require("operator")
+def reveal_postback_url(source_id: int):  # type: ignore[no-untyped-def]
+    """Show the Postback URL (with its token) and the Track URL again.
+    ---
+    get:
+      parameters:
+        - in: path
+          name: source_id
+          schema: {type: integer}
+          required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceUrlsSchema
+    """
+    urls = service.reveal_urls(service.get_source(source_id), keyring(), base_url())
+    response = jsonify(SourceUrlsSchema().dump(urls))
+    response.headers["Cache-Control"] = "no-store"
+    return response

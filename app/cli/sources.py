@@ -1,0 +1,131 @@
+"""``pbhub sources ...``: the same operations and validation as the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import current_app
+
+from app.api.schemas import SourceInSchema, SourceOutSchema, SourceUrlsSchema
+from app.cli import echo_json, handle_errors
+from app.runtime import base_url, keyring
+from app.services import sources as service
+
+SCALAR_OPTIONS = (
+    ("platform", str),
+    ("offer_url", str),
+    ("outbound_target_url", str),
+    ("default_currency", str),
+    ("attribution_window_days", int),
+    ("rate_limit_per_minute", int),
+)
+MAP_OPTIONS = ("field_map", "event_map", "status_map")
+
+
+def source_options(command: Any) -> Any:
+    for name, kind in reversed(SCALAR_OPTIONS):
+        command = click.option(f"--{name.replace('_', '-')}", name, type=kind)(command)
+    for name in MAP_OPTIONS:
+        command = click.option(
+            f"--{name.replace('_', '-')}", name, help="A JSON object, e.g. '{\"ftd\": \"ftd\"}'."
+        )(command)
+    return command
+
+
+def collect(options: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in options.items() if v is not None}
+    for name in MAP_OPTIONS:
+        if name in data:
+            try:
+                data[name] = json.loads(data[name])
+            except ValueError:
+                raise click.BadParameter("not valid JSON", param_hint=f"--{name}") from None
+    return data
+
+
+def dump(source: Any) -> dict[str, Any]:
+    data = SourceOutSchema().dump(source)
+    data["track_url"] = service.track_url(base_url(), source)
+    return data
+
+
+@click.group()
+def sources() -> None:
+    """Inbound sources (one per affiliate network)."""
+
+
+@sources.command("create")
+@click.option("--name", required=True)
+@source_options
+@handle_errors
+def create(name: str, **options: Any) -> None:
+    """Create a source; prints its inbound token and Postback URL once."""
+    schema = SourceInSchema()
+    data = schema.normalise(schema.load({"name": name, **collect(options)}))
+    source, urls = service.create_source(data, keyring(), base_url())
+    echo_json({**dump(source), **SourceUrlsSchema().dump(urls)})
+
+
+@sources.command("list")
+def list_() -> None:
+    """Every source, by name."""
+    echo_json([dump(s) for s in service.list_sources()])
+
+
+@sources.command("get")
+@click.argument("source_id", type=int)
+@handle_errors
+def get(source_id: int) -> None:
+    """One source."""
+    echo_json(dump(service.get_source(source_id)))
+
+
+@sources.command("update")
+@click.argument("source_id", type=int)
+@click.option("--name")
+@click.option("--state", type=click.Choice(["active", "paused", "archived"]))
+@source_options
+@handle_errors
+def update(source_id: int, **options: Any) -> None:
+    """Change the given fields only."""
+    schema = SourceInSchema(partial=True)
+    changes = schema.normalise(schema.load(collect(options)))
+    echo_json(dump(service.update_source(service.get_source(source_id), changes)))
+
+
+@sources.command("pause")
+@click.argument("source_id", type=int)
+@handle_errors
+def pause(source_id: int) -> None:
+    """Refuse this source's postbacks (403) until resumed."""
+    echo_json(dump(service.set_state(service.get_source(source_id), "paused")))
+
+
+@sources.command("resume")
+@click.argument("source_id", type=int)
+@handle_errors
+def resume(source_id: int) -> None:
+    """Accept this source's postbacks again."""
+    echo_json(dump(service.set_state(service.get_source(source_id), "active")))
+
+
+@sources.command("delete")
+@click.argument("source_id", type=int)
+@click.confirmation_option(prompt="Delete this source?")
+@handle_errors
+def delete(source_id: int) -> None:
+    """Delete a source (refused while it has conversions unless archived)."""
+    service.delete_source(service.get_source(source_id))
+    click.echo(f"deleted source {source_id}")
+
+
+@sources.command("postback-url")
+@click.argument("source_id", type=int)
+@handle_errors
+def postback_url(source_id: int) -> None:
+    """Show the Postback URL (with its token) and the Track URL again."""
+    urls = service.reveal_urls(service.get_source(source_id), keyring(), base_url())
+    echo_json(SourceUrlsSchema().dump(urls))
+    current_app.logger.info("postback URL of source %s revealed on the command line", source_id)

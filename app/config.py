@@ -1,0 +1,131 @@
+"""Settings read from the environment once, at start, and validated.
+
+The app is configured only through environment variables (12-factor). Every problem is
+reported as one ``ConfigError`` line so that a misconfigured deployment fails at start
+with a sentence an operator can act on, not with a traceback on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable and the fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw}")
+    return value
+
+
+def database_uri(env: Mapping[str, str], instance_path: str) -> str:
+    """SQLite under ``instance/`` by default; PostgreSQL URLs get the psycopg 3 driver."""
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'pbhub.sqlite3'}"
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme in ("postgres", "postgresql"):
+        return "postgresql+psycopg://" + raw.split("://", 1)[1]
+    if scheme.startswith("postgresql+") or scheme == "sqlite":
+        return raw
+    raise ConfigError(
+        "DATABASE_URL must be a postgresql:// or sqlite:/// URL "
+        f"(got a URL with scheme {scheme or 'none'!r})"
+    )
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("REDIS_URL", "").strip()
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return raw
+
+
+def base_url(env: Mapping[str, str]) -> str:
+    raw = env.get("PBHUB_BASE_URL", "").strip() or "http://127.0.0.1:5000"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"PBHUB_BASE_URL must be an absolute http(s) URL, got {raw!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError("PBHUB_BASE_URL must not carry a query string or fragment")
+    return raw.rstrip("/")
+
+
+def secret_key(env: Mapping[str, str], instance_path: str) -> str:
+    """The configured key, or one generated on first start and kept under ``instance/``.
+
+    Every derived key (click tokens, token encryption, IP hashing) comes from it, so it
+    must survive restarts: a fresh random key per start would orphan every stored token.
+    """
+    raw = env.get("SECRET_KEY", "")
+    if raw:
+        if len(raw) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; "
+                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return raw
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY is unset and {path} cannot be written: {exc}") from None
+
+
+def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
+    """Build the Flask config mapping from environment variables."""
+    uri = database_uri(env, instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "REDIS_URL": redis_url(env),
+        "SECRET_KEY": secret_key(env, instance_path),
+        "PBHUB_BASE_URL": base_url(env),
+        "MAX_CONTENT_LENGTH": _int(env, "PBHUB_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        "PBHUB_CLICK_BATCH": _int(env, "PBHUB_CLICK_BATCH", 200),
+        "PBHUB_CLICK_FLUSH_SECONDS": _float(env, "PBHUB_CLICK_FLUSH_SECONDS", 0.5, 0.01),
+        "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
+        "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
+        "PBHUB_LOG_LEVEL": (env.get("PBHUB_LOG_LEVEL", "").strip() or "INFO").upper(),
+    }
+
+
+def environment() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,156 @@
+"""Translate a network's parameters into one canonical conversion.
+
+Everything here is forgiving by design: a value that will not parse becomes ``None`` plus
+a note in ``notes``, because dropping a conversion over a malformed payout loses money,
+while a note lets an operator fix the map and see what arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.core.money import AmountError, parse_amount, parse_currency, quantize
+from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
+
+MAX_TEXT = 255
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of a source that translation needs (plain data, cheap to cache)."""
+
+    field_map: Mapping[str, str]
+    event_map: Mapping[str, str]
+    status_map: Mapping[str, str]
+    default_currency: str | None = None
+
+
+@dataclass
+class Canonical:
+    click_id: str | None = None
+    event_type: str = "unknown"
+    raw_event: str | None = None
+    status: str = "approved"
+    raw_status: str | None = None
+    transaction_id: str | None = None
+    gross_amount: Decimal | None = None
+    gross_currency: str | None = None
+    payout_amount: Decimal | None = None
+    payout_currency: str | None = None
+    external_user_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def normalise_label(label: str) -> str:
+    return label.strip().casefold()
+
+
+def lookup(params: Mapping[str, str], name: str | None) -> str | None:
+    """The value of parameter ``name``: exact match first, then ignoring case."""
+    if not name:
+        return None
+    if name in params:
+        return params[name]
+    folded = name.casefold()
+    for key, value in params.items():
+        if key.casefold() == folded:
+            return value
+    return None
+
+
+def _text(value: str | None, name: str, notes: list[str]) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > MAX_TEXT:
+        notes.append(f"{name}: longer than {MAX_TEXT} characters, truncated")
+        value = value[:MAX_TEXT]
+    return value
+
+
+def map_event(label: str | None, event_map: Mapping[str, str]) -> str:
+    if not label:
+        return "unknown"
+    wanted = normalise_label(label)
+    for network_label, event in event_map.items():
+        if normalise_label(network_label) == wanted:
+            return event if event in EVENTS else "unknown"
+    return wanted if wanted in EVENTS else "unknown"
+
+
+def map_status(label: str | None, status_map: Mapping[str, str], notes: list[str]) -> str:
+    if label is None or not label.strip():
+        return "approved"
+    wanted = normalise_label(label)
+    for network_label, status in status_map.items():
+        if normalise_label(network_label) == wanted:
+            return status
+    if wanted in STATUS_SYNONYMS:
+        return STATUS_SYNONYMS[wanted]
+    notes.append(f"status: label {label.strip()[:40]!r} is not in the status map, kept as pending")
+    return "pending"
+
+
+def _amount(value: str | None, name: str, notes: list[str]) -> Decimal | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        amount = parse_amount(value)
+    except AmountError as exc:
+        notes.append(f"{name}: {value[:40]!r} refused ({exc})")
+        return None
+    rounded = quantize(amount)
+    if rounded != amount:
+        notes.append(f"{name}: rounded to 6 decimal places")
+    return rounded
+
+
+def _currency(value: str | None, name: str, notes: list[str]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_currency(value)
+    except AmountError as exc:
+        notes.append(f"{name}: {value[:40]!r} refused ({exc})")
+        return None
+
+
+def translate(params: Mapping[str, str], rules: Rules, path_event: str | None = None) -> Canonical:
+    """Apply the field, event and status maps to merged request parameters.
+
+    ``path_event`` is the label from a per-event Postback URL (``/pb/<token>/<label>``);
+    it applies only when the payload itself carries no event.
+    """
+    fmap = rules.field_map
+    notes: list[str] = []
+    out = Canonical(notes=notes)
+
+    def value(canonical: str) -> str | None:
+        return lookup(params, fmap.get(canonical))
+
+    out.click_id = _text(value("click_id"), "click_id", notes)
+    out.transaction_id = _text(value("transaction_id"), "transaction_id", notes)
+    out.external_user_id = _text(value("external_user_id"), "external_user_id", notes)
+
+    raw_event = _text(value("event_type"), "event_type", notes) or _text(
+        path_event, "event_type", notes
+    )
+    out.raw_event = raw_event
+    out.event_type = map_event(raw_event, rules.event_map)
+
+    out.raw_status = _text(value("status"), "status", notes)
+    out.status = map_status(out.raw_status, rules.status_map, notes)
+
+    out.gross_amount = _amount(value("gross_amount"), "gross_amount", notes)
+    out.payout_amount = _amount(value("payout_amount"), "payout_amount", notes)
+    out.gross_currency = _currency(value("gross_currency"), "gross_currency", notes)
+    out.payout_currency = _currency(value("payout_currency"), "payout_currency", notes)
+    if out.gross_amount is not None and out.gross_currency is None:
+        out.gross_currency = rules.default_currency
+    if out.payout_amount is not None and out.payout_currency is None:
+        out.payout_currency = rules.default_currency
+    return out

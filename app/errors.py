@@ -1,0 +1,74 @@
+"""The one error shape of every JSON answer: ``{"error": {code, message, fields}}``."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.services.errors import DomainError
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def error_response(
+    status: int, message: str, *, code: str | None = None, fields: dict | None = None
+) -> tuple[Response, int]:
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message}}
+    body["error"]["fields"] = fields or {}
+    return jsonify(body), status
+
+
+def _flatten(messages: object) -> dict:
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/pb", "/t/", "/healthz"))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ValidationError)
+    def validation_failed(exc: ValidationError):  # type: ignore[no-untyped-def]
+        return error_response(422, "the request has invalid fields", fields=_flatten(exc.messages))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        return error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if not _wants_json():
+            return exc
+        response, status = error_response(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response, status
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.error("database error: %s", type(exc).__name__)
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            app.logger.warning("rollback after a database error failed too")
+        response, status = error_response(
+            503, "the database is unavailable; nothing was stored, retry later"
+        )
+        response.headers["Retry-After"] = "30"
+        return response, status

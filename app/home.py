@@ -1,0 +1,31 @@
+"""The root page and the health check used by load balancers and process managers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    return jsonify(
+        name="Postback Hub",
+        api="/api/v1",
+        openapi="/api/v1/openapi.json",
+        health="/healthz",
+    )
+
+
+@bp.get("/healthz")
+def health():  # type: ignore[no-untyped-def]
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="down"), 503
+    return jsonify(status="ok", database="up")

@@ -1,0 +1,174 @@
+"""The postback pipeline: translate, attribute, deduplicate, store. No request handling.
+
+Race safety rests on one unique index (``conversions.dedupe_key``): every postback tries
+to insert its conversion as the first write of a fresh transaction, and the loser of a
+race learns so from the ``IntegrityError`` and is then stored as a duplicate or applied
+as a status change (a compare-and-set on the status, so two changes cannot interleave).
+No savepoints: they misbehave on SQLite's default driver, and a failed first write leaves
+nothing to undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.core.attribution import attribute_click, is_status_change
+from app.core.mapping import Canonical, translate
+from app.core.params import fingerprint
+from app.extensions import db
+from app.ingest.sources_cache import SourceSnapshot
+from app.models import Click, Conversion, StatusChange
+from app.models.types import utcnow
+
+REPEAT_WINDOW = timedelta(hours=24)
+MAX_RACE_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # accepted | duplicate | status_changed
+    attribution: str
+    conversion_id: int
+
+    @property
+    def is_new_work(self) -> bool:
+        return self.status in ("accepted", "status_changed")
+
+
+def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str:
+    if canon.transaction_id:
+        return f"tx:{source_id}:{canon.event_type}:{canon.transaction_id}"
+    return f"fp:{source_id}:{params_fingerprint}"
+
+
+def _imported_click_time(click_id: str) -> datetime | None:
+    return db.session.scalar(
+        select(Click.clicked_at).where(Click.click_id == click_id).order_by(Click.id).limit(1)
+    )
+
+
+def record_postback(
+    source: SourceSnapshot,
+    params: dict[str, str],
+    *,
+    notes: list[str],
+    raw_request: dict[str, Any],
+    path_event: str | None,
+    token_key: bytes,
+    now: datetime | None = None,
+) -> Outcome:
+    """Store one postback and say what it was. Commits; raises only on database failure."""
+    received_at = now or utcnow()
+    canon = translate(params, source.rules, path_event)
+    match = attribute_click(
+        canon.click_id,
+        source_id=source.id,
+        received_at=received_at,
+        window_days=source.attribution_window_days,
+        token_key=token_key,
+        find_imported_click=_imported_click_time,
+    )
+    all_notes = [*notes, *canon.notes, *([match.note] if match.note else [])]
+    key = dedupe_key(source.id, canon, fingerprint(params, path_event))
+
+    def build(attribution: str, key: str | None, duplicate_of: int | None = None) -> Conversion:
+        return Conversion(
+            source_id=source.id,
+            received_at=received_at,
+            updated_at=received_at,
+            attribution=attribution,
+            event_type=canon.event_type,
+            raw_event=canon.raw_event,
+            status=canon.status,
+            raw_status=canon.raw_status,
+            click_id=canon.click_id,
+            clicked_at=match.clicked_at,
+            transaction_id=canon.transaction_id,
+            gross_amount=canon.gross_amount,
+            gross_currency=canon.gross_currency,
+            payout_amount=canon.payout_amount,
+            payout_currency=canon.payout_currency,
+            external_user_id=canon.external_user_id,
+            dedupe_key=key,
+            duplicate_of_id=duplicate_of,
+            parse_notes=all_notes,
+            raw_request=raw_request,
+        )
+
+    for _ in range(MAX_RACE_RETRIES):
+        inserted_id = _insert(build(match.attribution, key))
+        if inserted_id is not None:
+            return Outcome("accepted", match.attribution, inserted_id)
+        existing = db.session.scalar(select(Conversion).where(Conversion.dedupe_key == key))
+        if existing is None:
+            continue  # the holder released the key between our insert and this read
+        if canon.transaction_id:
+            if existing.status != canon.status and is_status_change(existing.status, canon.status):
+                attribution, existing_id = existing.attribution, existing.id
+                if _change_status(existing, canon, raw_request, received_at):
+                    return Outcome("status_changed", attribution, existing_id)
+                db.session.rollback()
+                continue
+        elif received_at - existing.received_at >= REPEAT_WINDOW:
+            _release_key(existing.id, key)
+            continue
+        duplicate_id = _insert(build("duplicate", None, duplicate_of=existing.id))
+        if duplicate_id is not None:
+            return Outcome("duplicate", "duplicate", duplicate_id)
+    raise RuntimeError(f"conversion {key!r} kept racing after {MAX_RACE_RETRIES} attempts")
+
+
+def _insert(conversion: Conversion) -> int | None:
+    """The new row's id, or ``None`` when its dedupe key is already taken."""
+    db.session.add(conversion)
+    try:
+        db.session.flush()
+        conversion_id = conversion.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return conversion_id
+
+
+def _change_status(
+    existing: Conversion, canon: Canonical, raw_request: dict[str, Any], at: datetime
+) -> bool:
+    """Compare-and-set the status; ``False`` if another postback changed it first."""
+    previous = existing.status
+    result = db.session.execute(
+        update(Conversion)
+        .where(Conversion.id == existing.id, Conversion.status == previous)
+        .values(status=canon.status, raw_status=canon.raw_status, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.add(
+        StatusChange(
+            conversion_id=existing.id,
+            changed_at=at,
+            from_status=previous,
+            to_status=canon.status,
+            raw_status=canon.raw_status,
+            raw_request=raw_request,
+        )
+    )
+    db.session.commit()
+    return True
+
+
+def _release_key(conversion_id: int, key: str) -> None:
+    """Free a fingerprint key older than the repeat window so a new conversion can take it."""
+    db.session.execute(
+        update(Conversion)
+        .where(Conversion.id == conversion_id, Conversion.dedupe_key == key)
+        .values(dedupe_key=f"{key}:{conversion_id}")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

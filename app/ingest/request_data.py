@@ -1,0 +1,104 @@
+"""Read what a network sent, defensively: any bytes, any encoding, any shape."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+from typing import Any
+
+from flask import Request
+
+from app.core.keys import mask
+from app.core.params import merge
+
+TOKEN_PARAM = "_pbtoken"
+TOKEN_HEADER = "X-Postback-Token"
+KEPT_HEADERS = (
+    "User-Agent",
+    "Content-Type",
+    "Content-Length",
+    "Referer",
+    "X-Forwarded-For",
+    "X-Real-IP",
+    "CF-Connecting-IP",
+)
+MAX_STORED_BODY = 16 * 1024
+
+
+def clean(text: str) -> str:
+    """Text every database accepts: no NUL, no lone surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("latin-1")
+
+
+def _json_body(request: Request, text: str, notes: list[str]) -> Any:
+    looks_json = request.is_json or text.lstrip()[:1] in ("{", "[")
+    if not looks_json or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        notes.append("body: invalid JSON ignored")
+        return None
+
+
+def read_params(request: Request) -> tuple[dict[str, str], list[str], str]:
+    """Merged, cleaned parameters; notes; the body text as received (for storage)."""
+    notes: list[str] = []
+    if request.mimetype == "multipart/form-data":
+        form = list(request.form.items(multi=True))
+        return _finish(request, form, None, notes, "<multipart body>")
+    text = _decode(request.get_data(cache=True))
+    form = []
+    if request.mimetype == "application/x-www-form-urlencoded":
+        form = parse_qsl(text, keep_blank_values=True)
+    return _finish(request, form, _json_body(request, text, notes), notes, text)
+
+
+def _finish(
+    request: Request, form: list[tuple[str, str]], json_body: Any, notes: list[str], text: str
+) -> tuple[dict[str, str], list[str], str]:
+    params, merge_notes = merge(request.args.items(multi=True), form, json_body)
+    params = {clean(k): clean(v) for k, v in params.items() if k != TOKEN_PARAM}
+    return params, notes + merge_notes, text
+
+
+def raw_request(request: Request, body_text: str) -> dict[str, Any]:
+    """The request as stored on its conversion, with any token masked."""
+    query = {
+        clean(k): (mask(v) if k == TOKEN_PARAM else clean(v))
+        for k, v in request.args.items(multi=True)
+    }
+    body = clean(body_text)
+    return {
+        "method": request.method,
+        "path": _masked_path(request.path),
+        "query": query,
+        "body": body[:MAX_STORED_BODY],
+        "body_truncated": len(body) > MAX_STORED_BODY,
+        "headers": {h: clean(request.headers[h])[:512] for h in KEPT_HEADERS if h in request.headers},
+        "remote_addr": request.remote_addr,
+    }
+
+
+def _masked_path(path: str) -> str:
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[1] == "pb":
+        parts[2] = mask(parts[2])
+    return clean("/".join(parts))
+
+
+def token_from(request: Request, path_token: str | None) -> str | None:
+    return path_token or request.headers.get(TOKEN_HEADER) or request.args.get(TOKEN_PARAM)

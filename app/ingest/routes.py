@@ -1,0 +1,145 @@
+"""Thin routes over the pipeline: read the request, call domain code, answer."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.core import cid
+from app.core.keys import mask, token_digest
+from app.errors import error_response
+from app.extensions import db
+from app.ingest.clicks import get_recorder
+from app.ingest.pipeline import record_postback
+from app.ingest.request_data import clean, raw_request, read_params, token_from
+from app.models import RejectedPostback
+from app.models.types import utcnow
+from app.queue import get_queue
+from app.ratelimit import get_limiter
+from app.runtime import keyring, source_cache
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ingest", __name__)
+
+CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
+MAX_EXCERPT = 2048
+
+
+@bp.route("/pb", methods=["GET", "POST"])
+@bp.route("/pb/<token>", methods=["GET", "POST"])
+@bp.route("/pb/<token>/<path:event_label>", methods=["GET", "POST"])
+def postback(token: str | None = None, event_label: str | None = None):  # type: ignore[no-untyped-def]
+    token = token_from(request, token)
+    source = source_cache().by_token_digest(token_digest(token)) if token else None
+    if source is None or source.state != "active":
+        reason = "unknown token" if source is None else f"source is {source.state}"
+        _log_rejection(reason, token, source.id if source else None)
+        return error_response(403, "unknown or revoked postback token", code="invalid_token")
+    limit = source.rate_limit_per_minute
+    if limit and not _allowed(f"source:{source.id}", limit):
+        response, status = error_response(429, f"more than {limit} postbacks a minute")
+        response.headers["Retry-After"] = "60"
+        return response, status
+
+    params, notes, body_text = read_params(request)
+    outcome = record_postback(
+        source,
+        params,
+        notes=notes,
+        raw_request=raw_request(request, body_text),
+        path_event=clean(event_label) if event_label else None,
+        token_key=keyring().click_token,
+    )
+    if outcome.is_new_work:
+        _enqueue(outcome.conversion_id, outcome.status)
+    return jsonify(
+        status=outcome.status,
+        attribution=outcome.attribution,
+        conversion_id=outcome.conversion_id,
+    )
+
+
+@bp.route("/t/<public_id>")
+def track(public_id: str):  # type: ignore[no-untyped-def]
+    source = source_cache().by_public_id(public_id)
+    if source is None or source.state == "archived":
+        return error_response(404, "no such Track URL")
+    if not source.offer_url:
+        return error_response(404, "this source has no offer URL to send clicks to")
+    now = utcnow()
+    token = cid.mint(keyring().click_token, source.id, now)
+    get_recorder(current_app).record(
+        {
+            "source_id": source.id,
+            "click_id": token,
+            "origin": "track",
+            "clicked_at": now,
+            "ip_hash": keyring().hash_ip(request.remote_addr),
+            "user_agent": clean(request.headers.get("User-Agent", ""))[:512] or None,
+            "referrer": clean(request.headers.get("Referer", ""))[:1024] or None,
+            "params": {clean(k): clean(v)[:512] for k, v in list(request.args.items())[:50]}
+            or None,
+        }
+    )
+    response = redirect(offer_location(source.offer_url, token), code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def offer_location(offer_url: str, token: str) -> str:
+    """The offer URL with the click token: in place of ``{cid}``, else as ``_cid``."""
+    if "{cid}" in offer_url:
+        return offer_url.replace("{cid}", token)
+    scheme, netloc, path, query, fragment = urlsplit(offer_url)
+    query = f"{query}&{urlencode({'_cid': token})}" if query else urlencode({"_cid": token})
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def _allowed(key: str, limit: int) -> bool:
+    try:
+        return get_limiter(current_app).allow(key, limit)
+    except RedisError:
+        log.warning("rate limiter unavailable; letting the postback through")
+        return True
+
+
+def _enqueue(conversion_id: int, kind: str) -> None:
+    """Queue follow-up work. The conversion is already stored, so a queue outage only
+    delays that work (the database can recreate it); it never fails the postback."""
+    try:
+        get_queue(current_app).enqueue(CONVERSION_JOB, conversion_id, kind)
+    except (RedisError, OSError):
+        log.warning("could not enqueue follow-up work for conversion %s", conversion_id)
+
+
+def _log_rejection(reason: str, token: str | None, source_id: int | None) -> None:
+    excerpt = f"{request.method} {request.full_path}"
+    if request.method == "POST":
+        try:
+            excerpt += "\n" + request.get_data(cache=True)[:1024].decode("utf-8", "replace")
+        except RequestEntityTooLarge:
+            excerpt += "\n<body over the size limit>"
+    if token:
+        excerpt = excerpt.replace(token, mask(token))
+    try:
+        db.session.add(
+            RejectedPostback(
+                reason=reason,
+                source_id=source_id,
+                remote_addr=request.remote_addr,
+                method=request.method[:8],
+                token_hint=mask(token) if token else None,
+                excerpt=clean(excerpt)[:MAX_EXCERPT],
+            )
+        )
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.warning("could not log a rejected postback (%s)", reason)
+    log.info("postback refused: %s (token %s)", reason, mask(token) or "none")

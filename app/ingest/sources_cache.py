@@ -1,0 +1,77 @@
+"""A short-lived, per-process cache of sources by token digest and public id.
+
+The postback path must not pay a database round trip to learn what it learnt a second
+ago. Entries live ``PBHUB_SOURCE_CACHE_SECONDS`` (default 2 s), so a paused source or an
+edited map reaches every process on every host within that time without any signalling.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.core.mapping import Rules
+from app.extensions import db
+from app.models import Source
+
+
+@dataclass(frozen=True)
+class SourceSnapshot:
+    id: int
+    name: str
+    state: str
+    rules: Rules
+    attribution_window_days: int
+    rate_limit_per_minute: int | None
+    offer_url: str | None
+
+    @classmethod
+    def of(cls, source: Source) -> SourceSnapshot:
+        return cls(
+            id=source.id,
+            name=source.name,
+            state=source.state,
+            rules=Rules(
+                field_map=dict(source.field_map or {}),
+                event_map=dict(source.event_map or {}),
+                status_map=dict(source.status_map or {}),
+                default_currency=source.default_currency,
+            ),
+            attribution_window_days=source.attribution_window_days,
+            rate_limit_per_minute=source.rate_limit_per_minute,
+            offer_url=source.offer_url,
+        )
+
+
+class SourceCache:
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[tuple[str, str], tuple[float, SourceSnapshot | None]] = {}
+        self._lock = threading.Lock()
+
+    def by_token_digest(self, digest: str) -> SourceSnapshot | None:
+        return self._get(("token", digest), Source.token_digest == digest)
+
+    def by_public_id(self, public_id: str) -> SourceSnapshot | None:
+        return self._get(("public", public_id), Source.public_id == public_id)
+
+    def _get(self, key: tuple[str, str], condition) -> SourceSnapshot | None:  # type: ignore[no-untyped-def]
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        source = db.session.scalar(select(Source).where(condition))
+        snapshot = SourceSnapshot.of(source) if source is not None else None
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[key] = (now + self.ttl, snapshot)
+        return snapshot
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

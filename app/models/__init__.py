@@ -1,0 +1,8 @@
+"""Database models, one module per aggregate. Import from here."""
+
+from app.models.clicks import Click
+from app.models.conversions import Conversion, RejectedPostback, StatusChange
+from app.models.sources import Source
+from app.models.users import ApiToken, User
+
+__all__ = ["ApiToken", "Click", "Conversion", "RejectedPostback", "Source", "StatusChange", "User"]

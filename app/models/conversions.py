@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import BigId, Money, UTCDateTime, utcnow
+
+
+class Conversion(db.Model):
+    """One accepted postback in canonical form.
+
+    ``dedupe_key`` carries the uniqueness rule: (source, event, transaction id), or a
+    fingerprint of the parameters when no transaction id is mapped. A unique index on it
+    makes the duplicate decision race-safe; duplicates are stored with the key left null.
+    """
+
+    __tablename__ = "conversions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attribution: Mapped[str] = mapped_column(String(16))
+    event_type: Mapped[str] = mapped_column(String(16))
+    raw_event: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    raw_status: Mapped[str | None] = mapped_column(String(255))
+    click_id: Mapped[str | None] = mapped_column(String(255))
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[str | None] = mapped_column(String(255))
+    gross_amount: Mapped[Decimal | None] = mapped_column(Money)
+    gross_currency: Mapped[str | None] = mapped_column(String(3))
+    payout_amount: Mapped[Decimal | None] = mapped_column(Money)
+    payout_currency: Mapped[str | None] = mapped_column(String(3))
+    external_user_id: Mapped[str | None] = mapped_column(String(255))
+    dedupe_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversions.id", ondelete="SET NULL")
+    )
+    parse_notes: Mapped[list] = mapped_column(JSON, default=list)
+    raw_request: Mapped[dict] = mapped_column(JSON)
+
+    source = relationship("Source", lazy="joined", innerjoin=True)
+    history: Mapped[list[StatusChange]] = relationship(
+        order_by="StatusChange.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        Index("ix_conversions_received_at_id", "received_at", "id"),
+        Index("ix_conversions_source_id_received_at", "source_id", "received_at"),
+        Index("ix_conversions_attribution_received_at", "attribution", "received_at"),
+        Index("ix_conversions_event_type_received_at", "event_type", "received_at"),
+    )
+
+
+class StatusChange(db.Model):
+    """A repeated transaction that moved its conversion to a new status."""
+
+    __tablename__ = "conversion_status_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversion_id: Mapped[int] = mapped_column(
+        ForeignKey("conversions.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    raw_status: Mapped[str | None] = mapped_column(String(255))
+    raw_request: Mapped[dict] = mapped_column(JSON)
+
+
+class RejectedPostback(db.Model):
+    """A refused postback, kept so an operator can answer "the network says it fires"."""
+
+    __tablename__ = "rejected_postbacks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(8))
+    token_hint: Mapped[str | None] = mapped_column(String(16))
+    excerpt: Mapped[str | None] = mapped_column(String(2048))

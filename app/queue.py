@@ -1,0 +1,86 @@
+"""One way to enqueue background work, on Redis (RQ) or in-process.
+
+Job functions are named by import path and run the same way either side: RQ workers run
+them in ``worker.py``; without ``REDIS_URL`` a small thread in the web process does. The
+database stays the source of truth, so a job lost with its queue can be recreated.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue as stdlib_queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "default"
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class InProcessQueue:
+    """Runs jobs one at a time on a daemon thread, inside an app context."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._jobs: stdlib_queue.Queue[tuple[str, tuple[Any, ...]]] = stdlib_queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def enqueue(self, path: str, *args: Any) -> None:
+        resolve(path)
+        self._jobs.put((path, args))
+        self._ensure_thread()
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="pbhub-jobs", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            path, args = self._jobs.get()
+            try:
+                with self._app.app_context():
+                    resolve(path)(*args)
+            except Exception:
+                log.exception("job %s failed", path)
+            finally:
+                self._jobs.task_done()
+
+    def join(self) -> None:
+        """Wait until every job enqueued so far has run (tests, shutdown)."""
+        self._jobs.join()
+
+
+class RedisQueue:
+    def __init__(self, url: str) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.connection = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        self._queue = Queue(QUEUE_NAME, connection=self.connection)
+
+    def enqueue(self, path: str, *args: Any) -> None:
+        self._queue.enqueue(path, *args, result_ttl=0, failure_ttl=7 * 24 * 3600)
+
+    def join(self) -> None:
+        """RQ workers are separate processes; nothing to wait for here."""
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["pbhub.queue"] = RedisQueue(url) if url else InProcessQueue(app)
+
+
+def get_queue(app: Flask) -> InProcessQueue | RedisQueue:
+    return app.extensions["pbhub.queue"]

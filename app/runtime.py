@@ -1,0 +1,25 @@
+"""Per-app singletons that routes and services reach through ``current_app``."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from app.core.keys import Keyring
+from app.ingest.sources_cache import SourceCache
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["pbhub.keyring"] = Keyring(app.config["SECRET_KEY"])
+    app.extensions["pbhub.sources"] = SourceCache(app.config["PBHUB_SOURCE_CACHE_SECONDS"])
+
+
+def keyring() -> Keyring:
+    return current_app.extensions["pbhub.keyring"]
+
+
+def source_cache() -> SourceCache:
+    return current_app.extensions["pbhub.sources"]
+
+
+def base_url() -> str:
+    return current_app.config["PBHUB_BASE_URL"]

@@ -1,0 +1,108 @@
+"""Sources: create, change, pause, delete, and the URLs an operator pastes elsewhere."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import exists, func, select
+
+from app.core.keys import Keyring, new_token, token_digest
+from app.core.vocabulary import DEFAULT_FIELD_MAP
+from app.extensions import db
+from app.models import Conversion, Source
+from app.services.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True)
+class SourceUrls:
+    postback_url: str
+    track_url: str
+    inbound_token: str
+
+
+def postback_url(base_url: str, token: str) -> str:
+    return f"{base_url}/pb/{token}"
+
+
+def track_url(base_url: str, source: Source) -> str:
+    return f"{base_url}/t/{quote(source.public_id)}"
+
+
+def _name_taken(name: str, exclude_id: int | None = None) -> bool:
+    query = select(Source.id).where(func.lower(Source.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Source.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def create_source(data: Mapping[str, Any], keyring: Keyring, base_url: str) -> tuple[Source, SourceUrls]:
+    """Create a source with a fresh inbound token; the token is returned only here."""
+    if _name_taken(data["name"]):
+        raise Conflict(f"a source named {data['name']!r} exists", {"name": ["Already taken."]})
+    token = new_token()
+    fields = dict(data)
+    fields["field_map"] = {**DEFAULT_FIELD_MAP, **(data.get("field_map") or {})}
+    source = Source(
+        **fields,
+        public_id=secrets.token_urlsafe(9),
+        token_digest=token_digest(token),
+        token_ciphertext=keyring.encrypt(token),
+    )
+    db.session.add(source)
+    db.session.commit()
+    return source, SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)
+
+
+def get_source(source_id: int) -> Source:
+    source = db.session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source {source_id}")
+    return source
+
+
+def list_sources() -> list[Source]:
+    return list(db.session.scalars(select(Source).order_by(Source.name)))
+
+
+def update_source(source: Source, changes: Mapping[str, Any]) -> Source:
+    if "name" in changes and _name_taken(changes["name"], exclude_id=source.id):
+        raise Conflict(f"a source named {changes['name']!r} exists", {"name": ["Already taken."]})
+    for key, value in changes.items():
+        setattr(source, key, value)
+    db.session.commit()
+    return source
+
+
+def set_state(source: Source, state: str) -> Source:
+    source.state = state
+    db.session.commit()
+    return source
+
+
+def has_conversions(source: Source) -> bool:
+    return bool(db.session.scalar(select(exists().where(Conversion.source_id == source.id))))
+
+
+def delete_source(source: Source) -> None:
+    """Delete a source; with conversions, only once it is archived (they go with it)."""
+    if source.state != "archived" and has_conversions(source):
+        raise Conflict(
+            "this source has conversions; archive it first (state 'archived'), then delete it"
+        )
+    db.session.delete(source)
+    db.session.commit()
+
+
+def reveal_urls(source: Source, keyring: Keyring, base_url: str) -> SourceUrls:
+    token = keyring.decrypt(source.token_ciphertext)
+    if token is None:
+        raise Conflict(
+            "the inbound token was encrypted under another SECRET_KEY and cannot be shown; "
+            "rotate it to get a new Postback URL"
+        )
+    return SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)
+

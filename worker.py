@@ -1,0 +1,40 @@
+"""The RQ worker (with its scheduler), running jobs inside an app context.
+
+``python worker.py`` needs REDIS_URL; without it the web process runs jobs itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from redis import Redis
+from rq import Queue, Worker
+
+from app import create_app
+from app.config import ConfigError
+from app.queue import QUEUE_NAME
+
+
+def main() -> int:
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"pbhub: configuration error: {exc}", file=sys.stderr)
+        return 2
+    url = app.config["REDIS_URL"]
+    if not url:
+        print(
+            "pbhub: configuration error: REDIS_URL is not set; without Redis the web "
+            "process runs background jobs itself, so no worker is needed",
+            file=sys.stderr,
+        )
+        return 2
+    connection = Redis.from_url(url)
+    with app.app_context():
+        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        worker.work(with_scheduler=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
