@@ -1,0 +1,175 @@
+"""Fixtures: an app per test on each database backend, clients, users, sources.
+
+Database tests run on SQLite always and on PostgreSQL when ``DATABASE_URL`` points at
+one (CI sets it). With ``PBHUB_REQUIRE_SERVICES=1`` (CI) a missing server fails the run
+instead of skipping. Tables are created once per backend and emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.services import users as user_service  # noqa: E402
+
+REQUIRE_SERVICES = os.environ.get("PBHUB_REQUIRE_SERVICES") == "1"
+PG_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+_created: set[str] = set()
+
+
+def _missing(what: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required here (PBHUB_REQUIRE_SERVICES=1) but not configured")
+    pytest.skip(f"{what} not configured")
+
+
+def postgres_uri() -> str:
+    if not PG_URL.startswith(("postgres://", "postgresql")):
+        _missing("PostgreSQL (DATABASE_URL)")
+    url = make_url(PG_URL.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def redis_url() -> str:
+    if not REDIS_URL:
+        _missing("Redis (REDIS_URL)")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_uri(request: pytest.FixtureRequest, sqlite_uri: str) -> str:
+    return sqlite_uri if request.param == "sqlite" else postgres_uri()
+
+
+@pytest.fixture
+def app_config(database_uri: str) -> dict[str, Any]:
+    """Per-test overrides; tests change entries before asking for ``app``."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "REDIS_URL": None,
+        "PBHUB_BASE_URL": "http://hub.test",
+        "PBHUB_CLICK_BATCH": 0,
+        "PBHUB_SOURCE_CACHE_SECONDS": 0,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    app = create_app(app_config)
+    with app.app_context():
+        uri = app_config["SQLALCHEMY_DATABASE_URI"]
+        if uri not in _created:
+            db.drop_all()
+            db.create_all()
+            _created.add(uri)
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Any) -> Callable[..., Any]:
+    def make(role: str = "operator", email: str | None = None) -> Any:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
+        return user_service.create_user(email, secrets.token_urlsafe(16), admin=role == "admin")
+
+    return make
+
+
+@pytest.fixture
+def make_token(make_user: Callable[..., Any]) -> Callable[..., str]:
+    def make(role: str = "operator") -> str:
+        return user_service.create_token(make_user(role))
+
+    return make
+
+
+@pytest.fixture
+def operator_headers(make_token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('operator')}"}
+
+
+@pytest.fixture
+def admin_headers(make_token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('admin')}"}
+
+
+@pytest.fixture
+def make_source(client: Any, operator_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Create a source through the API; the answer includes ``postback_path``."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields: Any) -> dict[str, Any]:
+        body = {"name": f"Network {next(counter)}", "offer_url": "https://offer.test/lp", **fields}
+        response = client.post("/api/v1/sources", json=body, headers=operator_headers)
+        assert response.status_code == 201, response.get_json()
+        data = response.get_json()
+        data["postback_path"] = "/pb/" + data["inbound_token"]
+        data["track_path"] = data["track_url"].removeprefix("http://hub.test")
+        return data
+
+    return make
+
+
+@pytest.fixture
+def source(make_source: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    return make_source(event_map={"reg": "registration", "dep": "ftd"}, default_currency="USD")
+
+
+@pytest.fixture
+def click_id(client: Any, source: dict[str, Any]) -> str:
+    """A ``_cid`` minted by following the source's Track URL."""
+    response = client.get(source["track_path"])
+    assert response.status_code == 302
+    return response.headers["Location"].split("_cid=")[1]
+
+
+@pytest.fixture
+def fresh_database(database_uri: str) -> Iterator[str]:
+    """An empty database of the current backend, dropped afterwards (migration tests)."""
+    url = make_url(database_uri)
+    if url.get_backend_name() == "sqlite":
+        path = os.path.join(os.path.dirname(url.database), f"fresh-{uuid.uuid4().hex}.sqlite3")
+        yield f"sqlite:///{path}"
+        return
+    name = f"pbhub_fresh_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,73 @@
+from decimal import Decimal
+
+from app.core.mapping import Rules, translate
+from app.core.vocabulary import DEFAULT_FIELD_MAP
+
+RULES = Rules(
+    field_map={**DEFAULT_FIELD_MAP, "click_id": "subid", "transaction_id": "tid"},
+    event_map={"Dep": "ftd", "reg": "registration"},
+    status_map={"hold": "pending", "ok": "approved"},
+    default_currency="EUR",
+)
+
+
+def test_the_field_map_names_which_parameter_carries_each_canonical_field():
+    out = translate({"subid": "abc", "tid": "T1", "payout": "3.5", "currency": "usd"}, RULES)
+    assert (out.click_id, out.transaction_id) == ("abc", "T1")
+    assert (out.payout_amount, out.payout_currency) == (Decimal("3.500000"), "USD")
+    assert out.notes == []
+
+
+def test_event_labels_match_case_insensitively_and_trimmed():
+    assert translate({"event": "  dep "}, RULES).event_type == "ftd"
+    assert translate({"event": "REG"}, RULES).event_type == "registration"
+
+
+def test_an_unmapped_or_missing_event_is_unknown_and_the_raw_label_is_kept():
+    out = translate({"event": "chargeback"}, RULES)
+    assert (out.event_type, out.raw_event) == ("unknown", "chargeback")
+    assert translate({}, RULES).event_type == "unknown"
+
+
+def test_a_canonical_event_name_is_understood_without_a_map_entry():
+    assert translate({"event": "qftd"}, RULES).event_type == "qftd"
+
+
+def test_the_per_event_url_label_applies_only_when_the_payload_has_no_event():
+    assert translate({}, RULES, path_event="dep").event_type == "ftd"
+    assert translate({"event": "reg"}, RULES, path_event="dep").event_type == "registration"
+
+
+def test_status_defaults_to_approved_and_goes_through_the_status_map():
+    assert translate({}, RULES).status == "approved"
+    out = translate({"status": "HOLD"}, RULES)
+    assert (out.status, out.raw_status) == ("pending", "HOLD")
+    assert translate({"status": "declined"}, RULES).status == "rejected"
+
+
+def test_an_unknown_status_label_is_kept_as_pending_with_a_note():
+    out = translate({"status": "weird"}, RULES)
+    assert out.status == "pending"
+    assert any("weird" in note for note in out.notes)
+
+
+def test_amounts_without_a_currency_take_the_source_default():
+    out = translate({"payout": "10", "amount": "99"}, RULES)
+    assert (out.payout_currency, out.gross_currency) == ("EUR", "EUR")
+
+
+def test_an_unparseable_value_becomes_null_with_a_note_and_nothing_is_dropped():
+    out = translate({"subid": "c", "payout": "1e9", "currency": "dollars"}, RULES)
+    assert out.payout_amount is None
+    assert out.payout_currency is None
+    assert out.click_id == "c"
+    assert len(out.notes) == 2
+
+
+def test_a_blank_parameter_name_skips_the_field():
+    rules = Rules(field_map={**RULES.field_map, "click_id": ""}, event_map={}, status_map={})
+    assert translate({"": "x", "subid": "abc"}, rules).click_id is None
+
+
+def test_parameter_names_fall_back_to_a_case_insensitive_match():
+    assert translate({"SUBID": "abc"}, RULES).click_id == "abc"
