@@ -1,13 +1,11 @@
 """gunicorn settings shared by the Procfile, ``make run`` and the benchmarks.
 
+Tokens in request lines are masked by the app's log record factory (``app.logs``).
+
 Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
 """
 
 import os
-
-from gunicorn.glogging import Logger
-
-from app.logs import RedactingFilter
 
 bind = os.environ.get("PBHUB_BIND", f"0.0.0.0:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -21,23 +19,9 @@ accesslog = os.environ.get("PBHUB_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
-class RedactingLogger(Logger):
-    """Masks tokens in access and error logs (``/pb/<token>`` is in every request line)."""
-
-    def setup(self, cfg):  # type: ignore[no-untyped-def]
-        super().setup(cfg)
-        for log in (self.access_log, self.error_log):
-            for handler in log.handlers:
-                handler.addFilter(RedactingFilter())
-
-
-logger_class = RedactingLogger
-
-
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     """Write buffered clicks before a worker goes away."""
-    from wsgi import app
-
     from app.ingest.clicks import get_recorder
+    from wsgi import app
 
     get_recorder(app).flush()

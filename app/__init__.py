@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import errors, extensions, logs, queue, ratelimit, runtime
 from app.ingest import clicks
+from app.request import Request
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -19,6 +20,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides (tests)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = Request
     app.config.from_mapping(settings.load(settings.environment(), app.instance_path))
     app.config["PBHUB_MIGRATIONS_DIR"] = MIGRATIONS_DIR
     app.config["JSON_SORT_KEYS"] = False

@@ -1,7 +1,9 @@
 """Logging that never prints a secret.
 
 Tokens travel in URLs (``/pb/<token>``, ``_pbtoken=``) and headers (``Authorization``,
-``X-Postback-Token``); a filter masks them in every record, whatever logger emitted it.
+``X-Postback-Token``). Masking happens where every log record is born (the record
+factory), so it covers our loggers, Flask's, gunicorn's access log and any handler added
+later, rather than relying on each handler carrying a filter.
 """
 
 from __future__ import annotations
@@ -28,29 +30,34 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+def _redacting(factory):  # type: ignore[no-untyped-def]
+    def make_record(*args, **kwargs):  # type: ignore[no-untyped-def]
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return record
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
-        return True
+        return record
+
+    make_record.pbhub_redacting = True  # type: ignore[attr-defined]
+    return make_record
 
 
 def install(level: str) -> None:
-    """Attach the filter to every handler of the root logger (and add one if none)."""
+    """Mask secrets in every log record; give the root logger a handler if it has none."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "pbhub_redacting", False):
+        logging.setLogRecordFactory(_redacting(factory))
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
     root.setLevel(level)
 
 
 def init_app(app: Flask) -> None:
     install(app.config["PBHUB_LOG_LEVEL"])
-    for handler in app.logger.handlers:
-        handler.addFilter(RedactingFilter())

@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.services import users as user_service  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.services import users as user_service
 
 REQUIRE_SERVICES = os.environ.get("PBHUB_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("DATABASE_URL", "")

@@ -26,7 +26,11 @@ def test_an_accepted_postback_answers_200_with_status_attribution_and_id(client,
     answer = fire(client, source, click_id=click_id, event="reg", transaction_id="A1")
     assert answer.status_code == 200
     body = answer.get_json()
-    assert body == {"status": "accepted", "attribution": "matched", "conversion_id": body["conversion_id"]}
+    assert body == {
+        "status": "accepted",
+        "attribution": "matched",
+        "conversion_id": body["conversion_id"],
+    }
     assert stored(body["conversion_id"]).event_type == "registration"
 
 
@@ -91,7 +95,10 @@ def test_a_valid_click_token_is_matched_and_dated(client, source, click_id):
 
 
 def test_a_click_id_we_never_issued_is_unmatched(client, source):
-    assert fire(client, source, click_id="abc", transaction_id="U").get_json()["attribution"] == "unmatched"
+    assert (
+        fire(client, source, click_id="abc", transaction_id="U").get_json()["attribution"]
+        == "unmatched"
+    )
 
 
 def test_a_click_token_with_a_broken_signature_is_unmatched(client, source, click_id):
@@ -102,7 +109,10 @@ def test_a_click_token_with_a_broken_signature_is_unmatched(client, source, clic
 
 def test_a_click_token_of_another_source_is_unmatched(client, make_source, source, click_id):
     other = make_source()
-    assert fire(client, other, click_id=click_id, transaction_id="X").get_json()["attribution"] == "unmatched"
+    assert (
+        fire(client, other, click_id=click_id, transaction_id="X").get_json()["attribution"]
+        == "unmatched"
+    )
 
 
 def test_a_postback_later_than_the_attribution_window_is_expired(app, client, source):
@@ -114,17 +124,25 @@ def test_a_postback_later_than_the_attribution_window_is_expired(app, client, so
 def test_the_window_is_the_sources_own(app, client, make_source):
     source = make_source(attribution_window_days=60)
     old = cid.mint(keyring().click_token, source["id"], datetime.now(UTC) - timedelta(days=31))
-    assert fire(client, source, click_id=old, transaction_id="W").get_json()["attribution"] == "matched"
+    assert (
+        fire(client, source, click_id=old, transaction_id="W").get_json()["attribution"]
+        == "matched"
+    )
 
 
 def test_an_imported_click_id_is_matched(app, client, source):
     from app.models import Click
 
     db.session.add(
-        Click(source_id=source["id"], click_id="kt-123", origin="import", clicked_at=datetime.now(UTC))
+        Click(
+            source_id=source["id"], click_id="kt-123", origin="import", clicked_at=datetime.now(UTC)
+        )
     )
     db.session.commit()
-    assert fire(client, source, click_id="kt-123", transaction_id="I").get_json()["attribution"] == "matched"
+    assert (
+        fire(client, source, click_id="kt-123", transaction_id="I").get_json()["attribution"]
+        == "matched"
+    )
 
 
 # ---- duplicates and status changes -----------------------------------------------------
@@ -205,8 +223,11 @@ def test_a_paused_source_refuses_postbacks(client, source, operator_headers):
 
 
 def test_a_body_over_the_limit_is_refused_with_413(app, client, source):
-    answer = client.post(source["postback_path"], data="a=" + "x" * (70 * 1024),
-                         content_type="application/x-www-form-urlencoded")
+    answer = client.post(
+        source["postback_path"],
+        data="a=" + "x" * (70 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert answer.status_code == 413
     assert answer.get_json()["error"]["code"] == "payload_too_large"
 
@@ -239,7 +260,9 @@ def test_a_status_change_is_recorded_with_its_raw_request(client, source):
     assert change.raw_request["query"]["note"] == "second"
 
 
-def test_the_follow_up_job_is_enqueued_after_commit_for_new_work_only(app, client, source, monkeypatch):
+def test_the_follow_up_job_is_enqueued_after_commit_for_new_work_only(
+    app, client, source, monkeypatch
+):
     seen = []
     monkeypatch.setattr(
         "app.ingest.routes._enqueue", lambda conversion_id, kind: seen.append((conversion_id, kind))
@@ -247,7 +270,10 @@ def test_the_follow_up_job_is_enqueued_after_commit_for_new_work_only(app, clien
     first = fire(client, source, transaction_id="Q", status="pending").get_json()
     fire(client, source, transaction_id="Q", status="pending")
     fire(client, source, transaction_id="Q", status="approved")
-    assert seen == [(first["conversion_id"], "accepted"), (first["conversion_id"], "status_changed")]
+    assert seen == [
+        (first["conversion_id"], "accepted"),
+        (first["conversion_id"], "status_changed"),
+    ]
 
 
 def test_dedupe_keys_are_per_source_event_and_transaction():

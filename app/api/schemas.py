@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.core.money import is_currency
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
+from app.services.sources import track_url
 
 MAX_MAP_ENTRIES = 200
 
@@ -104,7 +106,10 @@ class SourceOutSchema(Schema):
     offer_url = fields.String(allow_none=True)
     outbound_target_url = fields.String(allow_none=True)
     state = fields.String()
-    track_url = fields.String()
+    track_url = fields.Function(
+        lambda source: track_url(current_app.config["PBHUB_BASE_URL"], source),
+        metadata={"description": "where ads send visitors; redirects to the offer URL"},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -113,11 +118,6 @@ class SourceUrlsSchema(Schema):
     inbound_token = fields.String(metadata={"description": "shown on create and reveal only"})
     postback_url = fields.String()
     track_url = fields.String()
-
-
-class SourceCreatedSchema(SourceOutSchema):
-    inbound_token = fields.String()
-    postback_url = fields.String()
 
 
 class SourceListSchema(Schema):

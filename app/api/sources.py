@@ -13,15 +13,8 @@ from app.api.schemas import (
     SourceOutSchema,
     SourceUrlsSchema,
 )
-from app.models import Source
 from app.runtime import base_url, keyring, source_cache
 from app.services import sources as service
-
-
-def source_out(source: Source) -> dict:
-    data = SourceOutSchema().dump(source)
-    data["track_url"] = service.track_url(base_url(), source)
-    return data
 
 
 def _body() -> dict:
@@ -46,7 +39,7 @@ def create_source():  # type: ignore[no-untyped-def]
         201:
           content:
             application/json:
-              schema: SourceCreatedSchema
+              schema: SourceOutSchema
         409:
           content:
             application/json:
@@ -59,7 +52,7 @@ def create_source():  # type: ignore[no-untyped-def]
     schema = SourceInSchema()
     data = schema.normalise(schema.load(_body()))
     source, urls = service.create_source(data, keyring(), base_url())
-    body = {**source_out(source), **SourceUrlsSchema().dump(urls)}
+    body = {**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)}
     return jsonify(body), 201
 
 
@@ -76,7 +69,7 @@ def list_sources():  # type: ignore[no-untyped-def]
             application/json:
               schema: SourceListSchema
     """
-    return jsonify(SourceListSchema().dump({"items": [source_out(s) for s in service.list_sources()]}))
+    return jsonify(SourceListSchema().dump({"items": service.list_sources()}))
 
 
 @bp.get("/sources/<int:source_id>")
@@ -100,7 +93,7 @@ def get_source(source_id: int):  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    return jsonify(source_out(service.get_source(source_id)))
+    return jsonify(SourceOutSchema().dump(service.get_source(source_id)))
 
 
 @bp.patch("/sources/<int:source_id>")
@@ -137,7 +130,7 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
     changes = schema.normalise(schema.load(_body()))
     service.update_source(source, changes)
     source_cache().clear()
-    return jsonify(source_out(source))
+    return jsonify(SourceOutSchema().dump(source))
 
 
 @bp.post("/sources/<int:source_id>/pause")
@@ -159,7 +152,7 @@ def pause_source(source_id: int):  # type: ignore[no-untyped-def]
     """
     source = service.set_state(service.get_source(source_id), "paused")
     source_cache().clear()
-    return jsonify(source_out(source))
+    return jsonify(SourceOutSchema().dump(source))
 
 
 @bp.post("/sources/<int:source_id>/resume")
@@ -181,7 +174,7 @@ def resume_source(source_id: int):  # type: ignore[no-untyped-def]
     """
     source = service.set_state(service.get_source(source_id), "active")
     source_cache().clear()
-    return jsonify(source_out(source))
+    return jsonify(SourceOutSchema().dump(source))
 
 
 @bp.delete("/sources/<int:source_id>")

@@ -29,7 +29,7 @@ def source_options(command: Any) -> Any:
         command = click.option(f"--{name.replace('_', '-')}", name, type=kind)(command)
     for name in MAP_OPTIONS:
         command = click.option(
-            f"--{name.replace('_', '-')}", name, help="A JSON object, e.g. '{\"ftd\": \"ftd\"}'."
+            f"--{name.replace('_', '-')}", name, help='A JSON object, e.g. \'{"ftd": "ftd"}\'.'
         )(command)
     return command
 
@@ -46,9 +46,7 @@ def collect(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def dump(source: Any) -> dict[str, Any]:
-    data = SourceOutSchema().dump(source)
-    data["track_url"] = service.track_url(base_url(), source)
-    return data
+    return SourceOutSchema().dump(source)
 
 
 @click.group()

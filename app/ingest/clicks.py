@@ -57,9 +57,7 @@ class ClickRecorder:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="pbhub-clicks", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="pbhub-clicks", daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Request
 
@@ -88,7 +88,9 @@ def raw_request(request: Request, body_text: str) -> dict[str, Any]:
         "query": query,
         "body": body[:MAX_STORED_BODY],
         "body_truncated": len(body) > MAX_STORED_BODY,
-        "headers": {h: clean(request.headers[h])[:512] for h in KEPT_HEADERS if h in request.headers},
+        "headers": {
+            h: clean(request.headers[h])[:512] for h in KEPT_HEADERS if h in request.headers
+        },
         "remote_addr": request.remote_addr,
     }
 

@@ -60,11 +60,17 @@ def list_conversions(filters: dict[str, Any], limit: int = 50) -> Page:
         query = query.order_by(*newest_first)
     elif direction == "next":
         query = query.where(
-            or_(Conversion.received_at < at, and_(Conversion.received_at == at, Conversion.id < row_id))
+            or_(
+                Conversion.received_at < at,
+                and_(Conversion.received_at == at, Conversion.id < row_id),
+            )
         ).order_by(*newest_first)
     else:
         query = query.where(
-            or_(Conversion.received_at > at, and_(Conversion.received_at == at, Conversion.id > row_id))
+            or_(
+                Conversion.received_at > at,
+                and_(Conversion.received_at == at, Conversion.id > row_id),
+            )
         ).order_by(Conversion.received_at.asc(), Conversion.id.asc())
 
     rows = list(db.session.scalars(query.limit(limit + 1)))

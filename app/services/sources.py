@@ -39,7 +39,9 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def create_source(data: Mapping[str, Any], keyring: Keyring, base_url: str) -> tuple[Source, SourceUrls]:
+def create_source(
+    data: Mapping[str, Any], keyring: Keyring, base_url: str
+) -> tuple[Source, SourceUrls]:
     """Create a source with a fresh inbound token; the token is returned only here."""
     if _name_taken(data["name"]):
         raise Conflict(f"a source named {data['name']!r} exists", {"name": ["Already taken."]})
@@ -105,4 +107,3 @@ def reveal_urls(source: Source, keyring: Keyring, base_url: str) -> SourceUrls:
             "rotate it to get a new Postback URL"
         )
     return SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)
-

@@ -72,8 +72,10 @@ def compute(window: str, source_id: int | None = None, now: datetime | None = No
     end = now or utcnow()
     start = end - WINDOWS[window]
 
-    clicks_q = select(func.count()).select_from(Click).where(
-        Click.clicked_at >= start, Click.clicked_at <= end
+    clicks_q = (
+        select(func.count())
+        .select_from(Click)
+        .where(Click.clicked_at >= start, Click.clicked_at <= end)
     )
     counted = [
         Conversion.received_at >= start,

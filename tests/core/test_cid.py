@@ -15,7 +15,9 @@ def test_tokens_are_url_safe_and_unique_per_click():
     at = datetime.now(UTC)
     tokens = {cid.mint(KEY, 1, at) for _ in range(1000)}
     assert len(tokens) == 1000
-    assert all(len(t) == cid.TOKEN_LENGTH and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
+    assert all(
+        len(t) == cid.TOKEN_LENGTH and t.replace("-", "").replace("_", "").isalnum() for t in tokens
+    )
 
 
 def test_a_token_signed_with_another_key_does_not_verify():

@@ -27,7 +27,8 @@ def test_human_amount_formats_parse_to_exact_decimals(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["1e5", "1E-3", "NaN", "nan", "inf", "-Infinity", "", "  ", "abc", "12 USD", "1,2,3", "0x10"]
+    "raw",
+    ["1e5", "1E-3", "NaN", "nan", "inf", "-Infinity", "", "  ", "abc", "12 USD", "1,2,3", "0x10"],
 )
 def test_ambiguous_or_non_numeric_amounts_are_refused(raw):
     with pytest.raises(AmountError):

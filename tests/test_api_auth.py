@@ -1,0 +1,98 @@
+"""Bearer tokens and roles on every API route."""
+
+import pytest
+
+from app.extensions import db
+from app.models.types import utcnow
+
+OPERATOR_ROUTES = [
+    ("GET", "/api/v1/sources"),
+    ("POST", "/api/v1/sources"),
+    ("GET", "/api/v1/sources/1"),
+    ("PATCH", "/api/v1/sources/1"),
+    ("POST", "/api/v1/sources/1/pause"),
+    ("POST", "/api/v1/sources/1/resume"),
+    ("GET", "/api/v1/sources/1/postback-url"),
+    ("GET", "/api/v1/conversions"),
+    ("GET", "/api/v1/conversions/1"),
+    ("GET", "/api/v1/stats"),
+]
+ADMIN_ROUTES = [("DELETE", "/api/v1/sources/1")]
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATOR_ROUTES + ADMIN_ROUTES)
+def test_every_api_route_needs_a_bearer_token(client, method, path):
+    answer = client.open(path, method=method)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_every_api_route_is_covered_by_these_tests(app):
+    declared = {
+        (method, rule.rule.replace("<int:source_id>", "1").replace("<int:conversion_id>", "1"))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert declared == set(OPERATOR_ROUTES + ADMIN_ROUTES)
+
+
+def test_an_unknown_token_is_refused(client):
+    assert (
+        client.get("/api/v1/stats", headers={"Authorization": "Bearer pbh_nope"}).status_code == 401
+    )
+
+
+def test_a_revoked_token_is_refused(client, make_user):
+    from app.services.users import create_token
+
+    user = make_user()
+    token = create_token(user)
+    user.tokens[0].revoked_at = utcnow()
+    db.session.commit()
+    assert (
+        client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+
+
+def test_a_disabled_users_token_is_refused(client, make_user):
+    from app.services.users import create_token
+
+    user = make_user()
+    token = create_token(user)
+    user.active = False
+    db.session.commit()
+    assert (
+        client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_refuse_operators(client, operator_headers, method, path):
+    answer = client.open(path, method=method, headers=operator_headers)
+    assert answer.status_code == 403
+
+
+def test_admins_may_use_operator_routes(client, admin_headers):
+    assert client.get("/api/v1/stats", headers=admin_headers).status_code == 200
+
+
+def test_the_openapi_document_is_generated_from_the_schemas(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    assert {"/api/v1/sources", "/api/v1/conversions", "/api/v1/stats"} <= set(document["paths"])
+    schemas = document["components"]["schemas"]
+    assert "attribution_window_days" in schemas["SourceIn"]["properties"]
+    create = document["paths"]["/api/v1/sources"]["post"]
+    assert {"201", "409", "422"} <= set(create["responses"])
+
+
+def test_unknown_api_paths_and_methods_answer_in_the_error_shape(client, operator_headers):
+    assert (
+        client.get("/api/v1/nothing", headers=operator_headers).get_json()["error"]["code"]
+        == "not_found"
+    )
+    answer = client.put("/api/v1/stats", headers=operator_headers)
+    assert answer.status_code == 405
+    assert answer.get_json()["error"]["code"] == "method_not_allowed"

@@ -1,0 +1,70 @@
+"""Whatever a network (or an attacker) sends to a Postback URL, the answer is never a 5xx."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+keys = st.text(min_size=0, max_size=30)
+values = st.one_of(
+    st.text(max_size=200), st.sampled_from(["1e5", "NaN", "12,50", "-0", "∞", "\x00"])
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=12,
+)
+content_types = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=latin-1",
+        "text/plain",
+        "multipart/form-data; boundary=xyz",
+        "application/json; charset=utf-16",
+        "garbage/;;=",
+    ]
+)
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@FUZZ
+@given(query=st.lists(st.tuples(keys, values), max_size=12))
+def test_arbitrary_query_strings_never_cause_a_server_error(client, source, query):
+    answer = client.get(source["postback_path"], query_string=query)
+    assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=2048),
+    content_type=content_types,
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_arbitrary_bodies_and_encodings_never_cause_a_server_error(
+    client, source, body, content_type, method
+):
+    answer = client.open(
+        source["postback_path"], method=method, data=body, content_type=content_type
+    )
+    assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(document=json_values)
+def test_arbitrary_json_documents_never_cause_a_server_error(client, source, document):
+    answer = client.post(source["postback_path"], json=document)
+    assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(path=st.text(max_size=60), raw_query=st.binary(max_size=300))
+def test_arbitrary_paths_and_raw_query_bytes_never_cause_a_server_error(
+    client, source, path, raw_query
+):
+    url = source["postback_path"] + "/" + path.replace("?", "").replace("#", "")
+    answer = client.get(url, environ_overrides={"QUERY_STRING": raw_query.decode("latin-1")})
+    assert answer.status_code < 500, answer.get_data(as_text=True)

@@ -1,0 +1,47 @@
+"""No inbound token or API token ever appears in logs or error bodies."""
+
+import logging
+
+import pytest
+
+from app.logs import redact
+
+
+@pytest.fixture
+def everything_logged(caplog):
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def test_tokens_never_reach_logs_or_error_bodies(
+    app, client, source, make_token, everything_logged
+):
+    inbound = source["inbound_token"]
+    api_token = make_token("operator")
+    bodies = [
+        client.get(source["postback_path"] + "?transaction_id=1").get_data(as_text=True),
+        client.get("/pb/" + inbound[::-1]).get_data(as_text=True),
+        client.get(f"/pb?_pbtoken={inbound[::-1]}").get_data(as_text=True),
+        client.get("/pb", headers={"X-Postback-Token": inbound[::-1]}).get_data(as_text=True),
+        client.post(source["postback_path"], data="x" * 100_000).get_data(as_text=True),
+        client.get("/api/v1/stats", headers={"Authorization": f"Bearer {api_token}x"}).get_data(
+            as_text=True
+        ),
+        client.get(
+            "/api/v1/stats?window=9y", headers={"Authorization": f"Bearer {api_token}"}
+        ).get_data(as_text=True),
+    ]
+    app.logger.warning("request to /pb/%s with Authorization: Bearer %s", inbound, api_token)
+    secrets = [inbound, inbound[::-1], api_token]
+    for secret in secrets:
+        assert secret not in everything_logged.text
+        for body in bodies:
+            assert secret not in body
+
+
+def test_redaction_keeps_a_short_hint_to_tell_tokens_apart():
+    line = redact('GET /pb/abcdefghijklmnop?_pbtoken=zyxwvutsrq HTTP/1.1 "Bearer pbh_secret123456"')
+    assert (
+        "abcdefghijklmnop" not in line and "zyxwvutsrq" not in line and "secret123456" not in line
+    )
+    assert "/pb/abcd…" in line
