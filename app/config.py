@@ -123,8 +123,15 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_CLICK_FLUSH_SECONDS": _float(env, "PBHUB_CLICK_FLUSH_SECONDS", 0.5, 0.01),
         "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
-        "PBHUB_LOG_LEVEL": (env.get("PBHUB_LOG_LEVEL", "").strip() or "INFO").upper(),
+        "PBHUB_LOG_LEVEL": log_level(env),
     }
+
+
+def log_level(env: Mapping[str, str]) -> str:
+    level = (env.get("PBHUB_LOG_LEVEL", "").strip() or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"PBHUB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return level
 
 
 def environment() -> Mapping[str, str]:

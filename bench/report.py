@@ -1,0 +1,199 @@
+"""Benchmark results as Markdown, checked against the product's performance targets.
+
+The targets are relative to the bare Flask ceiling measured in the same run, so a slow
+or busy machine moves the ceiling and the routes together and the verdict stays fair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bench.server import ProcessMemory
+
+BARE = "bare Flask `/`"
+POSTBACK = "`/pb/<token>`"
+TRACK = "`/t/<public_id>`"
+
+#: Minimum share of the bare ceiling's throughput, per route.
+MIN_SHARE = {POSTBACK: 0.50, TRACK: 0.70}
+MAX_P99_MS = 50.0
+MAX_RSS_MIB = 150.0
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: str
+    max_rps: float
+    max_errors: dict[str, int]
+    latency_rate: float
+    p50_ms: float
+    p99_ms: float
+    latency_errors: dict[str, int]
+    app_cpu_ms: float  # gunicorn CPU per answered request during the max phase
+    client_cpu: float  # the load generator's CPU, as a share of one core, at max
+
+    @property
+    def errors(self) -> Counter[str]:
+        return Counter(self.max_errors) + Counter(self.latency_errors)
+
+
+@dataclass(frozen=True)
+class ConfigResult:
+    label: str
+    targets: list[TargetResult]
+    memory: list[ProcessMemory]
+
+
+@dataclass
+class Report:
+    about: list[str]
+    bare: TargetResult
+    bare_memory: list[ProcessMemory]
+    configs: list[ConfigResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _number(value: float, digits: int = 0) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def _ms(value: float) -> str:
+    return _number(value, 2 if value < 10 else 1)
+
+
+def _errors(errors: Counter[str]) -> str:
+    total = sum(errors.values())
+    if not total:
+        return "0"
+    detail = ", ".join(f"{reason}: {count}" for reason, count in errors.most_common())
+    return f"{total} ({detail})"
+
+
+def _verdict(ok: bool, errors: int = 0) -> str:
+    if errors:
+        return f"**FAIL** ({errors} errors)"
+    return "pass" if ok else "**FAIL**"
+
+
+def _table(header: list[str], align: str, rows: Iterable[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---:" if a == "r" else ":---" for a in align) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _results_table(targets: list[TargetResult], ceiling: float) -> list[str]:
+    rows = []
+    for t in targets:
+        share = t.max_rps / ceiling * 100 if ceiling else math.nan
+        rows.append(
+            [
+                t.target,
+                _number(t.max_rps),
+                _number(share) + " %",
+                _number(t.latency_rate),
+                _ms(t.p50_ms),
+                _ms(t.p99_ms),
+                _errors(t.errors),
+                _ms(t.app_cpu_ms),
+            ]
+        )
+    header = [
+        "target",
+        "req/s max",
+        "% of bare",
+        "latency at req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "app CPU ms/req",
+    ]
+    return _table(header, "lrrrrrrr", rows)
+
+
+def _memory_line(memory: list[ProcessMemory]) -> str:
+    workers = [m for m in memory if m.role == "worker"]
+    masters = [m for m in memory if m.role == "master"]
+    parts = [f"worker {m.pid}: {m.peak_rss_mib:.1f} MiB" for m in workers]
+    parts += [f"master {m.pid}: {m.peak_rss_mib:.1f} MiB" for m in masters]
+    return "Peak RSS (VmHWM) per web process: " + "; ".join(parts) + "."
+
+
+def _checks(config: ConfigResult, ceiling: float) -> list[str]:
+    by_name = {t.target: t for t in config.targets}
+    rows = []
+    for name, minimum in MIN_SHARE.items():
+        if name in by_name:
+            t = by_name[name]
+            share = t.max_rps / ceiling if ceiling else 0.0
+            errors = sum(t.max_errors.values())
+            rows.append(
+                [
+                    f"{name} throughput",
+                    f"{share * 100:.0f} % of bare",
+                    f">= {minimum * 100:.0f} %",
+                    _verdict(share >= minimum, errors),
+                ]
+            )
+    for name in MIN_SHARE:
+        if name in by_name:
+            t = by_name[name]
+            errors = sum(t.latency_errors.values())
+            rows.append(
+                [
+                    f"{name} p99 at half its max rate",
+                    f"{_ms(t.p99_ms)} ms",
+                    f"< {MAX_P99_MS:g} ms",
+                    _verdict(t.p99_ms < MAX_P99_MS, errors),
+                ]
+            )
+    workers = [m.peak_rss_mib for m in config.memory if m.role == "worker"]
+    largest = max(workers, default=math.nan)
+    rows.append(
+        [
+            "peak RSS per web process",
+            f"{largest:.1f} MiB (largest of {len(workers)} workers)",
+            f"< {MAX_RSS_MIB:g} MiB",
+            _verdict(largest < MAX_RSS_MIB),
+        ]
+    )
+    return _table(["check", "measured", "target", "result"], "llll", rows)
+
+
+HOW_TO_READ = [
+    "**req/s max**: closed loop, every connection sends its next request as soon as the "
+    "answer arrives; successful (2xx/3xx) answers per second after a warm-up.",
+    "**latency**: open loop at half of that route's own max rate; p50/p99 run from the "
+    "time each request fell due, not from when it was sent, so queueing is counted "
+    "(no coordinated omission). They include loopback and the client's scheduling "
+    "(about a millisecond).",
+    "**errors**: answers other than 2xx/3xx, timeouts and dropped connections, over both "
+    "phases. A 302 from `/t/` is a success and is not followed.",
+    "**app CPU ms/req**: CPU time of the gunicorn master and workers per answered request "
+    "in the max phase. It does not depend on how the cores were shared with the load "
+    "generator; PostgreSQL's and Redis's own CPU is not in it.",
+    "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "
+    "`event=reg&payout=1.5`; about 30 % repeat a recent transaction id (duplicates).",
+]
+
+
+def markdown(report: Report) -> str:
+    ceiling = report.bare.max_rps
+    lines = ["# Postback Hub benchmark", ""]
+    lines += [f"- {line}" for line in report.about]
+    lines += [
+        "",
+        f"Ceiling: {BARE} under the same gunicorn settings, "
+        f"{_number(ceiling)} req/s. " + _memory_line(report.bare_memory),
+    ]
+    for config in report.configs:
+        lines += ["", f"## {config.label}", ""]
+        lines += _results_table([report.bare, *config.targets], ceiling)
+        lines += ["", _memory_line(config.memory), ""]
+        lines += _checks(config, ceiling)
+    lines += ["", "## How to read this", ""]
+    lines += [f"- {line}" for line in HOW_TO_READ + report.notes]
+    return "\n".join(lines) + "\n"

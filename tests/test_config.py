@@ -1,0 +1,70 @@
+"""Configuration from the environment, validated at start."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(tmp_path, **env):
+    return config.load(env, str(tmp_path))
+
+
+def test_no_environment_means_sqlite_in_the_instance_folder_and_no_redis(tmp_path):
+    settings = load(tmp_path)
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'pbhub.sqlite3'}"
+    assert settings["REDIS_URL"] is None
+    assert settings["MAX_CONTENT_LENGTH"] == 64 * 1024
+
+
+def test_a_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32
+    assert load(tmp_path)["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_postgres_urls_get_the_psycopg_driver(tmp_path):
+    uri = load(tmp_path, DATABASE_URL="postgres://u:p@db:5432/hub")["SQLALCHEMY_DATABASE_URI"]
+    assert uri == "postgresql+psycopg://u:p@db:5432/hub"
+
+
+@pytest.mark.parametrize(
+    ("env", "mentions"),
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://x"}, "REDIS_URL"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"PBHUB_BASE_URL": "hub.example.com"}, "PBHUB_BASE_URL"),
+        ({"PBHUB_BASE_URL": "https://hub.example.com/?a=1"}, "PBHUB_BASE_URL"),
+        ({"PBHUB_MAX_BODY_BYTES": "lots"}, "PBHUB_MAX_BODY_BYTES"),
+        ({"PBHUB_CLICK_FLUSH_SECONDS": "-1"}, "PBHUB_CLICK_FLUSH_SECONDS"),
+        ({"PBHUB_LOG_LEVEL": "LOUD"}, "PBHUB_LOG_LEVEL"),
+    ],
+)
+def test_invalid_settings_fail_with_one_line_naming_the_variable(tmp_path, env, mentions):
+    with pytest.raises(config.ConfigError) as caught:
+        load(tmp_path, **env)
+    assert mentions in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_web_entry_point_exits_with_the_one_line_explanation(tmp_path):
+    env = {**os.environ, "DATABASE_URL": "mysql://nope/x", "SECRET_KEY": "k" * 40}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL" in result.stderr

@@ -1,0 +1,74 @@
+"""Follow-up jobs run the same way in-process and on RQ; rate limits are shared on Redis."""
+
+import logging
+import uuid
+
+import pytest
+
+from app import create_app
+from app.queue import InProcessQueue, RedisQueue, get_queue
+from app.ratelimit import MemoryLimiter, RedisLimiter
+from tests.conftest import redis_url
+
+
+def test_without_redis_the_web_process_runs_follow_up_jobs(app, client, source, caplog):
+    caplog.set_level(logging.INFO, logger="app.jobs.conversions")
+    queue = get_queue(app)
+    assert isinstance(queue, InProcessQueue)
+    conversion_id = client.get(source["postback_path"] + "?transaction_id=1").get_json()[
+        "conversion_id"
+    ]
+    queue.join()
+    assert f"conversion {conversion_id} accepted" in caplog.text
+
+
+def test_a_failing_in_process_job_does_not_stop_the_queue(app, caplog):
+    queue = get_queue(app)
+    queue.enqueue("app.jobs.conversions.conversion_recorded", "not-an-id", "accepted")
+    queue.enqueue("app.jobs.conversions.conversion_recorded", 999_999, "accepted")
+    queue.join()
+    assert "vanished" in caplog.text
+
+
+@pytest.fixture
+def redis_app(app_config):
+    config = {**app_config, "REDIS_URL": redis_url()}
+    app = create_app(config)
+    queue = get_queue(app)
+    queue.connection.flushdb()
+    yield app
+    queue.connection.flushdb()
+
+
+def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them_in_an_app_context(
+    app, source, redis_app, caplog
+):
+    from rq import Queue, SimpleWorker
+
+    caplog.set_level(logging.INFO, logger="app.jobs.conversions")
+    queue = get_queue(redis_app)
+    assert isinstance(queue, RedisQueue)
+    with redis_app.test_client() as client:
+        conversion_id = client.get(source["postback_path"] + "?transaction_id=r").get_json()[
+            "conversion_id"
+        ]
+    rq_queue = Queue("default", connection=queue.connection)
+    assert rq_queue.count == 1
+    with redis_app.app_context():
+        SimpleWorker([rq_queue], connection=queue.connection).work(burst=True)
+    assert f"conversion {conversion_id} accepted" in caplog.text
+
+
+def test_rate_limits_on_redis_are_shared_between_processes():
+    url = redis_url()
+    key = f"test:{uuid.uuid4().hex}"
+    web_a, web_b = RedisLimiter(url), RedisLimiter(url)
+    results = [limiter.allow(key, 3, now=1000.0) for limiter in (web_a, web_b, web_a, web_b)]
+    assert results == [True, True, True, False]
+    assert web_a.allow(key, 3, now=1060.0)
+
+
+def test_in_memory_rate_limits_use_one_minute_windows():
+    limiter = MemoryLimiter()
+    assert [limiter.allow("s", 2, now=0.0) for _ in range(3)] == [True, True, False]
+    assert limiter.allow("s", 2, now=60.0)

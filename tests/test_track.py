@@ -1,0 +1,61 @@
+"""The Track URL: mint a click token, record the click, redirect to the offer only."""
+
+from sqlalchemy import select
+
+from app.core import cid
+from app.extensions import db
+from app.ingest.clicks import get_recorder
+from app.ingest.routes import offer_location
+from app.models import Click
+from app.runtime import keyring
+
+
+def test_following_a_track_url_redirects_to_the_offer_with_a_verifiable_token(client, source):
+    answer = client.get(source["track_path"])
+    assert answer.status_code == 302
+    assert answer.headers["Cache-Control"] == "no-store"
+    token = answer.headers["Location"].split("_cid=")[1]
+    assert cid.verify(keyring().click_token, token).source_id == source["id"]
+
+
+def test_the_click_is_recorded_with_hashed_address_and_request_details(client, source):
+    answer = client.get(
+        source["track_path"] + "?sub1=abc",
+        headers={"User-Agent": "Mozilla/5.0", "Referer": "https://ads.example/"},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    click = db.session.scalars(select(Click)).one()
+    assert click.click_id == answer.headers["Location"].split("_cid=")[1]
+    assert (click.user_agent, click.referrer, click.params) == (
+        "Mozilla/5.0",
+        "https://ads.example/",
+        {"sub1": "abc"},
+    )
+    assert click.ip_hash and "203.0.113.9" not in click.ip_hash
+
+
+def test_a_cid_macro_in_the_offer_url_is_replaced_in_place():
+    assert offer_location("https://o.test/?s={cid}&x=1", "TOKEN") == "https://o.test/?s=TOKEN&x=1"
+    assert offer_location("https://o.test/lp?x=1#top", "T") == "https://o.test/lp?x=1&_cid=T#top"
+
+
+def test_the_redirect_never_goes_to_a_url_taken_from_the_request(client, source):
+    answer = client.get(source["track_path"] + "?url=https://evil.test/&next=//evil.test&_cid=x")
+    assert answer.headers["Location"].startswith("https://offer.test/lp?_cid=")
+    assert "evil" not in answer.headers["Location"]
+
+
+def test_unknown_track_urls_and_sources_without_offer_answer_404(client, make_source):
+    assert client.get("/t/nothing-here").status_code == 404
+    bare = make_source(offer_url=None)
+    assert client.get(bare["track_path"]).status_code == 404
+
+
+def test_buffered_clicks_reach_the_database_on_flush(app, client, source):
+    recorder = get_recorder(app)
+    recorder.batch_size = 1000
+    for _ in range(3):
+        client.get(source["track_path"])
+    assert db.session.scalars(select(Click)).all() == []
+    assert recorder.flush() == 3
+    assert len(db.session.scalars(select(Click)).all()) == 3
