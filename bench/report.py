@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from bench.server import ProcessMemory
 
-BARE = "bare Flask `/`"
-POSTBACK = "`/pb/<token>`"
-TRACK = "`/t/<public_id>`"
+BARE = "bare /"
+POSTBACK = "/pb/<token>"
+TRACK = "/t/<public_id>"
+#: Names as Markdown: in backticks, or ``<token>`` would render as an HTML tag.
+TITLES = {BARE: "bare Flask `/`", POSTBACK: "`/pb/<token>`", TRACK: "`/t/<public_id>`"}
 
 #: Minimum share of the bare ceiling's throughput, per route.
 MIN_SHARE = {POSTBACK: 0.50, TRACK: 0.70}
@@ -91,7 +93,7 @@ def _results_table(targets: list[TargetResult], ceiling: float) -> list[str]:
         share = t.max_rps / ceiling * 100 if ceiling else math.nan
         rows.append(
             [
-                t.target,
+                TITLES[t.target],
                 _number(t.max_rps),
                 _number(share) + " %",
                 _number(t.latency_rate),
@@ -132,7 +134,7 @@ def _checks(config: ConfigResult, ceiling: float) -> list[str]:
             errors = sum(t.max_errors.values())
             rows.append(
                 [
-                    f"{name} throughput",
+                    f"{TITLES[name]} throughput",
                     f"{share * 100:.0f} % of bare",
                     f">= {minimum * 100:.0f} %",
                     _verdict(share >= minimum, errors),
@@ -144,7 +146,7 @@ def _checks(config: ConfigResult, ceiling: float) -> list[str]:
             errors = sum(t.latency_errors.values())
             rows.append(
                 [
-                    f"{name} p99 at half its max rate",
+                    f"{TITLES[name]} p99 at half its max rate",
                     f"{_ms(t.p99_ms)} ms",
                     f"< {MAX_P99_MS:g} ms",
                     _verdict(t.p99_ms < MAX_P99_MS, errors),
@@ -186,7 +188,7 @@ def markdown(report: Report) -> str:
     lines += [f"- {line}" for line in report.about]
     lines += [
         "",
-        f"Ceiling: {BARE} under the same gunicorn settings, "
+        f"Ceiling: {TITLES[BARE]} under the same gunicorn settings, "
         f"{_number(ceiling)} req/s. " + _memory_line(report.bare_memory),
     ]
     for config in report.configs:

@@ -7,6 +7,7 @@ from ``/proc``: the workers are whatever children the master has forked.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -173,7 +174,5 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # any worker the master left behind
-        except ProcessLookupError:
-            pass

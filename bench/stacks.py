@@ -28,7 +28,7 @@ from bench.server import REPO, BenchError, venv_script
 LABELS = {"pg": "postgresql+redis", "embedded": "embedded"}
 OFFER_URL = "https://offer.example/lp"
 # A fixed, public key: it only ever signs data in databases dropped after the run.
-SECRET_KEY = "pbhub-bench-fixed-secret-key-not-for-any-real-deployment"  # noqa: S105
+SECRET_KEY = "pbhub-bench-fixed-secret-key-not-for-any-real-deployment"
 
 
 class ThrowawayDatabase:

@@ -1,0 +1,1 @@
+"""The signature plugin system (pluggy): hook specifications, markers and the manager."""

@@ -1,0 +1,1 @@
+"""Built-in network signatures, one module per network, each registered as a plugin."""
