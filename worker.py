@@ -1,6 +1,7 @@
 """The RQ worker (with its scheduler), running jobs inside an app context.
 
 ``python worker.py`` needs REDIS_URL; without it the web process runs jobs itself.
+``--burst`` drains the queue and exits (maintenance, tests).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.config import ConfigError
 from app.queue import QUEUE_NAME
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     try:
         app = create_app()
     except ConfigError as exc:
@@ -32,9 +33,9 @@ def main() -> int:
     connection = Redis.from_url(url)
     with app.app_context():
         worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-        worker.work(with_scheduler=True)
+        worker.work(with_scheduler=True, burst="--burst" in argv)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

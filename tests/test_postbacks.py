@@ -282,3 +282,14 @@ def test_dedupe_keys_are_per_source_event_and_transaction():
     canon = Canonical(event_type="ftd", transaction_id="T")
     assert pipeline.dedupe_key(1, canon, "fp") == "tx:1:ftd:T"
     assert pipeline.dedupe_key(1, Canonical(), "fp") == "fp:1:fp"
+
+
+def test_a_status_change_carrying_the_final_payout_updates_it(client, source):
+    first = fire(client, source, transaction_id="PAY", status="pending", payout="0")
+    fire(client, source, transaction_id="PAY", status="approved", payout="25.5")
+    assert stored(first.get_json()["conversion_id"]).payout_amount == 25.5
+
+
+def test_head_requests_store_nothing(client, source):
+    assert client.head(source["postback_path"] + "?transaction_id=1").status_code == 405
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 0

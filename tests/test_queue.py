@@ -72,3 +72,42 @@ def test_in_memory_rate_limits_use_one_minute_windows():
     limiter = MemoryLimiter()
     assert [limiter.allow("s", 2, now=0.0) for _ in range(3)] == [True, True, False]
     assert limiter.allow("s", 2, now=60.0)
+
+
+def test_the_worker_refuses_to_start_without_redis(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REDIS_URL": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "worker.py"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "REDIS_URL is not set" in result.stderr
+
+
+def test_the_worker_process_drains_the_queue_in_burst_mode(app, source, redis_app, caplog):
+    import os
+    import subprocess
+    import sys
+
+    with redis_app.test_client() as client:
+        client.get(source["postback_path"] + "?transaction_id=w")
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_app.config["REDIS_URL"],
+        "DATABASE_URL": redis_app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+    result = subprocess.run(
+        [sys.executable, "worker.py", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "accepted" in result.stderr
+    from rq import Queue
+
+    assert Queue("default", connection=get_queue(redis_app).connection).count == 0

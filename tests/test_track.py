@@ -59,3 +59,8 @@ def test_buffered_clicks_reach_the_database_on_flush(app, client, source):
     assert db.session.scalars(select(Click)).all() == []
     assert recorder.flush() == 3
     assert len(db.session.scalars(select(Click)).all()) == 3
+
+
+def test_head_requests_redirect_without_recording_a_click(client, source):
+    assert client.head(source["track_path"]).status_code == 302
+    assert db.session.scalars(select(Click)).all() == []

@@ -27,6 +27,7 @@ from app.models.types import utcnow
 
 REPEAT_WINDOW = timedelta(hours=24)
 MAX_RACE_RETRIES = 5
+AMOUNT_FIELDS = ("gross_amount", "gross_currency", "payout_amount", "payout_currency")
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,20 @@ def _insert(conversion: Conversion) -> int | None:
 def _change_status(
     existing: Conversion, canon: Canonical, raw_request: dict[str, Any], at: datetime
 ) -> bool:
-    """Compare-and-set the status; ``False`` if another postback changed it first."""
+    """Compare-and-set the status; ``False`` if another postback changed it first.
+
+    Amounts sent with the change replace the stored ones: networks often confirm the
+    final payout only when they approve.
+    """
     previous = existing.status
+    values = {"status": canon.status, "raw_status": canon.raw_status, "updated_at": at}
+    values.update(
+        (name, getattr(canon, name)) for name in AMOUNT_FIELDS if getattr(canon, name) is not None
+    )
     result = db.session.execute(
         update(Conversion)
         .where(Conversion.id == existing.id, Conversion.status == previous)
-        .values(status=canon.status, raw_status=canon.raw_status, updated_at=at)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -34,6 +34,8 @@ MAX_EXCERPT = 2048
 @bp.route("/pb/<token>", methods=["GET", "POST"])
 @bp.route("/pb/<token>/<path:event_label>", methods=["GET", "POST"])
 def postback(token: str | None = None, event_label: str | None = None):  # type: ignore[no-untyped-def]
+    if request.method == "HEAD":
+        return error_response(405, "send GET or POST; HEAD stores nothing")
     token = token_from(request, token)
     source = source_cache().by_token_digest(token_digest(token)) if token else None
     if source is None or source.state != "active":
@@ -73,6 +75,8 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
         return error_response(404, "this source has no offer URL to send clicks to")
     now = utcnow()
     token = cid.mint(keyring().click_token, source.id, now)
+    if request.method == "HEAD":
+        return redirect(offer_location(source.offer_url, token), code=302)
     get_recorder(current_app).record(
         {
             "source_id": source.id,
