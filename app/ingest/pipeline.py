@@ -24,6 +24,7 @@ from app.extensions import db
 from app.ingest.sources_cache import SourceSnapshot
 from app.models import Click, Conversion, StatusChange
 from app.models.types import utcnow
+from app.services.errors import Unavailable
 
 REPEAT_WINDOW = timedelta(hours=24)
 MAX_RACE_RETRIES = 5
@@ -121,7 +122,7 @@ def record_postback(
         duplicate_id = _insert(build("duplicate", None, duplicate_of=existing.id))
         if duplicate_id is not None:
             return Outcome("duplicate", "duplicate", duplicate_id)
-    raise RuntimeError(f"conversion {key!r} kept racing after {MAX_RACE_RETRIES} attempts")
+    raise Unavailable("the postback could not be stored after several attempts; retry later")
 
 
 def _insert(conversion: Conversion) -> int | None:

@@ -26,3 +26,10 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     code = "validation_error"
     status = 422
+
+
+class Unavailable(DomainError):
+    """Could not finish now; nothing half-done was kept, and a retry should succeed."""
+
+    code = "unavailable"
+    status = 503
