@@ -293,3 +293,10 @@ def test_a_status_change_carrying_the_final_payout_updates_it(client, source):
 def test_head_requests_store_nothing(client, source):
     assert client.head(source["postback_path"] + "?transaction_id=1").status_code == 405
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 0
+
+
+def test_an_insert_that_keeps_losing_races_answers_503(client, source, monkeypatch):
+    monkeypatch.setattr(pipeline, "_insert", lambda conversion: None)
+    answer = fire(client, source, transaction_id="RACE")
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "unavailable"
