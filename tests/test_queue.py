@@ -12,22 +12,24 @@ from tests.conftest import redis_url
 
 
 def test_without_redis_the_web_process_runs_follow_up_jobs(app, client, source, caplog):
-    caplog.set_level(logging.INFO, logger="app.jobs.conversions")
+    caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
     queue = get_queue(app)
     assert isinstance(queue, InProcessQueue)
     conversion_id = client.get(source["postback_path"] + "?transaction_id=1").get_json()[
         "conversion_id"
     ]
     queue.join()
-    assert f"conversion {conversion_id} accepted" in caplog.text
+    assert f"conversion {conversion_id} (accepted)" in caplog.text
 
 
 def test_a_failing_in_process_job_does_not_stop_the_queue(app, caplog):
+    caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
     queue = get_queue(app)
-    queue.enqueue("app.jobs.conversions.conversion_recorded", "not-an-id", "accepted")
-    queue.enqueue("app.jobs.conversions.conversion_recorded", 999_999, "accepted")
+    queue.enqueue("app.jobs.conversions.conversion_recorded")
+    queue.enqueue("app.jobs.conversions.conversion_recorded", 7, "accepted")
     queue.join()
-    assert "vanished" in caplog.text
+    assert "job app.jobs.conversions.conversion_recorded failed" in caplog.text
+    assert "conversion 7 (accepted)" in caplog.text
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them_in_an_app_context(
 ):
     from rq import Queue, SimpleWorker
 
-    caplog.set_level(logging.INFO, logger="app.jobs.conversions")
+    caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
     queue = get_queue(redis_app)
     assert isinstance(queue, RedisQueue)
     with redis_app.test_client() as client:
@@ -56,7 +58,7 @@ def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them_in_an_app_context(
     assert rq_queue.count == 1
     with redis_app.app_context():
         SimpleWorker([rq_queue], connection=queue.connection).work(burst=True)
-    assert f"conversion {conversion_id} accepted" in caplog.text
+    assert f"conversion {conversion_id} (accepted)" in caplog.text
 
 
 def test_rate_limits_on_redis_are_shared_between_processes():
@@ -96,6 +98,7 @@ def test_the_worker_process_drains_the_queue_in_burst_mode(app, source, redis_ap
         client.get(source["postback_path"] + "?transaction_id=w")
     env = {
         **os.environ,
+        "PBHUB_LOG_LEVEL": "DEBUG",
         "REDIS_URL": redis_app.config["REDIS_URL"],
         "DATABASE_URL": redis_app.config["SQLALCHEMY_DATABASE_URI"],
     }
@@ -107,7 +110,7 @@ def test_the_worker_process_drains_the_queue_in_burst_mode(app, source, redis_ap
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "accepted" in result.stderr
+    assert "(accepted)" in result.stderr
     from rq import Queue
 
     assert Queue("default", connection=get_queue(redis_app).connection).count == 0

@@ -1,11 +1,11 @@
 """The postback pipeline: translate, attribute, deduplicate, store. No request handling.
 
 Race safety rests on one unique index (``conversions.dedupe_key``): every postback tries
-to insert its conversion as the first write of a fresh transaction, and the loser of a
-race learns so from the ``IntegrityError`` and is then stored as a duplicate or applied
-as a status change (a compare-and-set on the status, so two changes cannot interleave).
-No savepoints: they misbehave on SQLite's default driver, and a failed first write leaves
-nothing to undo.
+to insert its conversion with ``ON CONFLICT DO NOTHING`` as the first write of a fresh
+transaction, and the loser of a race learns so from getting no id back; it is then stored
+as a duplicate or applied as a status change (a compare-and-set on the status, so two
+changes cannot interleave). No savepoints: they misbehave on SQLite's default driver, and
+a first write that did nothing leaves nothing to undo.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.core.attribution import attribute_click, is_status_change
@@ -28,6 +30,7 @@ from app.services.errors import Unavailable
 
 REPEAT_WINDOW = timedelta(hours=24)
 MAX_RACE_RETRIES = 5
+CONVERSIONS = Conversion.__table__
 AMOUNT_FIELDS = ("gross_amount", "gross_currency", "payout_amount", "payout_currency")
 
 
@@ -78,8 +81,8 @@ def record_postback(
     all_notes = [*notes, *canon.notes, *([match.note] if match.note else [])]
     key = dedupe_key(source.id, canon, fingerprint(params, path_event))
 
-    def build(attribution: str, key: str | None, duplicate_of: int | None = None) -> Conversion:
-        return Conversion(
+    def build(attribution: str, key: str | None, duplicate_of: int | None = None) -> dict:
+        return dict(
             source_id=source.id,
             received_at=received_at,
             updated_at=received_at,
@@ -125,12 +128,28 @@ def record_postback(
     raise Unavailable("the postback could not be stored after several attempts; retry later")
 
 
-def _insert(conversion: Conversion) -> int | None:
-    """The new row's id, or ``None`` when its dedupe key is already taken."""
-    db.session.add(conversion)
+def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(CONVERSIONS)
+        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
+        .returning(CONVERSIONS.c.id)
+    )
+
+
+_INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
+
+
+def _insert(values: dict[str, Any]) -> int | None:
+    """Insert and commit; the new row's id, or ``None`` when its dedupe key is taken.
+
+    One prebuilt Core ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` on the session's
+    connection, with the row as parameters: this is the hot path, and an ORM flush (or a
+    statement rebuilt per call) costs more than the insert itself.
+    """
+    connection = db.session.connection()
     try:
-        db.session.flush()
-        conversion_id = conversion.id
+        conversion_id = connection.execute(_INSERTS[connection.dialect.name], values).scalar()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

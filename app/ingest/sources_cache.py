@@ -53,17 +53,18 @@ class SourceCache:
         self._lock = threading.Lock()
 
     def by_token_digest(self, digest: str) -> SourceSnapshot | None:
-        return self._get(("token", digest), Source.token_digest == digest)
+        return self._get("token_digest", digest)
 
     def by_public_id(self, public_id: str) -> SourceSnapshot | None:
-        return self._get(("public", public_id), Source.public_id == public_id)
+        return self._get("public_id", public_id)
 
-    def _get(self, key: tuple[str, str], condition) -> SourceSnapshot | None:  # type: ignore[no-untyped-def]
+    def _get(self, column: str, value: str) -> SourceSnapshot | None:
+        key = (column, value)
         now = time.monotonic()
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        source = db.session.scalar(select(Source).where(condition))
+        source = db.session.scalar(select(Source).where(getattr(Source, column) == value))
         snapshot = SourceSnapshot.of(source) if source is not None else None
         if self.ttl > 0:
             with self._lock:
