@@ -47,7 +47,9 @@ def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip per checkout on the hot path): a connection found dead
+        # invalidates the pool and the request answers 503 or is retried by the caller.
+        options.setdefault("pool_recycle", 1800)
         options.setdefault("connect_args", {"connect_timeout": 5})
     else:
         options.setdefault("connect_args", {"timeout": 10, "check_same_thread": False})

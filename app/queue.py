@@ -16,9 +16,12 @@ from typing import Any
 
 from flask import Flask
 
+from app.batching import Batcher
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "default"
+JOB_FAILURE_TTL = 7 * 24 * 3600
 
 
 def resolve(path: str) -> Callable[..., Any]:
@@ -63,18 +66,38 @@ class InProcessQueue:
 
 
 class RedisQueue:
-    def __init__(self, url: str) -> None:
+    """RQ jobs, enqueued in batches by a background thread.
+
+    ``Queue.enqueue`` costs about 0.3 ms of CPU and a round trip per job; ``enqueue_many``
+    in a pipeline costs a third of that, and the postback need not wait for Redis at all:
+    the conversion is committed before it is queued here, and the database can recreate
+    any work a crash loses before the batch is written.
+    """
+
+    def __init__(self, url: str, *, interval: float = 0.05) -> None:
         from redis import Redis
         from rq import Queue
 
         self.connection = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._queue = Queue(QUEUE_NAME, connection=self.connection)
+        self._batch = Batcher("pbhub-enqueue", self._write, batch_size=100, interval=interval)
 
     def enqueue(self, path: str, *args: Any) -> None:
-        self._queue.enqueue(path, *args, result_ttl=0, failure_ttl=7 * 24 * 3600)
+        self._batch.add((path, args))
+
+    def _write(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
+        from rq import Queue
+
+        self._queue.enqueue_many(
+            [
+                Queue.prepare_data(path, args, result_ttl=0, failure_ttl=JOB_FAILURE_TTL)
+                for path, args in jobs
+            ]
+        )
 
     def join(self) -> None:
-        """RQ workers are separate processes; nothing to wait for here."""
+        """Hand every job enqueued so far to Redis (the workers run them)."""
+        self._batch.flush()
 
 
 def init_app(app: Flask) -> None:

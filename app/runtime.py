@@ -23,3 +23,12 @@ def source_cache() -> SourceCache:
 
 def base_url() -> str:
     return current_app.config["PBHUB_BASE_URL"]
+
+
+def flush_buffers(app: Flask) -> None:
+    """Write what background threads still hold (buffered clicks, batched enqueues)."""
+    from app.ingest.clicks import get_recorder
+    from app.queue import get_queue
+
+    get_recorder(app).flush()
+    get_queue(app).join()

@@ -296,7 +296,28 @@ def test_head_requests_store_nothing(client, source):
 
 
 def test_an_insert_that_keeps_losing_races_answers_503(client, source, monkeypatch):
-    monkeypatch.setattr(pipeline, "_insert", lambda conversion: None)
+    monkeypatch.setattr(pipeline, "_insert_new", lambda row: None)
+    monkeypatch.setattr(pipeline, "_resolve_taken_key", lambda row, canon: None)
     answer = fire(client, source, transaction_id="RACE")
     assert answer.status_code == 503
     assert answer.get_json()["error"]["code"] == "unavailable"
+
+
+def test_a_connection_lost_before_the_insert_is_retried_once_on_a_fresh_one(app, client, source):
+    calls = []
+
+    def drop_first_insert(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO CONVERSIONS") and not calls:
+            calls.append(statement)
+            error = OperationalError(statement, {}, Exception("server closed the connection"))
+            error.connection_invalidated = True
+            raise error
+
+    event.listen(db.engine, "before_cursor_execute", drop_first_insert)
+    try:
+        answer = fire(client, source, transaction_id="RETRY")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", drop_first_insert)
+    assert answer.status_code == 200
+    assert answer.get_json()["status"] == "accepted"
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1

@@ -54,11 +54,32 @@ def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them_in_an_app_context(
         conversion_id = client.get(source["postback_path"] + "?transaction_id=r").get_json()[
             "conversion_id"
         ]
+    queue.join()
     rq_queue = Queue("default", connection=queue.connection)
     assert rq_queue.count == 1
     with redis_app.app_context():
         SimpleWorker([rq_queue], connection=queue.connection).work(burst=True)
     assert f"conversion {conversion_id} (accepted)" in caplog.text
+
+
+def test_a_redis_outage_keeps_jobs_queued_in_memory_until_redis_answers(redis_app):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import Queue
+
+    queue = get_queue(redis_app)
+    rq_queue = Queue("default", connection=queue.connection)
+    original = queue._queue.enqueue_many
+
+    def refuse(jobs, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    queue._queue.enqueue_many = refuse
+    queue.enqueue("app.jobs.conversions.conversion_recorded", 1, "accepted")
+    with pytest.raises(RedisConnectionError):
+        queue.join()
+    queue._queue.enqueue_many = original
+    queue.join()
+    assert rq_queue.count == 1
 
 
 def test_rate_limits_on_redis_are_shared_between_processes():
@@ -96,6 +117,7 @@ def test_the_worker_process_drains_the_queue_in_burst_mode(app, source, redis_ap
 
     with redis_app.test_client() as client:
         client.get(source["postback_path"] + "?transaction_id=w")
+    get_queue(redis_app).join()
     env = {
         **os.environ,
         "PBHUB_LOG_LEVEL": "DEBUG",

@@ -1,11 +1,12 @@
 """The postback pipeline: translate, attribute, deduplicate, store. No request handling.
 
-Race safety rests on one unique index (``conversions.dedupe_key``): every postback tries
-to insert its conversion with ``ON CONFLICT DO NOTHING`` as the first write of a fresh
-transaction, and the loser of a race learns so from getting no id back; it is then stored
-as a duplicate or applied as a status change (a compare-and-set on the status, so two
-changes cannot interleave). No savepoints: they misbehave on SQLite's default driver, and
-a first write that did nothing leaves nothing to undo.
+Race safety rests on one unique index (``conversions.dedupe_key``). Every postback first
+tries ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` as a single auto-committed
+statement: the common case (a new conversion) costs one round trip and no ORM work. Only
+when the key is taken does the slow path run, in the ORM session: the postback is stored
+as a duplicate, or applied as a status change (a compare-and-set on the status, so two
+changes cannot interleave). No savepoints: they misbehave on SQLite's default driver,
+and a first write that did nothing leaves nothing to undo.
 """
 
 from __future__ import annotations
@@ -51,10 +52,24 @@ def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str
     return f"fp:{source_id}:{params_fingerprint}"
 
 
-def _imported_click_time(click_id: str) -> datetime | None:
-    return db.session.scalar(
-        select(Click.clicked_at).where(Click.click_id == click_id).order_by(Click.id).limit(1)
+def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(CONVERSIONS)
+        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
+        .returning(CONVERSIONS.c.id)
     )
+
+
+#: Built once: a statement rebuilt per call costs more than the insert itself.
+_INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
+
+
+def _imported_click_time(click_id: str) -> datetime | None:
+    with db.engine.connect() as connection:
+        return connection.scalar(
+            select(Click.clicked_at).where(Click.click_id == click_id).order_by(Click.id).limit(1)
+        )
 
 
 def record_postback(
@@ -67,7 +82,7 @@ def record_postback(
     token_key: bytes,
     now: datetime | None = None,
 ) -> Outcome:
-    """Store one postback and say what it was. Commits; raises only on database failure."""
+    """Store one postback and say what it was. Durable on return; raises on database failure."""
     received_at = now or utcnow()
     canon = translate(params, source.rules, path_event)
     match = attribute_click(
@@ -78,83 +93,74 @@ def record_postback(
         token_key=token_key,
         find_imported_click=_imported_click_time,
     )
-    all_notes = [*notes, *canon.notes, *([match.note] if match.note else [])]
     key = dedupe_key(source.id, canon, fingerprint(params, path_event))
-
-    def build(attribution: str, key: str | None, duplicate_of: int | None = None) -> dict:
-        return dict(
-            source_id=source.id,
-            received_at=received_at,
-            updated_at=received_at,
-            attribution=attribution,
-            event_type=canon.event_type,
-            raw_event=canon.raw_event,
-            status=canon.status,
-            raw_status=canon.raw_status,
-            click_id=canon.click_id,
-            clicked_at=match.clicked_at,
-            transaction_id=canon.transaction_id,
-            gross_amount=canon.gross_amount,
-            gross_currency=canon.gross_currency,
-            payout_amount=canon.payout_amount,
-            payout_currency=canon.payout_currency,
-            external_user_id=canon.external_user_id,
-            dedupe_key=key,
-            duplicate_of_id=duplicate_of,
-            parse_notes=all_notes,
-            raw_request=raw_request,
-        )
-
+    row = {
+        "source_id": source.id,
+        "received_at": received_at,
+        "updated_at": received_at,
+        "attribution": match.attribution,
+        "event_type": canon.event_type,
+        "raw_event": canon.raw_event,
+        "status": canon.status,
+        "raw_status": canon.raw_status,
+        "click_id": canon.click_id,
+        "clicked_at": match.clicked_at,
+        "transaction_id": canon.transaction_id,
+        "gross_amount": canon.gross_amount,
+        "gross_currency": canon.gross_currency,
+        "payout_amount": canon.payout_amount,
+        "payout_currency": canon.payout_currency,
+        "external_user_id": canon.external_user_id,
+        "dedupe_key": key,
+        "duplicate_of_id": None,
+        "parse_notes": [*notes, *canon.notes, *([match.note] if match.note else [])],
+        "raw_request": raw_request,
+    }
     for _ in range(MAX_RACE_RETRIES):
-        inserted_id = _insert(build(match.attribution, key))
-        if inserted_id is not None:
-            return Outcome("accepted", match.attribution, inserted_id)
-        existing = db.session.scalar(select(Conversion).where(Conversion.dedupe_key == key))
-        if existing is None:
-            continue  # the holder released the key between our insert and this read
-        if canon.transaction_id:
-            if existing.status != canon.status and is_status_change(existing.status, canon.status):
-                attribution, existing_id = existing.attribution, existing.id
-                if _change_status(existing, canon, raw_request, received_at):
-                    return Outcome("status_changed", attribution, existing_id)
-                db.session.rollback()
-                continue
-        elif received_at - existing.received_at >= REPEAT_WINDOW:
-            _release_key(existing.id, key)
-            continue
-        duplicate_id = _insert(build("duplicate", None, duplicate_of=existing.id))
-        if duplicate_id is not None:
-            return Outcome("duplicate", "duplicate", duplicate_id)
+        conversion_id = _insert_new(row)
+        if conversion_id is not None:
+            return Outcome("accepted", match.attribution, conversion_id)
+        try:
+            outcome = _resolve_taken_key(row, canon)
+        finally:
+            db.session.rollback()
+        if outcome is not None:
+            return outcome
     raise Unavailable("the postback could not be stored after several attempts; retry later")
 
 
-def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(CONVERSIONS)
-        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
-        .returning(CONVERSIONS.c.id)
-    )
+def _insert_new(row: dict[str, Any]) -> int | None:
+    """The new conversion's id, committed; ``None`` when its dedupe key is taken."""
+    engine = db.engine
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            return autocommit.execute(_INSERTS[engine.dialect.name], row).scalar()
+        except IntegrityError:
+            return None
 
 
-_INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
-
-
-def _insert(values: dict[str, Any]) -> int | None:
-    """Insert and commit; the new row's id, or ``None`` when its dedupe key is taken.
-
-    One prebuilt Core ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` on the session's
-    connection, with the row as parameters: this is the hot path, and an ORM flush (or a
-    statement rebuilt per call) costs more than the insert itself.
-    """
-    connection = db.session.connection()
-    try:
-        conversion_id = connection.execute(_INSERTS[connection.dialect.name], values).scalar()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
+    """Decide, in the session, what a postback whose key is taken is; ``None``: try again."""
+    key = row["dedupe_key"]
+    existing = db.session.scalar(select(Conversion).where(Conversion.dedupe_key == key))
+    if existing is None:
+        return None  # the holder released the key between our insert and this read
+    if canon.transaction_id:
+        if existing.status != canon.status and is_status_change(existing.status, canon.status):
+            attribution, existing_id = existing.attribution, existing.id
+            if _change_status(existing, canon, row["raw_request"], row["received_at"]):
+                return Outcome("status_changed", attribution, existing_id)
+            return None
+    elif row["received_at"] - existing.received_at >= REPEAT_WINDOW:
+        _release_key(existing.id, key)
         return None
-    return conversion_id
+    duplicate = {**row, "attribution": "duplicate", "dedupe_key": None}
+    duplicate["duplicate_of_id"] = existing.id
+    connection = db.session.connection()
+    duplicate_id = connection.execute(_INSERTS[connection.dialect.name], duplicate).scalar()
+    db.session.commit()
+    return Outcome("duplicate", "duplicate", duplicate_id)
 
 
 def _change_status(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, request
@@ -49,7 +50,8 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         return response, status
 
     params, notes, body_text = read_params(request)
-    outcome = record_postback(
+    record = partial(
+        record_postback,
         source,
         params,
         notes=notes,
@@ -57,6 +59,13 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         path_event=clean(event_label) if event_label else None,
         token_key=keyring().click_token,
     )
+    try:
+        outcome = record()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection lost; retrying the postback once on a new one")
+        outcome = record()
     if outcome.is_new_work:
         _enqueue(outcome.conversion_id, outcome.status)
     return jsonify(
@@ -114,12 +123,9 @@ def _allowed(key: str, limit: int) -> bool:
 
 
 def _enqueue(conversion_id: int, kind: str) -> None:
-    """Queue follow-up work. The conversion is already stored, so a queue outage only
-    delays that work (the database can recreate it); it never fails the postback."""
-    try:
-        get_queue(current_app).enqueue(CONVERSION_JOB, conversion_id, kind)
-    except (RedisError, OSError):
-        log.warning("could not enqueue follow-up work for conversion %s", conversion_id)
+    """Queue follow-up work; never fails the stored postback (the queue batches in the
+    background, and the database can recreate work a queue outage loses)."""
+    get_queue(current_app).enqueue(CONVERSION_JOB, conversion_id, kind)
 
 
 def _log_rejection(reason: str, token: str | None, source_id: int | None) -> None:

@@ -1,7 +1,8 @@
 """A short-lived, per-process cache of sources by token digest and public id.
 
 The postback path must not pay a database round trip to learn what it learnt a second
-ago. Entries live ``PBHUB_SOURCE_CACHE_SECONDS`` (default 2 s), so a paused source or an
+ago, nor hold a session connection for it (lookups use a short-lived Core connection).
+Entries live ``PBHUB_SOURCE_CACHE_SECONDS`` (default 2 s), so a paused source or an
 edited map reaches every process on every host within that time without any signalling.
 """
 
@@ -11,11 +12,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from app.core.mapping import Rules
 from app.extensions import db
 from app.models import Source
+
+SOURCES = Source.__table__
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class SourceSnapshot:
     offer_url: str | None
 
     @classmethod
-    def of(cls, source: Source) -> SourceSnapshot:
+    def of(cls, source: Source | Row) -> SourceSnapshot:
         return cls(
             id=source.id,
             name=source.name,
@@ -64,8 +67,9 @@ class SourceCache:
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        source = db.session.scalar(select(Source).where(getattr(Source, column) == value))
-        snapshot = SourceSnapshot.of(source) if source is not None else None
+        with db.engine.connect() as connection:
+            row = connection.execute(select(SOURCES).where(SOURCES.c[column] == value)).first()
+        snapshot = SourceSnapshot.of(row) if row is not None else None
         if self.ttl > 0:
             with self._lock:
                 if len(self._entries) > 10_000:
