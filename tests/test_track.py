@@ -3,9 +3,9 @@
 from sqlalchemy import select
 
 from app.core import cid
+from app.core.offer import offer_location
 from app.extensions import db
 from app.ingest.clicks import get_recorder
-from app.ingest.routes import offer_location
 from app.models import Click
 from app.runtime import keyring
 
@@ -37,6 +37,8 @@ def test_the_click_is_recorded_with_hashed_address_and_request_details(client, s
 def test_a_cid_macro_in_the_offer_url_is_replaced_in_place():
     assert offer_location("https://o.test/?s={cid}&x=1", "TOKEN") == "https://o.test/?s=TOKEN&x=1"
     assert offer_location("https://o.test/lp?x=1#top", "T") == "https://o.test/lp?x=1&_cid=T#top"
+    assert offer_location("https://o.test/{cid}/lp?c={cid}", "T") == "https://o.test/T/lp?c=T"
+    assert offer_location("https://o.test", "T") == "https://o.test?_cid=T"
 
 
 def test_the_redirect_never_goes_to_a_url_taken_from_the_request(client, source):
@@ -53,7 +55,7 @@ def test_unknown_track_urls_and_sources_without_offer_answer_404(client, make_so
 
 def test_buffered_clicks_reach_the_database_on_flush(app, client, source):
     recorder = get_recorder(app)
-    recorder.batch_size = 1000
+    recorder.buffered, recorder.batch.batch_size = True, 1000
     for _ in range(3):
         client.get(source["track_path"])
     assert db.session.scalars(select(Click)).all() == []

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -80,38 +79,32 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
     source = source_cache().by_public_id(public_id)
     if source is None or source.state == "archived":
         return error_response(404, "no such Track URL")
-    if not source.offer_url:
+    if source.offer_parts is None:
         return error_response(404, "this source has no offer URL to send clicks to")
     now = utcnow()
     token = cid.mint(keyring().click_token, source.id, now)
-    if request.method == "HEAD":
-        return redirect(offer_location(source.offer_url, token), code=302)
-    get_recorder(current_app).record(
-        {
-            "source_id": source.id,
-            "click_id": token,
-            "origin": "track",
-            "clicked_at": now,
-            "ip_hash": keyring().hash_ip(request.remote_addr),
-            "user_agent": clean(request.headers.get("User-Agent", ""))[:512] or None,
-            "referrer": clean(request.headers.get("Referer", ""))[:1024] or None,
-            "params": {clean(k): clean(v)[:512] for k, v in list(request.args.items())[:50]}
-            or None,
-        }
+    if request.method != "HEAD":
+        get_recorder(current_app).record(
+            {
+                "source_id": source.id,
+                "click_id": token,
+                "origin": "track",
+                "clicked_at": now,
+                "ip_hash": keyring().hash_ip(request.remote_addr),
+                "user_agent": clean(request.headers.get("User-Agent", ""))[:512] or None,
+                "referrer": clean(request.headers.get("Referer", ""))[:1024] or None,
+                "params": {clean(k): clean(v)[:512] for k, v in list(request.args.items())[:50]}
+                or None,
+            }
+        )
+    return Response(
+        status=302,
+        headers={
+            "Location": token.join(source.offer_parts),
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
     )
-    response = redirect(offer_location(source.offer_url, token), code=302)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def offer_location(offer_url: str, token: str) -> str:
-    """The offer URL with the click token: in place of ``{cid}``, else as ``_cid``."""
-    if "{cid}" in offer_url:
-        return offer_url.replace("{cid}", token)
-    scheme, netloc, path, query, fragment = urlsplit(offer_url)
-    query = f"{query}&{urlencode({'_cid': token})}" if query else urlencode({"_cid": token})
-    return urlunsplit((scheme, netloc, path, query, fragment))
 
 
 def _allowed(key: str, limit: int) -> bool:

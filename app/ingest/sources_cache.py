@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Row, select
 
 from app.core.mapping import Rules
+from app.core.offer import offer_parts
 from app.extensions import db
 from app.models import Source
 
@@ -29,7 +30,7 @@ class SourceSnapshot:
     rules: Rules
     attribution_window_days: int
     rate_limit_per_minute: int | None
-    offer_url: str | None
+    offer_parts: tuple[str, ...] | None
 
     @classmethod
     def of(cls, source: Source | Row) -> SourceSnapshot:
@@ -45,7 +46,7 @@ class SourceSnapshot:
             ),
             attribution_window_days=source.attribution_window_days,
             rate_limit_per_minute=source.rate_limit_per_minute,
-            offer_url=source.offer_url,
+            offer_parts=offer_parts(source.offer_url) if source.offer_url else None,
         )
 
 
