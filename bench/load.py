@@ -15,6 +15,12 @@ Two modes:
   request fell due, not from when it was sent (as wrk2 does). A server that stalls is
   charged for the queue it causes, so there is no coordinated omission.
 
+Every connection is reopened, between two requests, after about ``REOPEN_SECONDS``. A
+keep-alive connection stays with the gunicorn worker that accepted it, and connections
+opened all at once can all land on one worker: the other then idles and the throughput
+halves, at random from one run to the next. Reopening at staggered times lets the kernel
+spread them again and again, as the many short-lived connections of real traffic are.
+
 Run it as ``python -m bench.load``: a JSON spec (see ``Spec``) on stdin, a JSON result
 on stdout. The benchmark starts it as a separate process so that it has its own GIL.
 """
@@ -22,6 +28,7 @@ on stdout. The benchmark starts it as a separate process so that it has its own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -33,6 +40,7 @@ from typing import Any
 
 RECENT_IDS = 1000
 CONNECT_TIMEOUT = 5.0
+REOPEN_SECONDS = 0.5
 
 
 class ProtocolError(Exception):
@@ -50,6 +58,8 @@ class PostbackMix:
 
 @dataclass(frozen=True)
 class Spec:
+    """One load phase, as the benchmark sends it (JSON on stdin)."""
+
     host: str
     port: int
     path: str
@@ -196,11 +206,12 @@ class Connection(asyncio.Protocol):
 
 
 class Link:
-    """A connection slot that reconnects when the server closed or a request failed."""
+    """A connection slot: reconnects after a failure, reopens when its time is up."""
 
     def __init__(self, spec: Spec) -> None:
         self._spec = spec
         self._connection: Connection | None = None
+        self._expires = 0.0
 
     async def connect(self) -> Connection:
         loop = asyncio.get_running_loop()
@@ -209,6 +220,7 @@ class Link:
             CONNECT_TIMEOUT,
         )
         self._connection = connection
+        self._expires = loop.time() + REOPEN_SECONDS * random.uniform(0.5, 1.5)
         return connection
 
     async def exchange(self, payload: bytes) -> int | str:
@@ -226,6 +238,14 @@ class Link:
             reason = "connection"
         self.close()
         return reason
+
+    async def refresh(self) -> None:
+        """Reopen the connection if its time is up; called between two requests."""
+        if asyncio.get_running_loop().time() < self._expires:
+            return
+        self.close()
+        with contextlib.suppress(OSError):  # the next exchange retries and counts it
+            await self.connect()
 
     def close(self) -> None:
         if self._connection is not None:
@@ -305,6 +325,7 @@ async def closed_loop(spec: Spec, requests: Requests) -> dict[str, Any]:
             answered += 1
             if measure_from <= done <= stop:
                 tally.add(outcome, done - sent)
+            await link.refresh()
         link.close()
 
     await asyncio.gather(*(drive(link) for link in links))
@@ -327,6 +348,7 @@ async def open_loop(spec: Spec, requests: Requests) -> dict[str, Any]:
             answered += 1
             tally.add(outcome, loop.time() - intended)
             due.task_done()
+            await link.refresh()
 
     workers = [asyncio.create_task(drive(link)) for link in links]
     total = max(1, round(spec.rate * spec.seconds))
@@ -363,7 +385,11 @@ async def run(spec: Spec) -> dict[str, Any]:
 
 def main() -> int:
     spec = Spec.from_json(sys.stdin.read())
-    result = asyncio.run(run(spec))
+    try:
+        result = asyncio.run(run(spec))
+    except OSError as exc:
+        print(f"cannot connect to {spec.host}:{spec.port}: {exc}", file=sys.stderr)
+        return 1
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

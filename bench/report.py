@@ -44,7 +44,11 @@ class TargetResult:
 
 @dataclass(frozen=True)
 class ConfigResult:
+    """One configuration's routes, with the bare ceiling measured just before them."""
+
     label: str
+    bare: TargetResult
+    bare_memory: list[ProcessMemory]
     targets: list[TargetResult]
     memory: list[ProcessMemory]
 
@@ -52,8 +56,6 @@ class ConfigResult:
 @dataclass
 class Report:
     about: list[str]
-    bare: TargetResult
-    bare_memory: list[ProcessMemory]
     configs: list[ConfigResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -116,15 +118,16 @@ def _results_table(targets: list[TargetResult], ceiling: float) -> list[str]:
     return _table(header, "lrrrrrrr", rows)
 
 
-def _memory_line(memory: list[ProcessMemory]) -> str:
+def _memory(memory: list[ProcessMemory]) -> str:
     workers = [m for m in memory if m.role == "worker"]
     masters = [m for m in memory if m.role == "master"]
     parts = [f"worker {m.pid}: {m.peak_rss_mib:.1f} MiB" for m in workers]
     parts += [f"master {m.pid}: {m.peak_rss_mib:.1f} MiB" for m in masters]
-    return "Peak RSS (VmHWM) per web process: " + "; ".join(parts) + "."
+    return "; ".join(parts)
 
 
-def _checks(config: ConfigResult, ceiling: float) -> list[str]:
+def _checks(config: ConfigResult) -> list[str]:
+    ceiling = config.bare.max_rps
     by_name = {t.target: t for t in config.targets}
     rows = []
     for name, minimum in MIN_SHARE.items():
@@ -167,7 +170,8 @@ def _checks(config: ConfigResult, ceiling: float) -> list[str]:
 
 HOW_TO_READ = [
     "**req/s max**: closed loop, every connection sends its next request as soon as the "
-    "answer arrives; successful (2xx/3xx) answers per second after a warm-up.",
+    "answer arrives; successful (2xx/3xx) answers per second after a warm-up. The bare "
+    "ceiling is measured right before each configuration, so both see the same machine.",
     "**latency**: open loop at half of that route's own max rate; p50/p99 run from the "
     "time each request fell due, not from when it was sent, so queueing is counted "
     "(no coordinated omission). They include loopback and the client's scheduling "
@@ -175,27 +179,32 @@ HOW_TO_READ = [
     "**errors**: answers other than 2xx/3xx, timeouts and dropped connections, over both "
     "phases. A 302 from `/t/` is a success and is not followed.",
     "**app CPU ms/req**: CPU time of the gunicorn master and workers per answered request "
-    "in the max phase. It does not depend on how the cores were shared with the load "
-    "generator; PostgreSQL's and Redis's own CPU is not in it.",
+    "in the max phase; PostgreSQL's and Redis's own CPU is not in it. It hardly depends on "
+    "what else the machine was doing, so on a shared or noisy machine the ratio of the "
+    "bare row's value to a route's is the steadier estimate of its share of the ceiling.",
+    "**peak RSS**: VmHWM of each gunicorn process after the load, i.e. the most memory "
+    "it held resident at any time.",
     "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "
     "`event=reg&payout=1.5`; about 30 % repeat a recent transaction id (duplicates).",
 ]
 
 
 def markdown(report: Report) -> str:
-    ceiling = report.bare.max_rps
     lines = ["# Postback Hub benchmark", ""]
     lines += [f"- {line}" for line in report.about]
-    lines += [
-        "",
-        f"Ceiling: {TITLES[BARE]} under the same gunicorn settings, "
-        f"{_number(ceiling)} req/s. " + _memory_line(report.bare_memory),
-    ]
     for config in report.configs:
         lines += ["", f"## {config.label}", ""]
-        lines += _results_table([report.bare, *config.targets], ceiling)
-        lines += ["", _memory_line(config.memory), ""]
-        lines += _checks(config, ceiling)
+        lines += _results_table([config.bare, *config.targets], config.bare.max_rps)
+        lines += [
+            "",
+            f"Peak RSS (VmHWM) per web process: {_memory(config.memory)}. "
+            f"Bare Flask for comparison: {_memory(config.bare_memory)}.",
+            "",
+            f"The load generator used {config.bare.client_cpu:.0%} of one core at the bare "
+            f"ceiling, {max(t.client_cpu for t in config.targets):.0%} at most on the routes.",
+            "",
+        ]
+        lines += _checks(config)
     lines += ["", "## How to read this", ""]
     lines += [f"- {line}" for line in HOW_TO_READ + report.notes]
     return "\n".join(lines) + "\n"

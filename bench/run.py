@@ -45,13 +45,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from bench import stacks
 from bench.report import BARE, POSTBACK, TRACK, ConfigResult, Report, TargetResult, markdown
-from bench.server import REPO, BenchError, Gunicorn, ProcessMemory, free_port
+from bench.server import REPO, BenchError, Gunicorn, ProcessMemory, busy_share, free_port
 
 RESULTS = REPO / "bench" / "results" / "latest.md"
 CONFIGURATIONS = ("pg", "embedded")
 DUPLICATE_SHARE = 0.3
 CLICK_TOKENS = 64
 LOAD_GRACE = 60.0  # seconds a load phase may overrun before it counts as hung
+QUIET_SAMPLE = 0.5  # seconds of CPU use sampled before each phase
+QUIET_LIMIT = 0.15  # share of all CPUs busy between phases that deserves a note
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def _errors(result: dict[str, Any]) -> str:
 
 
 class Bench:
-    """One run: the bare ceiling, then each configuration, each target twice."""
+    """One run: per configuration the bare ceiling, then the routes, each in two phases."""
 
     def __init__(self, options: Options, workdir: Path, stack: ExitStack, say: Progress) -> None:
         self.options = options
@@ -157,6 +159,9 @@ class Bench:
         self.stack = stack
         self.say = say
         self.run_id = secrets.token_hex(3)
+        self.store_notes: list[str] = []
+        self.deferred: list[tuple[str, float]] = []  # phase, share of the CPUs
+        self.disturbed: list[tuple[str, float]] = []
 
     def release_later(self, what: str, close: Callable[[], None]) -> None:
         """Make sure ``close`` runs on the way out; a failure there is reported, not raised."""
@@ -169,12 +174,45 @@ class Bench:
 
         self.stack.callback(guarded)
 
-    def start_server(self, app_spec: str, env: dict[str, str], port: int, name: str) -> Gunicorn:
-        directory = self.workdir / name
-        server = Gunicorn(app_spec, env, port, directory / "gunicorn.log")
+    def check_quiet(self, server: Gunicorn, phase: str) -> None:
+        """Record CPU use just before a phase: other load, or the server's deferred work.
+
+        Either takes CPU from the phase that follows, so the report has to say so.
+        """
+        cpu_before = server.cpu_seconds()
+        busy = busy_share(QUIET_SAMPLE)
+        own = (server.cpu_seconds() - cpu_before) / QUIET_SAMPLE / (os.cpu_count() or 1)
+        if own > QUIET_LIMIT:
+            self.say(f"warning: the idle server still keeps the CPUs {own:.0%} busy")
+            self.deferred.append((phase, own))
+        if busy - own > QUIET_LIMIT:
+            self.say(f"warning: other processes keep the CPUs {busy - own:.0%} busy")
+            self.disturbed.append((phase, busy - own))
+
+    def notes(self) -> list[str]:
+        """The run's caveats, one line each, for the end of the report."""
+        notes = list(self.store_notes)
+        if self.deferred:
+            phases = ", ".join(f"{phase} ({share:.0%})" for phase, share in self.deferred)
+            notes.append(
+                "With no request in flight, the server itself still kept the CPUs busy "
+                f"(work deferred from the phase before) ahead of: {phases}."
+            )
+        if self.disturbed:
+            phases = ", ".join(f"{phase} ({share:.0%})" for phase, share in self.disturbed)
+            notes.append(
+                "**Other processes were using the CPUs**, so these phases are skewed "
+                f"(app CPU ms/req the least): {phases}."
+            )
+        return notes
+
+    def start_server(
+        self, app_spec: str, env: dict[str, str], port: int, name: str, ready_path: str
+    ) -> Gunicorn:
+        server = Gunicorn(app_spec, env, port, self.workdir / name / "gunicorn.log")
         self.release_later(f"stop gunicorn ({app_spec})", server.stop)
         self.say(f"{name}: starting gunicorn {app_spec} on 127.0.0.1:{port}")
-        server.start("/" if app_spec.startswith("bench.") else "/healthz")
+        server.start(ready_path)
         return server
 
     def measure(
@@ -198,6 +236,7 @@ class Bench:
             f"{label}: {target} max throughput, {options.connections} connections, "
             f"{options.warmup:g} s warm-up + {options.seconds:g} s"
         )
+        self.check_quiet(server, f"{label} `{target}` max")
         cpu_before = server.cpu_seconds()
         peak = run_load(
             {**spec, "mode": "max", "warmup": options.warmup, "postback": phase_mix("max")}, limit
@@ -209,10 +248,14 @@ class Bench:
         )
         rate = peak["rps"] / 2
         if rate < 1:
-            raise BenchError(f"{target} served under 2 requests a second; see {server.log_tail()}")
+            raise BenchError(
+                f"{target} served under 2 requests a second; gunicorn's log ends with:\n"
+                + server.log_tail()
+            )
         self.say(
             f"{label}: {target} latency at {rate:,.0f} req/s (half of max), {options.seconds:g} s"
         )
+        self.check_quiet(server, f"{label} `{target}` latency")
         steady = run_load(
             {**spec, "mode": "rate", "rate": rate, "postback": phase_mix("rate")}, limit
         )
@@ -231,22 +274,26 @@ class Bench:
             client_cpu=peak["client_cpu"],
         )
 
-    def bare(self) -> tuple[TargetResult, list[ProcessMemory]]:
+    def bare(self, key: str) -> tuple[TargetResult, list[ProcessMemory]]:
+        name = f"{key}-bare"
         port = free_port()
-        (self.workdir / "bare").mkdir()
+        (self.workdir / name).mkdir()
         env = stacks.base_env(dict(os.environ), port)
         # gunicorn.conf.py's worker_exit builds the real app to flush clicks; give it a
         # database in the scratch directory rather than the repository's instance/.
-        env["DATABASE_URL"] = stacks.sqlite_url(self.workdir / "bare")
-        server = self.start_server("bench.bare_app:app", env, port, "bare")
-        result = self.measure(server, "bare", BARE, "/", None)
+        env["DATABASE_URL"] = stacks.sqlite_url(self.workdir / name)
+        server = self.start_server("bench.bare_app:app", env, port, name, "/")
+        result = self.measure(server, key, BARE, "/", None)
         memory = server.memory()
         server.stop()
         return result, memory
 
-    def configuration(self, key: str) -> tuple[ConfigResult, list[str]]:
+    def configuration(self, key: str) -> ConfigResult:
+        """The bare ceiling, then this configuration's routes on a fresh database.
+
+        The stores are set up first so that an unreachable one fails the run at once.
+        """
         label = stacks.LABELS[key]
-        notes = []
         port = free_port()
         directory = self.workdir / key
         directory.mkdir()
@@ -257,7 +304,7 @@ class Bench:
             scratch = stacks.ScratchRedis(self.options.redis_url)
             self.release_later(f"empty {scratch.url}", scratch.close)
             if not scratch.was_empty:
-                notes.append(f"{scratch.url} held keys before the run; it was not emptied.")
+                self.store_notes.append(f"{scratch.url} held keys before the run; not emptied.")
             database = stacks.ThrowawayDatabase(self.options.pg_admin_url)
             self.release_later(f"drop database {database.name}", database.close)
             self.say(f"{key}: creating database {database.name}")
@@ -265,9 +312,10 @@ class Bench:
             env["REDIS_URL"] = self.options.redis_url
         else:
             env["DATABASE_URL"] = stacks.sqlite_url(directory)
+        bare, bare_memory = self.bare(key)
         self.say(f"{key}: pbhub db upgrade; pbhub sources create")
         paths = stacks.prepare(env)
-        server = self.start_server("wsgi:app", env, port, key)
+        server = self.start_server("wsgi:app", env, port, key, "/healthz")
         mix = {
             "click_ids": click_tokens(port, paths.track_path),
             "duplicate_share": DUPLICATE_SHARE,
@@ -282,7 +330,7 @@ class Bench:
         for store in (database, scratch):
             if store is not None:
                 store.close()
-        return ConfigResult(label, targets, memory), notes
+        return ConfigResult(label, bare, bare_memory, targets, memory)
 
 
 def about(options: Options) -> list[str]:
@@ -313,13 +361,8 @@ def benchmark(options: Options, workdir: Path, stack: ExitStack, say: Progress) 
     for line in lines:
         say(line)
     bench = Bench(options, workdir, stack, say)
-    bare, bare_memory = bench.bare()
-    report = Report(lines, bare, bare_memory)
-    for key in options.only:
-        config, notes = bench.configuration(key)
-        report.configs.append(config)
-        report.notes += notes
-    return report
+    configs = [bench.configuration(key) for key in options.only]
+    return Report(lines, configs, bench.notes())
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -346,10 +389,10 @@ def main() -> int:
         say(f"failed: {exc}")
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        interrupt_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish cleaning up
         say("cleaning up")
         stack.close()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, interrupt_handler)
     text = markdown(report)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(text)

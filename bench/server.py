@@ -80,6 +80,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def busy_share(seconds: float) -> float:
+    """How busy all CPUs are over ``seconds``, from /proc/stat: 0 idle, 1 saturated."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    total, idle = sample()
+    time.sleep(seconds)
+    total_after, idle_after = sample()
+    elapsed = total_after - total
+    return 1 - (idle_after - idle) / elapsed if elapsed else 0.0
+
+
 class Gunicorn:
     """One gunicorn master serving ``app_spec`` on a loopback port."""
 

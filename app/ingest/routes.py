@@ -38,10 +38,14 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         return error_response(405, "send GET or POST; HEAD stores nothing")
     token = token_from(request, token)
     source = source_cache().by_token_digest(token_digest(token)) if token else None
-    if source is None or source.state != "active":
-        reason = "unknown token" if source is None else f"source is {source.state}"
-        _log_rejection(reason, token, source.id if source else None)
+    if source is None:
+        _log_rejection("unknown token", token, None)
         return error_response(403, "unknown or revoked postback token", code="invalid_token")
+    if source.state != "active":
+        _log_rejection(f"source is {source.state}", token, source.id)
+        return error_response(
+            403, f"this source is {source.state}; its postbacks are refused", code="source_inactive"
+        )
     limit = source.rate_limit_per_minute
     if limit and not _allowed(f"source:{source.id}", limit):
         response, status = error_response(429, f"more than {limit} postbacks a minute")
