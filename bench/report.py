@@ -179,9 +179,9 @@ HOW_TO_READ = [
     "**errors**: answers other than 2xx/3xx, timeouts and dropped connections, over both "
     "phases. A 302 from `/t/` is a success and is not followed.",
     "**app CPU ms/req**: CPU time of the gunicorn master and workers per answered request "
-    "in the max phase; PostgreSQL's and Redis's own CPU is not in it. It hardly depends on "
-    "what else the machine was doing, so on a shared or noisy machine the ratio of the "
-    "bare row's value to a route's is the steadier estimate of its share of the ceiling.",
+    "in the max phase; PostgreSQL's and Redis's own CPU is not in it. It varies less than "
+    "req/s with what else the machine is doing, so on a shared machine the ratio of the "
+    "bare row's value to a route's is a useful second estimate of its share of the ceiling.",
     "**peak RSS**: VmHWM of each gunicorn process after the load, i.e. the most memory "
     "it held resident at any time.",
     "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "

@@ -202,7 +202,7 @@ class Bench:
             phases = ", ".join(f"{phase} ({share:.0%})" for phase, share in self.disturbed)
             notes.append(
                 "**Other processes were using the CPUs**, so these phases are skewed "
-                f"(app CPU ms/req the least): {phases}."
+                f"(app CPU ms/req less than req/s): {phases}."
             )
         return notes
 
