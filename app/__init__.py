@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app import errors, extensions, logs, queue, ratelimit, runtime
+from app import errors, extensions, logs, queue, ratelimit, runtime, sessions
 from app.ingest import clicks
 from app.request import Request
 
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     clicks.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)
 
     from app import home
     from app.api import bp as api_bp

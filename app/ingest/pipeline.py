@@ -143,55 +143,64 @@ def _insert_new(row: dict[str, Any]) -> int | None:
 def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
     """Decide, in the session, what a postback whose key is taken is; ``None``: try again."""
     key = row["dedupe_key"]
-    existing = db.session.scalar(select(Conversion).where(Conversion.dedupe_key == key))
+    existing = db.session.execute(
+        select(
+            CONVERSIONS.c.id,
+            CONVERSIONS.c.status,
+            CONVERSIONS.c.attribution,
+            CONVERSIONS.c.received_at,
+        ).where(CONVERSIONS.c.dedupe_key == key)
+    ).first()
     if existing is None:
         return None  # the holder released the key between our insert and this read
     if canon.transaction_id:
         if existing.status != canon.status and is_status_change(existing.status, canon.status):
-            attribution, existing_id = existing.attribution, existing.id
-            if _change_status(existing, canon, row["raw_request"], row["received_at"]):
-                return Outcome("status_changed", attribution, existing_id)
+            if _change_status(existing.id, existing.status, canon, row):
+                return Outcome("status_changed", existing.attribution, existing.id)
             return None
     elif row["received_at"] - existing.received_at >= REPEAT_WINDOW:
         _release_key(existing.id, key)
         return None
-    duplicate = {**row, "attribution": "duplicate", "dedupe_key": None}
-    duplicate["duplicate_of_id"] = existing.id
-    connection = db.session.connection()
-    duplicate_id = connection.execute(_INSERTS[connection.dialect.name], duplicate).scalar()
-    db.session.commit()
-    return Outcome("duplicate", "duplicate", duplicate_id)
+    db.session.rollback()
+    duplicate = {
+        **row,
+        "attribution": "duplicate",
+        "dedupe_key": None,
+        "duplicate_of_id": existing.id,
+    }
+    duplicate_id = _insert_new(duplicate)
+    return None if duplicate_id is None else Outcome("duplicate", "duplicate", duplicate_id)
 
 
 def _change_status(
-    existing: Conversion, canon: Canonical, raw_request: dict[str, Any], at: datetime
+    conversion_id: int, previous: str, canon: Canonical, row: dict[str, Any]
 ) -> bool:
     """Compare-and-set the status; ``False`` if another postback changed it first.
 
     Amounts sent with the change replace the stored ones: networks often confirm the
     final payout only when they approve.
     """
-    previous = existing.status
-    values = {"status": canon.status, "raw_status": canon.raw_status, "updated_at": at}
-    values.update(
-        (name, getattr(canon, name)) for name in AMOUNT_FIELDS if getattr(canon, name) is not None
-    )
+    values = {
+        "status": canon.status,
+        "raw_status": canon.raw_status,
+        "updated_at": row["received_at"],
+    }
+    values.update((name, row[name]) for name in AMOUNT_FIELDS if row[name] is not None)
     result = db.session.execute(
-        update(Conversion)
-        .where(Conversion.id == existing.id, Conversion.status == previous)
+        update(CONVERSIONS)
+        .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.status == previous)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     db.session.add(
         StatusChange(
-            conversion_id=existing.id,
-            changed_at=at,
+            conversion_id=conversion_id,
+            changed_at=row["received_at"],
             from_status=previous,
             to_status=canon.status,
             raw_status=canon.raw_status,
-            raw_request=raw_request,
+            raw_request=row["raw_request"],
         )
     )
     db.session.commit()
@@ -201,9 +210,8 @@ def _change_status(
 def _release_key(conversion_id: int, key: str) -> None:
     """Free a fingerprint key older than the repeat window so a new conversion can take it."""
     db.session.execute(
-        update(Conversion)
-        .where(Conversion.id == conversion_id, Conversion.dedupe_key == key)
+        update(CONVERSIONS)
+        .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.dedupe_key == key)
         .values(dedupe_key=f"{key}:{conversion_id}")
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
