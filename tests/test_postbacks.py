@@ -1,6 +1,7 @@
 """The Postback URL: every answer code and every attribution state."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select
@@ -287,7 +288,7 @@ def test_dedupe_keys_are_per_source_event_and_transaction():
 def test_a_status_change_carrying_the_final_payout_updates_it(client, source):
     first = fire(client, source, transaction_id="PAY", status="pending", payout="0")
     fire(client, source, transaction_id="PAY", status="approved", payout="25.5")
-    assert stored(first.get_json()["conversion_id"]).payout_amount == 25.5
+    assert stored(first.get_json()["conversion_id"]).payout_amount == Decimal("25.5")
 
 
 def test_head_requests_store_nothing(client, source):
@@ -321,3 +322,49 @@ def test_a_connection_lost_before_the_insert_is_retried_once_on_a_fresh_one(app,
     assert answer.status_code == 200
     assert answer.get_json()["status"] == "accepted"
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1
+
+
+def test_a_status_change_without_a_currency_keeps_the_stored_currency(client, source):
+    first = fire(
+        client, source, transaction_id="CUR", status="pending", payout="10", currency="EUR"
+    )
+    fire(client, source, transaction_id="CUR", status="approved", payout="12")
+    conversion = stored(first.get_json()["conversion_id"])
+    assert (conversion.payout_amount, conversion.payout_currency) == (12, "EUR")
+
+
+def test_a_status_change_without_an_amount_keeps_amount_and_currency(client, source):
+    first = fire(
+        client, source, transaction_id="CUR2", status="pending", payout="10", currency="EUR"
+    )
+    fire(client, source, transaction_id="CUR2", status="approved", currency="GBP")
+    conversion = stored(first.get_json()["conversion_id"])
+    assert (conversion.payout_amount, conversion.payout_currency) == (10, "EUR")
+
+
+def test_a_forged_token_stays_unmatched_even_though_its_text_is_a_stored_click(
+    client, source, click_id
+):
+    from app.models import Click
+
+    forged = click_id[:-2] + ("AA" if not click_id.endswith("AA") else "BB")
+    db.session.add(
+        Click(source_id=source["id"], click_id=forged, origin="track", clicked_at=datetime.now(UTC))
+    )
+    db.session.commit()
+    assert fire(client, source, click_id=forged, transaction_id="FG").get_json()["attribution"] == (
+        "unmatched"
+    )
+
+
+def test_an_imported_click_of_another_source_does_not_match(client, source, make_source):
+    from app.models import Click
+
+    other = make_source()
+    db.session.add(
+        Click(source_id=other["id"], click_id="kt-9", origin="import", clicked_at=datetime.now(UTC))
+    )
+    db.session.commit()
+    assert fire(client, source, click_id="kt-9", transaction_id="IO").get_json()["attribution"] == (
+        "unmatched"
+    )

@@ -41,6 +41,8 @@ class Canonical:
     payout_currency: str | None = None
     external_user_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Currency fields filled from the source's default, not sent by the network.
+    defaulted: set[str] = field(default_factory=set)
 
 
 def normalise_label(label: str) -> str:
@@ -145,12 +147,14 @@ def translate(params: Mapping[str, str], rules: Rules, path_event: str | None = 
     out.raw_status = _text(value("status"), "status", notes)
     out.status = map_status(out.raw_status, rules.status_map, notes)
 
-    out.gross_amount = _amount(value("gross_amount"), "gross_amount", notes)
-    out.payout_amount = _amount(value("payout_amount"), "payout_amount", notes)
-    out.gross_currency = _currency(value("gross_currency"), "gross_currency", notes)
-    out.payout_currency = _currency(value("payout_currency"), "payout_currency", notes)
-    if out.gross_amount is not None and out.gross_currency is None:
-        out.gross_currency = rules.default_currency
-    if out.payout_amount is not None and out.payout_currency is None:
-        out.payout_currency = rules.default_currency
+    for kind in ("gross", "payout"):
+        amount = _amount(value(f"{kind}_amount"), f"{kind}_amount", notes)
+        sent_currency = value(f"{kind}_currency")
+        currency = _currency(sent_currency, f"{kind}_currency", notes)
+        if amount is not None and (sent_currency is None or not sent_currency.strip()):
+            currency = rules.default_currency
+            if currency:
+                out.defaulted.add(f"{kind}_currency")
+        setattr(out, f"{kind}_amount", amount)
+        setattr(out, f"{kind}_currency", currency)
     return out

@@ -17,8 +17,17 @@ MICROS = Decimal(1_000_000)
 DECIMAL_PLACES = Decimal("0.000001")
 MAX_ABS_AMOUNT = Decimal(10) ** 12
 
-_GROUPING = re.compile(r"[\s\u00a0\u202f'_]")
-_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_SIGN = r"[+-]?"
+#: ``12``, ``12.50``, ``12,50``, ``.5``: one separator at most, and it is the decimal one.
+_PLAIN = re.compile(_SIGN + r"(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+#: ``1,234.50``, ``1 234.5``, ``1'234``: groups of three, one grouping character, dot decimal.
+_GROUPED_DOT = re.compile(
+    _SIGN + r"[0-9]{1,3}(?P<g>[,\s\u00a0\u202f'_])[0-9]{3}(?:(?P=g)[0-9]{3})*(?:\.[0-9]+)?"
+)
+#: ``1.234,50``, ``1 234,5``: groups of three, comma decimal.
+_GROUPED_COMMA = re.compile(
+    _SIGN + r"[0-9]{1,3}(?P<g>[.\s\u00a0\u202f'_])[0-9]{3}(?:(?P=g)[0-9]{3})*(?:,[0-9]+)?"
+)
 
 
 class AmountError(ValueError):
@@ -28,45 +37,33 @@ class AmountError(ValueError):
 def parse_amount(raw: object) -> Decimal:
     """Read ``12.50``, ``12,50``, ``1 234.5``, ``1,234.50``, ``1.234,50`` or ``-3``.
 
-    A single comma is a decimal separator (``12,50``); with both separators the last one
-    is the decimal separator and the other groups thousands. Spaces, no-break spaces,
-    apostrophes and underscores group thousands.
+    A lone comma or dot is the decimal separator (``12,50``, ``1.234``). Grouping is only
+    accepted in groups of three with one grouping character, so ``1,2,3`` is refused
+    rather than guessed. Digits are ASCII only.
     """
     if isinstance(raw, bool) or raw is None:
         raise AmountError("not a number")
-    if isinstance(raw, int | Decimal):
-        text = str(raw)
-    elif isinstance(raw, float):
-        text = repr(raw)
-    else:
-        text = str(raw)
-    text = _GROUPING.sub("", text.strip())
+    text = repr(raw) if isinstance(raw, float) else str(raw)
+    text = text.strip()
     if not text:
         raise AmountError("empty")
-    if "e" in text.lower() and _looks_scientific(text):
+    if _PLAIN.fullmatch(text):
+        number = text.replace(",", ".")
+    elif match := _GROUPED_DOT.fullmatch(text):
+        number = text.replace(match.group("g"), "")
+    elif match := _GROUPED_COMMA.fullmatch(text):
+        number = text.replace(match.group("g"), "").replace(",", ".")
+    elif "e" in text.lower():
         raise AmountError("scientific notation is refused")
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    elif re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", text):
-        text = text.replace(",", "")
-    if not _PLAIN.fullmatch(text):
+    else:
         raise AmountError("not a number")
     try:
-        value = Decimal(text)
+        value = Decimal(number)
     except InvalidOperation:
         raise AmountError("not a number") from None
     if abs(value) >= MAX_ABS_AMOUNT:
         raise AmountError("out of range")
     return value
-
-
-def _looks_scientific(text: str) -> bool:
-    return bool(re.fullmatch(r"[+-]?\d*\.?\d*[eE][+-]?\d+", text))
 
 
 def quantize(value: Decimal) -> Decimal:

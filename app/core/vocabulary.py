@@ -60,7 +60,6 @@ STATUS_SYNONYMS = {
     "trash": "rejected",
     "fraud": "rejected",
     "-1": "rejected",
-    "2": "rejected",
 }
 
 #: Status transitions a repeated transaction may make; any other repeat is a duplicate.

@@ -3,10 +3,11 @@
 Race safety rests on one unique index (``conversions.dedupe_key``). Every postback first
 tries ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` as a single auto-committed
 statement: the common case (a new conversion) costs one round trip and no ORM work. Only
-when the key is taken does the slow path run, in the ORM session: the postback is stored
-as a duplicate, or applied as a status change (a compare-and-set on the status, so two
-changes cannot interleave). No savepoints: they misbehave on SQLite's default driver,
-and a first write that did nothing leaves nothing to undo.
+when the key is taken does the slow path run: the postback is stored as a duplicate
+(another auto-committed insert), or applied as a status change in the session (a
+compare-and-set on the status, so two changes cannot interleave). No savepoints: they
+misbehave on SQLite's default driver, and a first write that did nothing leaves nothing
+to undo.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from app.services.errors import Unavailable
 REPEAT_WINDOW = timedelta(hours=24)
 MAX_RACE_RETRIES = 5
 CONVERSIONS = Conversion.__table__
-AMOUNT_FIELDS = ("gross_amount", "gross_currency", "payout_amount", "payout_currency")
+AMOUNT_PAIRS = (("gross_amount", "gross_currency"), ("payout_amount", "payout_currency"))
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,24 @@ def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
 _INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
 
 
-def _imported_click_time(click_id: str) -> datetime | None:
-    with db.engine.connect() as connection:
-        return connection.scalar(
-            select(Click.clicked_at).where(Click.click_id == click_id).order_by(Click.id).limit(1)
-        )
+def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
+    """Imported clicks of this source only: our own Track URL clicks are proven by their
+    token's signature, never by finding the token's text in the table."""
+
+    def find(click_id: str) -> datetime | None:
+        with db.engine.connect() as connection:
+            return connection.scalar(
+                select(Click.clicked_at)
+                .where(
+                    Click.click_id == click_id,
+                    Click.source_id == source_id,
+                    Click.origin != "track",
+                )
+                .order_by(Click.id)
+                .limit(1)
+            )
+
+    return find
 
 
 def record_postback(
@@ -91,7 +105,7 @@ def record_postback(
         received_at=received_at,
         window_days=source.attribution_window_days,
         token_key=token_key,
-        find_imported_click=_imported_click_time,
+        find_imported_click=_imported_click_finder(source.id),
     )
     key = dedupe_key(source.id, canon, fingerprint(params, path_event))
     row = {
@@ -141,7 +155,7 @@ def _insert_new(row: dict[str, Any]) -> int | None:
 
 
 def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
-    """Decide, in the session, what a postback whose key is taken is; ``None``: try again."""
+    """Decide what a postback whose key is taken is; ``None`` means try again."""
     key = row["dedupe_key"]
     existing = db.session.execute(
         select(
@@ -177,15 +191,20 @@ def _change_status(
 ) -> bool:
     """Compare-and-set the status; ``False`` if another postback changed it first.
 
-    Amounts sent with the change replace the stored ones: networks often confirm the
-    final payout only when they approve.
+    An amount sent with the change replaces the stored one (networks often confirm the
+    final payout only when they approve); its currency is replaced only when the network
+    sent one, so a default currency never relabels stored money.
     """
     values = {
         "status": canon.status,
         "raw_status": canon.raw_status,
         "updated_at": row["received_at"],
     }
-    values.update((name, row[name]) for name in AMOUNT_FIELDS if row[name] is not None)
+    for amount, currency in AMOUNT_PAIRS:
+        if row[amount] is not None:
+            values[amount] = row[amount]
+            if currency not in canon.defaulted:
+                values[currency] = row[currency]
     result = db.session.execute(
         update(CONVERSIONS)
         .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.status == previous)

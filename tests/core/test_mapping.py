@@ -71,3 +71,19 @@ def test_a_blank_parameter_name_skips_the_field():
 
 def test_parameter_names_fall_back_to_a_case_insensitive_match():
     assert translate({"SUBID": "abc"}, RULES).click_id == "abc"
+
+
+def test_a_refused_currency_is_not_replaced_by_the_default():
+    out = translate({"payout": "10", "currency": "RUR"}, RULES)
+    assert (out.payout_amount, out.payout_currency) == (Decimal("10.000000"), None)
+    assert out.defaulted == set()
+
+
+def test_a_defaulted_currency_is_marked_as_such():
+    assert translate({"payout": "10"}, RULES).defaulted == {"payout_currency"}
+
+
+def test_numeric_status_codes_other_than_1_0_minus_1_need_a_status_map():
+    out = translate({"status": "2"}, RULES)
+    assert out.status == "pending"
+    assert out.notes

@@ -49,3 +49,9 @@ def test_currencies_are_upper_cased_iso_4217_codes():
 def test_unknown_currency_codes_are_refused(raw):
     with pytest.raises(AmountError):
         parse_currency(raw)
+
+
+@pytest.mark.parametrize("raw", ["1,2,3.4", "1 2 3", "12,34,567", "1.2.3", "١٢٣", "1,234 567"])
+def test_grouping_that_is_not_in_threes_or_non_ascii_digits_is_refused(raw):
+    with pytest.raises(AmountError):
+        parse_amount(raw)
