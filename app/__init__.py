@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import errors, extensions, logs, queue, ratelimit, runtime, sessions
 from app.ingest import clicks
-from app.request import Request
+from app.request import IdConverter, Request
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,9 +21,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides (tests)."""
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = Request
+    app.url_map.converters["id"] = IdConverter
     app.config.from_mapping(settings.load(settings.environment(), app.instance_path))
     app.config["PBHUB_MIGRATIONS_DIR"] = MIGRATIONS_DIR
-    app.config["JSON_SORT_KEYS"] = False
     if config:
         app.config.from_mapping(config)
 

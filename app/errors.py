@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -48,7 +50,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        return error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+        response, status = error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+        if status == 503:
+            response.headers["Retry-After"] = "30"
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -60,15 +65,31 @@ def init_app(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
-    def database_unavailable(exc: Exception):  # type: ignore[no-untyped-def]
-        app.logger.error("database error: %s", type(exc).__name__)
-        try:
-            db.session.rollback()
-        except DBAPIError:
-            app.logger.warning("rollback after a database error failed too")
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: DBAPIError):  # type: ignore[no-untyped-def]
+        app.logger.error("database unavailable: %s", exc.orig or exc)
+        _rollback()
         response, status = error_response(
             503, "the database is unavailable; nothing was stored, retry later"
         )
         response.headers["Retry-After"] = "30"
         return response, status
+
+    @app.errorhandler(DBAPIError)
+    def database_refused(exc: DBAPIError):  # type: ignore[no-untyped-def]
+        """A value the database would not take: a bug to fix, not an outage to wait out,
+        so the sender is told not to retry."""
+        app.logger.exception("the database refused a statement")
+        _rollback()
+        return error_response(
+            422,
+            "the database refused a value of this request; nothing was stored",
+            code="unprocessable",
+        )
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        logging.getLogger(__name__).warning("rollback after a database error failed too")

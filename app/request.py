@@ -1,4 +1,5 @@
-"""The request class: tolerant of the raw bytes real networks put in query strings."""
+"""HTTP plumbing: a request class tolerant of the raw bytes networks put in query strings,
+and URL converters."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter, Map
 
 
 class Request(FlaskRequest):
@@ -17,3 +19,10 @@ class Request(FlaskRequest):
         return self.parameter_storage_class(
             parse_qsl(query, keep_blank_values=True, errors="replace")
         )
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a positive 64-bit row id; anything larger is a 404, not a 500."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**63 - 1)

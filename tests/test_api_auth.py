@@ -30,7 +30,7 @@ def test_every_api_route_needs_a_bearer_token(client, method, path):
 
 def test_every_api_route_is_covered_by_these_tests(app):
     declared = {
-        (method, rule.rule.replace("<int:source_id>", "1").replace("<int:conversion_id>", "1"))
+        (method, rule.rule.replace("<id:source_id>", "1").replace("<id:conversion_id>", "1"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
         for method in rule.methods - {"HEAD", "OPTIONS"}

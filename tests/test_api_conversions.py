@@ -122,3 +122,31 @@ def test_one_conversion_in_full_has_its_raw_request_and_history(client, fire, op
 
 def test_an_unknown_conversion_answers_404(client, operator_headers):
     assert client.get("/api/v1/conversions/12345", headers=operator_headers).status_code == 404
+
+
+def _cursor(raw):
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"cursor": _cursor("next|2024-01-01T00:00:00|1")},
+        {"cursor": _cursor("next|2024-01-01T00:00:00+00:00|99999999999999999999")},
+        {"cursor": _cursor("sideways|2024-01-01T00:00:00+00:00|1")},
+        {"source_id": str(2**64)},
+        {"since": "0001-01-01T00:00:00+01:00"},
+        {"until": "9999-12-31T23:59:59-01:00"},
+        {"since": "2024-01-01T00:00:00"},
+    ],
+)
+def test_out_of_range_or_hand_made_values_answer_422_not_500(client, operator_headers, query):
+    answer = client.get("/api/v1/conversions", query_string=query, headers=operator_headers)
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [f"/api/v1/conversions/{2**64}", f"/api/v1/sources/{2**64}"])
+def test_ids_beyond_64_bits_answer_404(client, operator_headers, path):
+    assert client.get(path, headers=operator_headers).status_code == 404

@@ -118,3 +118,28 @@ def test_an_unknown_source_answers_404_in_the_error_shape(client, operator_heade
     answer = client.get("/api/v1/sources/999", headers=operator_headers)
     assert answer.status_code == 404
     assert answer.get_json()["error"]["code"] == "not_found"
+
+
+def test_patching_the_field_map_merges_it_into_the_stored_one(client, source, operator_headers):
+    answer = client.patch(
+        f"/api/v1/sources/{source['id']}",
+        json={"field_map": {"click_id": "subid", "external_user_id": ""}},
+        headers=operator_headers,
+    )
+    field_map = answer.get_json()["field_map"]
+    assert field_map["click_id"] == "subid" and field_map["external_user_id"] == ""
+    assert field_map["payout_amount"] == source["field_map"]["payout_amount"]
+
+
+def test_patching_the_event_map_replaces_it(client, source, operator_headers):
+    answer = client.patch(
+        f"/api/v1/sources/{source['id']}",
+        json={"event_map": {"sale": "cpa"}},
+        headers=operator_headers,
+    )
+    assert answer.get_json()["event_map"] == {"sale": "cpa"}
+
+
+def test_the_create_answer_is_never_cached(client, operator_headers):
+    answer = client.post("/api/v1/sources", json={"name": "Z"}, headers=operator_headers)
+    assert answer.headers["Cache-Control"] == "no-store"

@@ -120,3 +120,11 @@ def test_an_unknown_window_answers_422(client, operator_headers):
     answer = client.get("/api/v1/stats?window=2h", headers=operator_headers)
     assert answer.status_code == 422
     assert "window" in answer.get_json()["error"]["fields"]
+
+
+def test_sums_of_very_large_amounts_stay_exact(client, fire, operator_headers):
+    for i in range(12):
+        fire(transaction_id=f"big{i}", payout="999999999999.999999", currency="USD")
+    fire(transaction_id="neg", payout="-0.5", currency="USD")
+    row = get_stats(client, operator_headers)["payout"][0]
+    assert row["approved"] == "11999999999999.499988"

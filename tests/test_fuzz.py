@@ -68,3 +68,31 @@ def test_arbitrary_paths_and_raw_query_bytes_never_cause_a_server_error(
     url = source["postback_path"] + "/" + path.replace("?", "").replace("#", "")
     answer = client.get(url, environ_overrides={"QUERY_STRING": raw_query.decode("latin-1")})
     assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(["/api/v1/conversions", "/api/v1/stats", "/api/v1/sources"]),
+    query=st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "attribution",
+                    "event_type",
+                    "status",
+                    "source_id",
+                    "since",
+                    "until",
+                    "cursor",
+                    "limit",
+                    "window",
+                ]
+            ),
+            values,
+        ),
+        max_size=6,
+    ),
+)
+def test_arbitrary_api_queries_never_cause_a_server_error(client, operator_headers, path, query):
+    answer = client.get(path, query_string=query, headers=operator_headers)
+    assert answer.status_code < 500, answer.get_data(as_text=True)

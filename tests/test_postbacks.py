@@ -368,3 +368,28 @@ def test_an_imported_click_of_another_source_does_not_match(client, source, make
     assert fire(client, source, click_id="kt-9", transaction_id="IO").get_json()["attribution"] == (
         "unmatched"
     )
+
+
+def test_a_body_key_cannot_override_a_query_parameter_by_smuggling_a_nul(client, source):
+    answer = client.post(
+        source["postback_path"] + "?payout=5&transaction_id=NUL", json={"pay\u0000out": "500"}
+    )
+    assert stored(answer.get_json()["conversion_id"]).payout_amount == Decimal("5")
+
+
+def test_a_value_the_database_refuses_answers_422_not_retry(app, client, source, monkeypatch):
+    from sqlalchemy.exc import DataError
+
+    def refuse(row):
+        raise DataError("INSERT", {}, Exception("value out of range"))
+
+    monkeypatch.setattr(pipeline, "_insert_new", refuse)
+    answer = fire(client, source, transaction_id="BAD")
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["code"] == "unprocessable"
+
+
+def test_the_exhausted_race_answer_says_when_to_retry(client, source, monkeypatch):
+    monkeypatch.setattr(pipeline, "_insert_new", lambda row: None)
+    monkeypatch.setattr(pipeline, "_resolve_taken_key", lambda row, canon: None)
+    assert fire(client, source, transaction_id="R2").headers["Retry-After"] == "30"

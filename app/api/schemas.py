@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -160,13 +161,26 @@ class ConversionDetailSchema(ConversionSchema):
     history = fields.List(fields.Nested(StatusChangeSchema))
 
 
+MAX_ID = 2**63 - 1
+#: Timestamps the database can hold in UTC whatever the offset they were written with.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
 class ConversionQuerySchema(Schema):
     attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
     event_type = fields.String(validate=validate.OneOf(EVENTS))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    source_id = fields.Integer(validate=validate.Range(min=1))
-    since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601"})
-    until = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601"})
+    source_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    since = fields.AwareDateTime(
+        default_timezone=None,
+        validate=validate.Range(min=EARLIEST, max=LATEST),
+        metadata={"description": "ISO 8601 with a UTC offset"},
+    )
+    until = fields.AwareDateTime(
+        default_timezone=None,
+        validate=validate.Range(min=EARLIEST, max=LATEST),
+        metadata={"description": "ISO 8601 with a UTC offset"},
+    )
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -179,7 +193,7 @@ class ConversionPageSchema(Schema):
 
 class StatsQuerySchema(Schema):
     window = fields.String(load_default="24h", validate=validate.OneOf(("15m", "1h", "24h", "7d")))
-    source_id = fields.Integer(validate=validate.Range(min=1))
+    source_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class MoneyRowSchema(Schema):

@@ -52,8 +52,9 @@ def create_source():  # type: ignore[no-untyped-def]
     schema = SourceInSchema()
     data = schema.normalise(schema.load(_body()))
     source, urls = service.create_source(data, keyring(), base_url())
-    body = {**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)}
-    return jsonify(body), 201
+    response = jsonify({**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)})
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
 
 
 @bp.get("/sources")
@@ -72,7 +73,7 @@ def list_sources():  # type: ignore[no-untyped-def]
     return jsonify(SourceListSchema().dump({"items": service.list_sources()}))
 
 
-@bp.get("/sources/<int:source_id>")
+@bp.get("/sources/<id:source_id>")
 @require("operator")
 def get_source(source_id: int):  # type: ignore[no-untyped-def]
     """Get a source.
@@ -96,7 +97,7 @@ def get_source(source_id: int):  # type: ignore[no-untyped-def]
     return jsonify(SourceOutSchema().dump(service.get_source(source_id)))
 
 
-@bp.patch("/sources/<int:source_id>")
+@bp.patch("/sources/<id:source_id>")
 @require("operator")
 def update_source(source_id: int):  # type: ignore[no-untyped-def]
     """Change some fields of a source.
@@ -133,7 +134,7 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
     return jsonify(SourceOutSchema().dump(source))
 
 
-@bp.post("/sources/<int:source_id>/pause")
+@bp.post("/sources/<id:source_id>/pause")
 @require("operator")
 def pause_source(source_id: int):  # type: ignore[no-untyped-def]
     """Pause a source: its Postback URL answers 403 until resumed.
@@ -155,7 +156,7 @@ def pause_source(source_id: int):  # type: ignore[no-untyped-def]
     return jsonify(SourceOutSchema().dump(source))
 
 
-@bp.post("/sources/<int:source_id>/resume")
+@bp.post("/sources/<id:source_id>/resume")
 @require("operator")
 def resume_source(source_id: int):  # type: ignore[no-untyped-def]
     """Resume a paused or archived source.
@@ -177,7 +178,7 @@ def resume_source(source_id: int):  # type: ignore[no-untyped-def]
     return jsonify(SourceOutSchema().dump(source))
 
 
-@bp.delete("/sources/<int:source_id>")
+@bp.delete("/sources/<id:source_id>")
 @require("admin")
 def delete_source(source_id: int):  # type: ignore[no-untyped-def]
     """Delete a source (refused while it has conversions, unless archived).
@@ -201,7 +202,7 @@ def delete_source(source_id: int):  # type: ignore[no-untyped-def]
     return "", 204
 
 
-@bp.get("/sources/<int:source_id>/postback-url")
+@bp.get("/sources/<id:source_id>/postback-url")
 @require("operator")
 def reveal_postback_url(source_id: int):  # type: ignore[no-untyped-def]
     """Show the Postback URL (with its token) and the Track URL again.

@@ -15,6 +15,17 @@ MAX_KEY = 128
 MAX_VALUE = 2048
 
 
+def clean(text: str) -> str:
+    """Text every database accepts: no NUL, no lone surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _stringify(value: object) -> str:
     if value is None:
         return ""
@@ -43,13 +54,13 @@ def merge(
     sources.append(form)
     for pairs in sources:
         for key, value in pairs:
-            key = str(key)
+            key = clean(str(key))
             if key in merged:
                 continue
             if len(merged) >= MAX_PARAMS:
                 notes.append(f"params: more than {MAX_PARAMS} parameters, the rest ignored")
                 return merged, notes
-            text = _stringify(value)
+            text = clean(_stringify(value))
             if len(key) > MAX_KEY:
                 notes.append("params: a parameter name longer than 128 characters was cut")
                 key = key[:MAX_KEY]

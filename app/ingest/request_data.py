@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from flask import Request
 
 from app.core.keys import mask
-from app.core.params import merge
+from app.core.params import clean, merge
 
 TOKEN_PARAM = "_pbtoken"
 TOKEN_HEADER = "X-Postback-Token"
@@ -23,17 +23,6 @@ KEPT_HEADERS = (
     "CF-Connecting-IP",
 )
 MAX_STORED_BODY = 16 * 1024
-
-
-def clean(text: str) -> str:
-    """Text every database accepts: no NUL, no lone surrogates."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
 
 
 def _decode(body: bytes) -> str:
@@ -71,7 +60,7 @@ def _finish(
     request: Request, form: list[tuple[str, str]], json_body: Any, notes: list[str], text: str
 ) -> tuple[dict[str, str], list[str], str]:
     params, merge_notes = merge(request.args.items(multi=True), form, json_body)
-    params = {clean(k): clean(v) for k, v in params.items() if k != TOKEN_PARAM}
+    params.pop(TOKEN_PARAM, None)
     return params, notes + merge_notes, text
 
 

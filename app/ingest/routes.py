@@ -12,11 +12,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core import cid
 from app.core.keys import mask, token_digest
+from app.core.params import clean
 from app.errors import error_response
 from app.extensions import db
 from app.ingest.clicks import get_recorder
 from app.ingest.pipeline import record_postback
-from app.ingest.request_data import clean, raw_request, read_params, token_from
+from app.ingest.request_data import raw_request, read_params, token_from
 from app.models import RejectedPostback
 from app.models.types import utcnow
 from app.queue import get_queue

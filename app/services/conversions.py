@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -17,6 +17,8 @@ from sqlalchemy import and_, or_, select
 from app.extensions import db
 from app.models import Conversion
 from app.services.errors import Invalid, NotFound
+
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,13 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         direction, at, row_id = raw.split("|")
-        if direction not in ("next", "prev"):
+        moment, number = datetime.fromisoformat(at), int(row_id)
+        if direction not in ("next", "prev") or moment.tzinfo is None:
             raise ValueError(direction)
-        return direction, datetime.fromisoformat(at), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if not 0 < number <= MAX_ID:
+            raise ValueError(row_id)
+        return direction, moment.astimezone(UTC), number
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid("the cursor is not one this API gave out", {"cursor": ["Invalid."]}) from None
 
 

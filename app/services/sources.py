@@ -71,9 +71,14 @@ def list_sources() -> list[Source]:
 
 
 def update_source(source: Source, changes: Mapping[str, Any]) -> Source:
+    """Change the given fields. A ``field_map`` is merged into the stored one (``""`` skips
+    a field), as on create; event and status maps are replaced whole, so labels can be
+    removed."""
     if "name" in changes and _name_taken(changes["name"], exclude_id=source.id):
         raise Conflict(f"a source named {changes['name']!r} exists", {"name": ["Already taken."]})
     for key, value in changes.items():
+        if key == "field_map":
+            value = {**(source.field_map or {}), **value}
         setattr(source, key, value)
     db.session.commit()
     return source
@@ -104,6 +109,6 @@ def reveal_urls(source: Source, keyring: Keyring, base_url: str) -> SourceUrls:
     if token is None:
         raise Conflict(
             "the inbound token was encrypted under another SECRET_KEY and cannot be shown; "
-            "rotate it to get a new Postback URL"
+            "restore the SECRET_KEY it was created with"
         )
     return SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)

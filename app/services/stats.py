@@ -27,6 +27,7 @@ WINDOWS = {
     "7d": timedelta(days=7),
 }
 ZERO = Decimal("0.000000")
+MILLION = 1_000_000
 
 
 @dataclass
@@ -54,13 +55,34 @@ class Stats:
     events: dict[str, int]
 
 
+def _sums(amount_column, currency_column, counted: list) -> Sequence[Row]:  # type: ignore[no-untyped-def]
+    """Per (currency, status): the sum of whole units and the sum of the millionths.
+
+    Amounts are stored as millionths in a BIGINT; summing them directly overflows 64 bits
+    on SQLite after a few thousand very large amounts. Whole units and remainders summed
+    apart stay exact and in range on every database.
+    """
+    micros = type_coerce(amount_column, BigInteger)
+    units = micros // MILLION
+    return db.session.execute(
+        select(
+            currency_column,
+            Conversion.status,
+            func.sum(units),
+            func.sum(micros - units * MILLION),
+        )
+        .where(*counted, micros.is_not(None))
+        .group_by(currency_column, Conversion.status)
+    ).all()
+
+
 def _money(rows: Sequence[Row]) -> list[MoneyRow]:
     by_currency: dict[str | None, MoneyRow] = {}
-    for currency, status, micros in rows:
-        if micros is None:
+    for currency, status, units, remainder in rows:
+        if units is None:
             continue
         row = by_currency.setdefault(currency, MoneyRow(currency))
-        amount = quantize(Decimal(int(micros)) / MICROS)
+        amount = quantize(Decimal(int(units)) + Decimal(int(remainder)) / MICROS)
         if status == "approved":
             row.approved += amount
         else:
@@ -88,18 +110,8 @@ def compute(window: str, source_id: int | None = None, now: datetime | None = No
         counted.append(Conversion.source_id == source_id)
     clicks = db.session.scalar(clicks_q) or 0
 
-    raw_payout = type_coerce(Conversion.payout_amount, BigInteger)
-    raw_gross = type_coerce(Conversion.gross_amount, BigInteger)
-    payout_rows = db.session.execute(
-        select(Conversion.payout_currency, Conversion.status, func.sum(raw_payout))
-        .where(*counted, raw_payout.is_not(None))
-        .group_by(Conversion.payout_currency, Conversion.status)
-    ).all()
-    gross_rows = db.session.execute(
-        select(Conversion.gross_currency, Conversion.status, func.sum(raw_gross))
-        .where(*counted, raw_gross.is_not(None))
-        .group_by(Conversion.gross_currency, Conversion.status)
-    ).all()
+    payout_rows = _sums(Conversion.payout_amount, Conversion.payout_currency, counted)
+    gross_rows = _sums(Conversion.gross_amount, Conversion.gross_currency, counted)
     event_rows = db.session.execute(
         select(Conversion.event_type, func.count()).where(*counted).group_by(Conversion.event_type)
     ).all()
