@@ -1,8 +1,8 @@
 """Hand work to a background thread that does it in batches.
 
 Used where a request should not wait for a slow, batchable write whose loss on a crash
-is bounded and recoverable: click rows (attribution never needs them) and RQ enqueues
-(the database can recreate the work). Items wait at most ``interval`` seconds, or less
+is bounded and acceptable: click rows (attribution never needs them) and RQ enqueues
+(after the conversion is committed). Items wait at most ``interval`` seconds, or less
 when ``batch_size`` are pending; ``flush()`` does it now (tests, shutdown).
 """
 

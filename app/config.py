@@ -96,18 +96,40 @@ def secret_key(env: Mapping[str, str], instance_path: str) -> str:
                 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
         return raw
+    if env.get("DATABASE_URL", "").strip().startswith("postgres"):
+        raise ConfigError(
+            "SECRET_KEY must be set with a PostgreSQL DATABASE_URL: every web and worker "
+            "process on every host must share it, or click tokens minted by one will not "
+            "verify on another"
+        )
     path = Path(instance_path) / SECRET_KEY_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
-    except FileExistsError:
-        return path.read_text().strip()
+            _write_atomically(path, secrets.token_urlsafe(48))
+        key = path.read_text().strip()
     except OSError as exc:
-        raise ConfigError(f"SECRET_KEY is unset and {path} cannot be written: {exc}") from None
+        raise ConfigError(f"SECRET_KEY is unset and {path} cannot be used: {exc}") from None
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"{path} holds a key shorter than {MIN_SECRET_KEY_LENGTH} characters")
+    return key
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    """Write a temporary file and link it into place: of two processes starting together,
+    one wins and the other reads the winner's complete key, never an empty file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
 
 
 def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:

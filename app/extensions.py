@@ -33,11 +33,15 @@ migrate = Migrate(compare_type=True, render_item=render_item)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    """WAL lets readers run beside the writer; the busy timeout queues writers politely."""
+    """WAL lets readers run beside the writer; the busy timeout queues writers politely.
+
+    ``synchronous=FULL``: a commit reaches the disk before we answer 2xx, also across a
+    power loss (NORMAL would only survive a crash of the process).
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -1,8 +1,10 @@
 """One way to enqueue background work, on Redis (RQ) or in-process.
 
 Job functions are named by import path and run the same way either side: RQ workers run
-them in ``worker.py``; without ``REDIS_URL`` a small thread in the web process does. The
-database stays the source of truth, so a job lost with its queue can be recreated.
+them in ``worker.py``; without ``REDIS_URL`` a small thread in the web process does.
+Enqueueing happens after the commit and is best effort: a job lost with a crashed process
+or an unreachable Redis is not queued again, so work that must not be lost keeps its own
+state in the database (deliveries do) rather than trusting the queue.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ class RedisQueue:
 
     ``Queue.enqueue`` costs about 0.3 ms of CPU and a round trip per job; ``enqueue_many``
     in a pipeline costs a third of that, and the postback need not wait for Redis at all:
-    the conversion is committed before it is queued here, and the database can recreate
-    any work a crash loses before the batch is written.
+    the conversion is committed before it is queued here. Jobs wait in memory (at most
+    50 ms, and while Redis is unreachable) and go with the process if it is killed.
     """
 
     def __init__(self, url: str, *, interval: float = 0.05) -> None:

@@ -1,7 +1,8 @@
 """Per-source postback rate limits: fixed one-minute windows.
 
 With Redis the counters are shared by every web process on every host; without it they
-live in this process, which is exact for the embedded single-process default.
+live in each process, which is exact for the embedded single-process default (with
+several gunicorn workers and no Redis, each worker counts on its own).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class RedisLimiter:
     def __init__(self, url: str) -> None:
         from redis import Redis
 
-        self._redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # Short timeouts: with Redis unreachable the limiter lets postbacks through rather
+        # than making every one of them wait.
+        self._redis = Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
 
     def allow(self, key: str, limit: int, now: float | None = None) -> bool:
         window = int((now if now is not None else time.time()) // WINDOW_SECONDS)

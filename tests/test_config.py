@@ -31,7 +31,9 @@ def test_a_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_postgres_urls_get_the_psycopg_driver(tmp_path):
-    uri = load(tmp_path, DATABASE_URL="postgres://u:p@db:5432/hub")["SQLALCHEMY_DATABASE_URI"]
+    uri = load(tmp_path, DATABASE_URL="postgres://u:p@db:5432/hub", SECRET_KEY="k" * 40)[
+        "SQLALCHEMY_DATABASE_URI"
+    ]
     assert uri == "postgresql+psycopg://u:p@db:5432/hub"
 
 
@@ -46,6 +48,7 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
         ({"PBHUB_MAX_BODY_BYTES": "lots"}, "PBHUB_MAX_BODY_BYTES"),
         ({"PBHUB_CLICK_FLUSH_SECONDS": "-1"}, "PBHUB_CLICK_FLUSH_SECONDS"),
         ({"PBHUB_LOG_LEVEL": "LOUD"}, "PBHUB_LOG_LEVEL"),
+        ({"DATABASE_URL": "postgresql://db/hub"}, "SECRET_KEY"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(tmp_path, env, mentions):
@@ -68,3 +71,17 @@ def test_the_web_entry_point_exits_with_the_one_line_explanation(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL" in result.stderr
+
+
+def test_a_stored_key_that_is_too_short_is_refused(tmp_path):
+    (tmp_path / "secret_key").write_text("short")
+    with pytest.raises(config.ConfigError):
+        load(tmp_path)
+
+
+def test_processes_starting_together_all_read_the_same_complete_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load(tmp_path)["SECRET_KEY"], range(16)))
+    assert len(keys) == 1 and len(keys.pop()) >= 32

@@ -393,3 +393,9 @@ def test_the_exhausted_race_answer_says_when_to_retry(client, source, monkeypatc
     monkeypatch.setattr(pipeline, "_insert_new", lambda row: None)
     monkeypatch.setattr(pipeline, "_resolve_taken_key", lambda row, canon: None)
     assert fire(client, source, transaction_id="R2").headers["Retry-After"] == "30"
+
+
+def test_a_flood_of_unknown_tokens_logs_at_most_30_rows_a_minute_per_address(client, source):
+    for i in range(35):
+        assert client.get(f"/pb/madeUpToken{i:04d}xx").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(RejectedPostback)) == 30

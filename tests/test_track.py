@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.core import cid
-from app.core.offer import offer_location
+from app.core.offer import offer_parts
 from app.extensions import db
 from app.ingest.clicks import get_recorder
 from app.models import Click
@@ -32,6 +32,10 @@ def test_the_click_is_recorded_with_hashed_address_and_request_details(client, s
         {"sub1": "abc"},
     )
     assert click.ip_hash and "203.0.113.9" not in click.ip_hash
+
+
+def offer_location(offer_url, token):
+    return token.join(offer_parts(offer_url))
 
 
 def test_a_cid_macro_in_the_offer_url_is_replaced_in_place():
@@ -66,3 +70,26 @@ def test_buffered_clicks_reach_the_database_on_flush(app, client, source):
 def test_head_requests_redirect_without_recording_a_click(client, source):
     assert client.head(source["track_path"]).status_code == 302
     assert db.session.scalars(select(Click)).all() == []
+
+
+def test_a_click_the_database_refuses_does_not_hold_back_the_others(app, client, source):
+    from datetime import UTC, datetime
+
+    recorder = get_recorder(app)
+    recorder.buffered, recorder.batch.batch_size = True, 1000
+    client.get(source["track_path"])
+    recorder.record(
+        {
+            "source_id": 987654,
+            "click_id": "orphan",
+            "origin": "track",
+            "clicked_at": datetime.now(UTC),
+            "ip_hash": None,
+            "user_agent": None,
+            "referrer": None,
+            "params": None,
+        }
+    )
+    client.get(source["track_path"])
+    recorder.flush()
+    assert sorted(c.source_id for c in db.session.scalars(select(Click))) == [source["id"]] * 2

@@ -18,7 +18,3 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
     scheme, netloc, path, query, fragment = urlsplit(offer_url)
     query = f"{query}&{CID_PARAM}={CID_MACRO}" if query else f"{CID_PARAM}={CID_MACRO}"
     return tuple(urlunsplit((scheme, netloc, path, query, fragment)).split(CID_MACRO))
-
-
-def offer_location(offer_url: str, token: str) -> str:
-    return token.join(offer_parts(offer_url))

@@ -10,16 +10,19 @@ answering.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from app.batching import Batcher
 from app.extensions import db
 from app.models import Click
 
 CLICKS = Click.__table__
+log = logging.getLogger(__name__)
 
 
 class ClickRecorder:
@@ -43,8 +46,24 @@ class ClickRecorder:
         return self.batch.flush()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        with self._app.app_context(), db.engine.begin() as connection:
-            connection.execute(insert(CLICKS), rows)
+        with self._app.app_context():
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(insert(CLICKS), rows)
+            except IntegrityError:
+                self._write_one_by_one(rows)
+
+    def _write_one_by_one(self, rows: list[dict[str, Any]]) -> None:
+        """A batch with a row the database refuses (its source was just deleted) must not
+        hold back every later click: write the rest, drop the refused ones."""
+        dropped = 0
+        for row in rows:
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(insert(CLICKS), [row])
+            except IntegrityError:
+                dropped += 1
+        log.warning("dropped %d click rows the database refused (deleted source?)", dropped)
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,7 @@ bp = Blueprint("ingest", __name__)
 
 CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
 MAX_EXCERPT = 2048
+REJECTION_LOG_PER_MINUTE = 30
 
 
 @bp.route("/pb", methods=["GET", "POST"])
@@ -122,11 +123,15 @@ def _allowed(key: str, limit: int) -> bool:
 
 def _enqueue(conversion_id: int, kind: str) -> None:
     """Queue follow-up work; never fails the stored postback (the queue batches in the
-    background, and the database can recreate work a queue outage loses)."""
+    background and keeps jobs in memory while Redis is unreachable)."""
     get_queue(current_app).enqueue(CONVERSION_JOB, conversion_id, kind)
 
 
 def _log_rejection(reason: str, token: str | None, source_id: int | None) -> None:
+    """Keep a troubleshooting row, at most ``REJECTION_LOG_PER_MINUTE`` per address, so a
+    flood of made-up tokens cannot turn into a flood of writes."""
+    if not _allowed(f"rejected:{request.remote_addr}", REJECTION_LOG_PER_MINUTE):
+        return
     excerpt = f"{request.method} {request.full_path}"
     if request.method == "POST":
         try:

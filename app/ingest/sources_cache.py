@@ -8,11 +8,13 @@ edited map reaches every process on every host within that time without any sign
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from sqlalchemy import Row, select
+from sqlalchemy.exc import DBAPIError
 
 from app.core.mapping import Rules
 from app.core.offer import offer_parts
@@ -20,6 +22,8 @@ from app.extensions import db
 from app.models import Source
 
 SOURCES = Source.__table__
+MAX_ENTRIES = 10_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class SourceCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._entries: dict[tuple[str, str], tuple[float, SourceSnapshot | None]] = {}
+        self._misses: dict[tuple[str, str], tuple[float, SourceSnapshot | None]] = {}
         self._lock = threading.Lock()
 
     def by_token_digest(self, digest: str) -> SourceSnapshot | None:
@@ -65,19 +70,29 @@ class SourceCache:
     def _get(self, column: str, value: str) -> SourceSnapshot | None:
         key = (column, value)
         now = time.monotonic()
-        hit = self._entries.get(key)
+        hit = self._entries.get(key) or self._misses.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        with db.engine.connect() as connection:
-            row = connection.execute(select(SOURCES).where(SOURCES.c[column] == value)).first()
+        try:
+            with db.engine.connect() as connection:
+                row = connection.execute(select(SOURCES).where(SOURCES.c[column] == value)).first()
+        except DBAPIError:
+            if hit is not None and hit[1] is not None:
+                log.warning("database unreachable; serving a cached source past its time")
+                return hit[1]
+            raise
         snapshot = SourceSnapshot.of(row) if row is not None else None
         if self.ttl > 0:
+            # Unknown tokens are remembered apart and bounded, so a flood of made-up tokens
+            # can neither grow memory nor evict the real sources.
+            entries = self._entries if snapshot is not None else self._misses
             with self._lock:
-                if len(self._entries) > 10_000:
-                    self._entries.clear()
-                self._entries[key] = (now + self.ttl, snapshot)
+                if len(entries) >= MAX_ENTRIES:
+                    entries.clear()
+                entries[key] = (now + self.ttl, snapshot)
         return snapshot
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._misses.clear()
