@@ -93,3 +93,26 @@ def test_a_click_the_database_refuses_does_not_hold_back_the_others(app, client,
     client.get(source["track_path"])
     recorder.flush()
     assert sorted(c.source_id for c in db.session.scalars(select(Click))) == [source["id"]] * 2
+
+
+def test_a_paused_source_keeps_redirecting_and_an_archived_one_answers_404(
+    client, source, operator_headers
+):
+    path = f"/api/v1/sources/{source['id']}"
+    client.post(path + "/pause", headers=operator_headers)
+    assert client.get(source["track_path"]).status_code == 302
+    client.patch(path, json={"state": "archived"}, headers=operator_headers)
+    assert client.get(source["track_path"]).status_code == 404
+
+
+def test_the_background_thread_writes_buffered_clicks_on_its_own(app, client, source):
+    import time
+
+    recorder = get_recorder(app)
+    recorder.buffered, recorder.batch.interval = True, 0.05
+    client.get(source["track_path"])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not db.session.scalars(select(Click)).all():
+        db.session.rollback()
+        time.sleep(0.05)
+    assert len(db.session.scalars(select(Click)).all()) == 1

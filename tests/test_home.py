@@ -1,0 +1,58 @@
+"""The root page, the health check and proxy handling."""
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+from app.extensions import db
+
+
+def test_health_answers_200_while_the_database_answers(client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "up"}
+
+
+def test_health_answers_503_when_the_database_does_not(app, client):
+    def down(*args):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    event.listen(db.engine, "before_cursor_execute", down)
+    try:
+        answer = client.get("/healthz")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", down)
+    assert answer.status_code == 503
+
+
+def test_the_root_page_points_at_the_api(client):
+    assert client.get("/").get_json()["openapi"] == "/api/v1/openapi.json"
+
+
+@pytest.fixture
+def proxied_client(app_config, app):
+    proxied = create_app({**app_config, "PBHUB_TRUSTED_PROXIES": 1})
+    return proxied.test_client()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_stored(proxied_client, source):
+    from app.models import Conversion
+
+    answer = proxied_client.get(
+        source["postback_path"] + "?transaction_id=px",
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    conversion = db.session.get(Conversion, answer.get_json()["conversion_id"])
+    assert conversion.raw_request["remote_addr"] == "198.51.100.7"
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(client, source):
+    from app.models import Conversion
+
+    answer = client.get(
+        source["postback_path"] + "?transaction_id=np",
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    conversion = db.session.get(Conversion, answer.get_json()["conversion_id"])
+    assert conversion.raw_request["remote_addr"] == "10.0.0.2"
