@@ -148,6 +148,16 @@ def source(make_source: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def fire(client: Any, source: dict[str, Any]) -> Callable[..., int]:
+    """Send a GET postback to ``source`` with these parameters; returns the conversion id."""
+
+    def fire(**params: str) -> int:
+        return client.get(source["postback_path"], query_string=params).get_json()["conversion_id"]
+
+    return fire
+
+
+@pytest.fixture
 def click_id(client: Any, source: dict[str, Any]) -> str:
     """A ``_cid`` minted by following the source's Track URL."""
     response = client.get(source["track_path"])

@@ -9,14 +9,6 @@ from app.extensions import db
 from app.models import Conversion
 
 
-@pytest.fixture
-def fire(client, source):
-    def fire(**params):
-        return client.get(source["postback_path"], query_string=params).get_json()["conversion_id"]
-
-    return fire
-
-
 def listing(client, headers, **query):
     answer = client.get("/api/v1/conversions", query_string=query, headers=headers)
     assert answer.status_code == 200, answer.get_json()

@@ -2,21 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import update
 
 from app.core.vocabulary import EVENTS
 from app.extensions import db
 from app.models import Click, Conversion
 from app.services import stats
-
-
-@pytest.fixture
-def fire(client, source):
-    def fire(**params):
-        return client.get(source["postback_path"], query_string=params).get_json()["conversion_id"]
-
-    return fire
 
 
 def get_stats(client, headers, **query):
