@@ -3,9 +3,10 @@
 Race safety rests on one unique index (``conversions.dedupe_key``). Every postback first
 tries ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` as a single auto-committed
 statement: the common case (a new conversion) costs one round trip and no ORM work. Only
-when the key is taken does the slow path run: the postback is stored as a duplicate
-(another auto-committed insert), or applied as a status change in the session (a
-compare-and-set on the status, so two changes cannot interleave). No savepoints: they
+when the key is taken does the slow path run: one auto-committed read of the holder,
+then the postback is stored as a duplicate (another auto-committed insert), or applied
+as a status change in the session (a compare-and-set on the status, so two changes
+cannot interleave). No savepoints: they
 misbehave on SQLite's default driver, and a first write that did nothing leaves nothing
 to undo.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +65,9 @@ def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
 
 #: Built once: a statement rebuilt per call costs more than the insert itself.
 _INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
+_EXISTING = select(
+    CONVERSIONS.c.id, CONVERSIONS.c.status, CONVERSIONS.c.attribution, CONVERSIONS.c.received_at
+).where(CONVERSIONS.c.dedupe_key == bindparam("key"))
 
 
 def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
@@ -157,14 +161,12 @@ def _insert_new(row: dict[str, Any]) -> int | None:
 def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
     """Decide what a postback whose key is taken is; ``None`` means try again."""
     key = row["dedupe_key"]
-    existing = db.session.execute(
-        select(
-            CONVERSIONS.c.id,
-            CONVERSIONS.c.status,
-            CONVERSIONS.c.attribution,
-            CONVERSIONS.c.received_at,
-        ).where(CONVERSIONS.c.dedupe_key == key)
-    ).first()
+    with db.engine.connect() as connection:
+        existing = (
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            .execute(_EXISTING, {"key": key})
+            .first()
+        )
     if existing is None:
         return None  # the holder released the key between our insert and this read
     if canon.transaction_id:
@@ -175,7 +177,6 @@ def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
     elif row["received_at"] - existing.received_at >= REPEAT_WINDOW:
         _release_key(existing.id, key)
         return None
-    db.session.rollback()
     duplicate = {
         **row,
         "attribution": "duplicate",
