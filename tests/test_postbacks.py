@@ -324,22 +324,23 @@ def test_a_connection_lost_before_the_insert_is_retried_once_on_a_fresh_one(app,
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1
 
 
-def test_a_status_change_without_a_currency_keeps_the_stored_currency(client, source):
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"payout": "12"}, (Decimal("12"), "EUR")),
+        ({"currency": "GBP"}, (Decimal("10"), "EUR")),
+        ({"payout": "9", "currency": "GBP"}, (Decimal("9"), "GBP")),
+    ],
+)
+def test_a_status_change_relabels_money_only_with_an_amount_and_a_sent_currency(
+    client, source, change, expected
+):
     first = fire(
         client, source, transaction_id="CUR", status="pending", payout="10", currency="EUR"
     )
-    fire(client, source, transaction_id="CUR", status="approved", payout="12")
+    fire(client, source, transaction_id="CUR", status="approved", **change)
     conversion = stored(first.get_json()["conversion_id"])
-    assert (conversion.payout_amount, conversion.payout_currency) == (12, "EUR")
-
-
-def test_a_status_change_without_an_amount_keeps_amount_and_currency(client, source):
-    first = fire(
-        client, source, transaction_id="CUR2", status="pending", payout="10", currency="EUR"
-    )
-    fire(client, source, transaction_id="CUR2", status="approved", currency="GBP")
-    conversion = stored(first.get_json()["conversion_id"])
-    assert (conversion.payout_amount, conversion.payout_currency) == (10, "EUR")
+    assert (conversion.payout_amount, conversion.payout_currency) == expected
 
 
 def test_a_forged_token_stays_unmatched_even_though_its_text_is_a_stored_click(
