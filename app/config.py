@@ -7,6 +7,7 @@ with a sentence an operator can act on, not with a traceback on the first reques
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -125,9 +126,8 @@ def _write_atomically(path: Path, content: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
     finally:
         temporary.unlink()
 

@@ -11,11 +11,13 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 
@@ -163,6 +165,35 @@ def click_id(client: Any, source: dict[str, Any]) -> str:
     response = client.get(source["track_path"])
     assert response.status_code == 302
     return response.headers["Location"].split("_cid=")[1]
+
+
+@pytest.fixture
+def database_fails(app: Any) -> Callable[..., Any]:
+    """``with database_fails("INSERT INTO CONVERSIONS", times=1): ...`` makes matching
+    statements raise as if the server dropped the connection; yields the failed ones."""
+
+    @contextmanager
+    def fails(
+        prefix: str, *, times: int | None = None, invalidated: bool = False
+    ) -> Iterator[list]:
+        failed: list[str] = []
+
+        def fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().upper().startswith(prefix) and (
+                times is None or len(failed) < times
+            ):
+                failed.append(statement)
+                error = OperationalError(statement, {}, Exception("server closed the connection"))
+                error.connection_invalidated = invalidated
+                raise error
+
+        event.listen(db.engine, "before_cursor_execute", fail)
+        try:
+            yield failed
+        finally:
+            event.remove(db.engine, "before_cursor_execute", fail)
+
+    return fails
 
 
 @pytest.fixture

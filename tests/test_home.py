@@ -1,8 +1,6 @@
 """The root page, the health check and proxy handling."""
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.extensions import db
@@ -12,15 +10,9 @@ def test_health_answers_200_while_the_database_answers(client):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "up"}
 
 
-def test_health_answers_503_when_the_database_does_not(app, client):
-    def down(*args):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    event.listen(db.engine, "before_cursor_execute", down)
-    try:
+def test_health_answers_503_when_the_database_does_not(client, database_fails):
+    with database_fails("SELECT 1"):
         answer = client.get("/healthz")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", down)
     assert answer.status_code == 503
 
 

@@ -4,8 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
 from app.core import cid
 from app.extensions import db
@@ -239,16 +238,9 @@ def test_the_rate_limit_answers_429_past_the_limit(client, make_source):
     assert codes == [200, 200, 200, 429, 429]
 
 
-def test_a_database_failure_answers_503_and_stores_nothing(app, client, source):
-    def fail_inserts(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO CONVERSIONS"):
-            raise OperationalError(statement, {}, Exception("server closed the connection"))
-
-    event.listen(db.engine, "before_cursor_execute", fail_inserts)
-    try:
+def test_a_database_failure_answers_503_and_stores_nothing(client, source, database_fails):
+    with database_fails("INSERT INTO CONVERSIONS"):
         answer = fire(client, source, transaction_id="DOWN")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", fail_inserts)
     assert answer.status_code == 503
     assert answer.headers["Retry-After"]
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 0
@@ -304,21 +296,12 @@ def test_an_insert_that_keeps_losing_races_answers_503(client, source, monkeypat
     assert answer.get_json()["error"]["code"] == "unavailable"
 
 
-def test_a_connection_lost_before_the_insert_is_retried_once_on_a_fresh_one(app, client, source):
-    calls = []
-
-    def drop_first_insert(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO CONVERSIONS") and not calls:
-            calls.append(statement)
-            error = OperationalError(statement, {}, Exception("server closed the connection"))
-            error.connection_invalidated = True
-            raise error
-
-    event.listen(db.engine, "before_cursor_execute", drop_first_insert)
-    try:
+def test_a_connection_lost_before_the_insert_is_retried_once_on_a_fresh_one(
+    client, source, database_fails
+):
+    with database_fails("INSERT INTO CONVERSIONS", times=1, invalidated=True) as failed:
         answer = fire(client, source, transaction_id="RETRY")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", drop_first_insert)
+    assert len(failed) == 1
     assert answer.status_code == 200
     assert answer.get_json()["status"] == "accepted"
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1

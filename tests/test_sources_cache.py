@@ -3,7 +3,6 @@
 import time
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.ingest.sources_cache import MAX_ENTRIES, SourceCache
@@ -25,19 +24,13 @@ def test_a_cached_source_is_served_without_the_database_until_it_expires(app, so
     assert statements == []
 
 
-def test_with_the_database_down_an_expired_source_is_still_served(app, source, monkeypatch):
+def test_with_the_database_down_an_expired_source_is_still_served(app, source, database_fails):
     cache = SourceCache(ttl=0.001)
     snapshot = cache.by_public_id(source["public_id"])
     time.sleep(0.01)
-
-    def database_down(*args):
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
-
-    event.listen(db.engine, "before_cursor_execute", database_down)
-    try:
+    with database_fails("SELECT") as failed:
         assert cache.by_public_id(source["public_id"]) == snapshot
-    finally:
-        event.remove(db.engine, "before_cursor_execute", database_down)
+    assert failed
 
 
 def test_made_up_tokens_never_evict_real_sources(app, source):
