@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app import errors, extensions, logs, queue, ratelimit, runtime, sessions
-from app.ingest import clicks
+from app.ingest import clicks, writer
 from app.request import IdConverter, Request
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     ratelimit.init_app(app)
     clicks.init_app(app)
+    writer.init_app(app)
     errors.init_app(app)
     sessions.init_app(app)
 

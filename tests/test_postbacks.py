@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.core import cid
 from app.extensions import db
 from app.ingest import pipeline
+from app.ingest.writer import Taken
 from app.models import Conversion, RejectedPostback, StatusChange
 from app.runtime import keyring
 
@@ -289,8 +290,7 @@ def test_head_requests_store_nothing(client, source):
 
 
 def test_an_insert_that_keeps_losing_races_answers_503(client, source, monkeypatch):
-    monkeypatch.setattr(pipeline, "_insert_new", lambda row: None)
-    monkeypatch.setattr(pipeline, "_resolve_taken_key", lambda row, canon: None)
+    monkeypatch.setattr(pipeline, "_insert_new", lambda row: Taken(None))
     answer = fire(client, source, transaction_id="RACE")
     assert answer.status_code == 503
     assert answer.get_json()["error"]["code"] == "unavailable"
@@ -374,8 +374,7 @@ def test_a_value_the_database_refuses_answers_422_not_retry(app, client, source,
 
 
 def test_the_exhausted_race_answer_says_when_to_retry(client, source, monkeypatch):
-    monkeypatch.setattr(pipeline, "_insert_new", lambda row: None)
-    monkeypatch.setattr(pipeline, "_resolve_taken_key", lambda row, canon: None)
+    monkeypatch.setattr(pipeline, "_insert_new", lambda row: Taken(None))
     assert fire(client, source, transaction_id="R2").headers["Retry-After"] == "30"
 
 

@@ -1,14 +1,14 @@
 """The postback pipeline: translate, attribute, deduplicate, store. No request handling.
 
 Race safety rests on one unique index (``conversions.dedupe_key``). Every postback first
-tries ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` as a single auto-committed
-statement: the common case (a new conversion) costs one round trip and no ORM work. Only
-when the key is taken does the slow path run: one auto-committed read of the holder,
-then the postback is stored as a duplicate (another auto-committed insert), or applied
-as a status change in the session (a compare-and-set on the status, so two changes
-cannot interleave). No savepoints: they
-misbehave on SQLite's default driver, and a first write that did nothing leaves nothing
-to undo.
+tries ``INSERT ... ON CONFLICT DO NOTHING``, group-committed with the postbacks other
+threads are storing at the same moment (``app.ingest.writer``): the common case (a new
+conversion) costs a share of one round trip and no ORM work. Only when the key is taken
+does the slow path run: the writer reads the holder of the key in the same batch, then
+the postback is stored as a duplicate (through the same writer), or applied as a status
+change in the session (a compare-and-set on the status, so two changes cannot
+interleave). No savepoints: they misbehave on SQLite's default driver, and a first
+write that did nothing leaves nothing to undo.
 """
 
 from __future__ import annotations
@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, select, update
 
 from app.core.attribution import attribute_click, is_status_change
 from app.core.mapping import Canonical, translate
 from app.core.params import fingerprint
 from app.extensions import db
 from app.ingest.sources_cache import SourceSnapshot
+from app.ingest.writer import Taken, get_writer
 from app.models import Click, Conversion, StatusChange
 from app.models.types import utcnow
 from app.services.errors import Unavailable
@@ -52,22 +50,6 @@ def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str
     if canon.transaction_id:
         return f"tx:{source_id}:{canon.event_type}:{canon.transaction_id}"
     return f"fp:{source_id}:{params_fingerprint}"
-
-
-def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(CONVERSIONS)
-        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
-        .returning(CONVERSIONS.c.id)
-    )
-
-
-#: Built once: a statement rebuilt per call costs more than the insert itself.
-_INSERTS = {name: _insert_statement(name) for name in ("postgresql", "sqlite")}
-_EXISTING = select(
-    CONVERSIONS.c.id, CONVERSIONS.c.status, CONVERSIONS.c.attribution, CONVERSIONS.c.received_at
-).where(CONVERSIONS.c.dedupe_key == bindparam("key"))
 
 
 def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
@@ -135,11 +117,11 @@ def record_postback(
         "raw_request": raw_request,
     }
     for _ in range(MAX_RACE_RETRIES):
-        conversion_id = _insert_new(row)
-        if conversion_id is not None:
-            return Outcome("accepted", match.attribution, conversion_id)
+        result = _insert_new(row)
+        if not isinstance(result, Taken):
+            return Outcome("accepted", match.attribution, result)
         try:
-            outcome = _resolve_taken_key(row, canon)
+            outcome = _resolve_taken_key(row, canon, result.holder)
         finally:
             db.session.rollback()
         if outcome is not None:
@@ -147,26 +129,16 @@ def record_postback(
     raise Unavailable("the postback could not be stored after several attempts; retry later")
 
 
-def _insert_new(row: dict[str, Any]) -> int | None:
-    """The new conversion's id, committed; ``None`` when its dedupe key is taken."""
-    engine = db.engine
-    with engine.connect() as connection:
-        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            return autocommit.execute(_INSERTS[engine.dialect.name], row).scalar()
-        except IntegrityError:
-            return None
+def _insert_new(row: dict[str, Any]) -> int | Taken:
+    """The new conversion's id, committed; or who holds its dedupe key."""
+    return get_writer().insert(row)
 
 
-def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
+def _resolve_taken_key(
+    row: dict[str, Any], canon: Canonical, existing: Row[Any] | None
+) -> Outcome | None:
     """Decide what a postback whose key is taken is; ``None`` means try again."""
     key = row["dedupe_key"]
-    with db.engine.connect() as connection:
-        existing = (
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            .execute(_EXISTING, {"key": key})
-            .first()
-        )
     if existing is None:
         return None  # the holder released the key between our insert and this read
     if canon.transaction_id:
@@ -184,7 +156,9 @@ def _resolve_taken_key(row: dict[str, Any], canon: Canonical) -> Outcome | None:
         "duplicate_of_id": existing.id,
     }
     duplicate_id = _insert_new(duplicate)
-    return None if duplicate_id is None else Outcome("duplicate", "duplicate", duplicate_id)
+    if isinstance(duplicate_id, Taken):
+        return None
+    return Outcome("duplicate", "duplicate", duplicate_id)
 
 
 def _change_status(

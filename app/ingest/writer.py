@@ -1,0 +1,217 @@
+"""Group commit for conversion rows: many request threads, one INSERT, one commit.
+
+A commit waits for the disk, and on a busy hub every request thread would otherwise pay
+for its own. Request threads hand their row to one writer thread per process and block
+until it is committed; the writer takes everything that queued up while it was busy and
+writes it as one multi-row INSERT. Nothing is answered before its row is durable, so the
+2xx contract holds; under load the batches grow by themselves and at rest a row waits
+for nothing but the thread hand-off.
+
+Two statements, each with the ids it needs back:
+
+* ``new``: ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key``.
+  A key that comes back is ours; a key that does not was taken (by an earlier postback,
+  or by an earlier row of the same batch), and one more statement of the batch reads
+  the holders of all such keys for their callers to resolve.
+* ``plain``: duplicates, which carry no key; their ids come back in row order.
+
+When a batch fails for a reason that may be one row's fault, every row is retried on
+its own so one bad row cannot fail its neighbours. A lost connection fails the batch,
+and each caller sees the error as if it had run the statement itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from app.extensions import db
+from app.models import Conversion
+from app.services.errors import Unavailable
+
+log = logging.getLogger(__name__)
+CONVERSIONS = Conversion.__table__
+MAX_BATCH = 200
+#: Longer than any healthy commit, shorter than gunicorn's worker timeout.
+WAIT_SECONDS = 20.0
+IDLE_SECONDS = 1.0
+
+
+def _keyed_insert(dialect: str):  # type: ignore[no-untyped-def]
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        dialect_insert(CONVERSIONS)
+        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
+        .returning(CONVERSIONS.c.id, CONVERSIONS.c.dedupe_key)
+    )
+
+
+#: Built once: a statement rebuilt per call costs more than the insert itself.
+_KEYED = {name: _keyed_insert(name) for name in ("postgresql", "sqlite")}
+_PLAIN = insert(CONVERSIONS).returning(CONVERSIONS.c.id, sort_by_parameter_order=True)
+_HOLDERS = select(
+    CONVERSIONS.c.dedupe_key,
+    CONVERSIONS.c.id,
+    CONVERSIONS.c.status,
+    CONVERSIONS.c.attribution,
+    CONVERSIONS.c.received_at,
+).where(CONVERSIONS.c.dedupe_key.in_(bindparam("keys", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The row's dedupe key belongs to another conversion: that conversion (its id,
+    status, attribution and received_at), or ``None`` if it let go of the key since."""
+
+    holder: Row[Any] | None
+
+
+Result = int | Taken
+
+
+class ConversionWriter:
+    def __init__(self, app: Flask, *, max_batch: int = MAX_BATCH) -> None:
+        self._app = app
+        self._max_batch = max_batch
+        self._pending: deque[tuple[dict[str, Any], Future[Result]]] = deque()
+        self._ready = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def insert(self, row: dict[str, Any]) -> Result:
+        """The committed row's id, or who holds its dedupe key."""
+        future: Future[Result] = Future()
+        with self._ready:
+            self._pending.append((row, future))
+            if self._thread is None:
+                # Started on demand: threads do not survive gunicorn's fork of the app,
+                # and an idle writer gives its connection back and ends.
+                self._thread = threading.Thread(
+                    target=self._run, name="pbhub-conversions", daemon=True
+                )
+                self._thread.start()
+            self._ready.notify()
+        try:
+            return future.result(timeout=WAIT_SECONDS)
+        except TimeoutError:
+            raise Unavailable("the database did not confirm the write in time") from None
+
+    def _run(self) -> None:
+        with self._app.app_context():
+            engine = db.engine
+        connection: Connection | None = None
+        try:
+            while batch := self._next_batch():
+                if connection is None:
+                    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    self._write(connection, batch)
+                except BaseException as exc:  # the callers must hear of anything at all
+                    log.exception("writing %d conversions failed", len(batch))
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                if connection.invalidated:
+                    connection.close()
+                    connection = None
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _next_batch(self) -> list[tuple[dict[str, Any], Future[Result]]]:
+        """What queued up since the last batch; empty (and the thread retired) after
+        ``IDLE_SECONDS`` without work."""
+        with self._ready:
+            if not self._pending and not self._ready.wait_for(
+                lambda: bool(self._pending), IDLE_SECONDS
+            ):
+                self._thread = None
+                return []
+            count = min(len(self._pending), self._max_batch)
+            return [self._pending.popleft() for _ in range(count)]
+
+    def _write(
+        self, connection: Connection, batch: list[tuple[dict[str, Any], Future[Result]]]
+    ) -> None:
+        keyed = [item for item in batch if item[0]["dedupe_key"] is not None]
+        plain = [item for item in batch if item[0]["dedupe_key"] is None]
+        if keyed:
+            self._guarded(connection, keyed, _insert_keyed)
+        if plain:
+            self._guarded(connection, plain, _insert_plain)
+
+    def _guarded(self, connection: Connection, items: list, write) -> None:  # type: ignore[no-untyped-def,type-arg]
+        try:
+            results = write(connection, [row for row, _ in items])
+        except (OperationalError, InterfaceError) as exc:
+            for _, future in items:
+                future.set_exception(exc)
+            return
+        except DBAPIError:
+            if len(items) == 1:
+                results = [_one(connection, items[0][0], write)]
+            else:
+                for item in items:
+                    self._guarded(connection, [item], write)
+                return
+        for (_, future), result in zip(items, results, strict=True):
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
+def _one(connection: Connection, row: dict[str, Any], write) -> Result | BaseException:  # type: ignore[no-untyped-def]
+    try:
+        return write(connection, [row])[0]
+    except IntegrityError:
+        return Taken(None)  # refused outright (its source was just deleted): try again
+    except DBAPIError as exc:
+        return exc
+
+
+def _insert_keyed(connection: Connection, rows: list[dict[str, Any]]) -> list[Result]:
+    """Each row's id in order, or the holder of its key (also an earlier row of this
+    batch: the database keeps the first and skips the rest)."""
+    statement = _KEYED[connection.dialect.name]
+    if len(rows) == 1:
+        inserted = connection.execute(statement, rows[0]).first()
+        ids = {inserted.dedupe_key: inserted.id} if inserted else {}
+    else:
+        ids = {key: id_ for id_, key in connection.execute(statement, rows)}
+    claimed: set[str] = set()
+    results: list[int | None] = []
+    for row in rows:
+        key = row["dedupe_key"]
+        results.append(None if key in claimed else ids.get(key))
+        claimed.add(key)
+    taken = [row["dedupe_key"] for row, id_ in zip(rows, results, strict=True) if id_ is None]
+    if not taken:
+        return results  # type: ignore[return-value]
+    holders = {h.dedupe_key: h for h in connection.execute(_HOLDERS, {"keys": taken})}
+    return [
+        Taken(holders.get(row["dedupe_key"])) if id_ is None else id_
+        for row, id_ in zip(rows, results, strict=True)
+    ]
+
+
+def _insert_plain(connection: Connection, rows: list[dict[str, Any]]) -> list[Result]:
+    return [id_ for (id_,) in connection.execute(_PLAIN, rows)]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["pbhub.conversions"] = ConversionWriter(app)
+
+
+def get_writer() -> ConversionWriter:
+    return current_app.extensions["pbhub.conversions"]

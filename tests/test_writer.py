@@ -1,0 +1,130 @@
+"""Group commit: rows from many threads share statements and commits, never answers."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import db
+from app.ingest import writer as writer_module
+from app.ingest.writer import Taken, get_writer
+from app.models import Conversion
+from app.models.types import utcnow
+
+
+@pytest.fixture
+def source_id(source):
+    return source["id"]
+
+
+@pytest.fixture
+def row(source_id):
+    """A conversion row as the pipeline builds it; ``key=None`` makes a duplicate's row."""
+
+    def make(key, *, source=None):
+        now = utcnow()
+        return {
+            "source_id": source or source_id,
+            "received_at": now,
+            "updated_at": now,
+            "attribution": "unmatched" if key else "duplicate",
+            "event_type": "registration",
+            "raw_event": "reg",
+            "status": "approved",
+            "raw_status": None,
+            "click_id": None,
+            "clicked_at": None,
+            "transaction_id": key,
+            "gross_amount": None,
+            "gross_currency": None,
+            "payout_amount": None,
+            "payout_currency": None,
+            "external_user_id": None,
+            "dedupe_key": key,
+            "duplicate_of_id": None,
+            "parse_notes": [],
+            "raw_request": {"method": "GET"},
+        }
+
+    return make
+
+
+@pytest.fixture
+def inserts(app):
+    """The INSERT statements the database received; the first one is held back a little
+    so that the rows of the other threads queue up behind it."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO CONVERSIONS"):
+            seen.append(statement)
+            if len(seen) == 1:
+                time.sleep(0.3)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def insert_together(app, rows):
+    def one(row):
+        with app.app_context():
+            return get_writer().insert(row)
+
+    with ThreadPoolExecutor(len(rows)) as pool:
+        return list(pool.map(one, rows))
+
+
+def test_rows_that_arrive_together_share_one_statement(app, row, inserts):
+    ids = insert_together(app, [row(f"K{i}") for i in range(12)])
+    assert all(isinstance(i, int) for i in ids)
+    assert len(set(ids)) == 12
+    assert len(inserts) <= 3
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 12
+
+
+def test_the_same_key_twice_in_one_batch_is_stored_once(app, row, inserts):
+    results = insert_together(app, [row("WARMUP")] + [row("SAME")] * 6)
+    [stored] = [r for r in results[1:] if isinstance(r, int)]
+    assert [r.holder.id for r in results if isinstance(r, Taken)] == [stored] * 5
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 2
+
+
+def test_a_taken_key_comes_back_with_its_holder(app, row):
+    first = get_writer().insert(row("HELD"))
+    taken = get_writer().insert(row("HELD"))
+    assert isinstance(taken, Taken)
+    assert (taken.holder.id, taken.holder.status) == (first, "approved")
+
+
+def test_duplicate_rows_get_their_own_ids_in_order(app, row, inserts):
+    ids = insert_together(app, [row("HOLDER")] + [row(None) for _ in range(5)])
+    assert all(isinstance(i, int) for i in ids)
+    stored = dict(db.session.execute(select(Conversion.id, Conversion.dedupe_key)).all())
+    assert [stored[i] for i in ids] == ["HOLDER"] + [None] * 5
+
+
+def test_a_row_the_database_refuses_does_not_fail_its_neighbours(app, row, inserts):
+    rows = [row("FIRST"), row("GOOD-1"), row("ORPHAN", source=999_999), row("GOOD-2")]
+    results = insert_together(app, rows)
+    assert results[2] == Taken(None)
+    assert all(isinstance(r, int) for r in results[:2] + results[3:])
+
+
+def test_a_lost_connection_reaches_every_waiting_caller(app, row, database_fails):
+    with database_fails("INSERT INTO CONVERSIONS"), pytest.raises(OperationalError):
+        get_writer().insert(row("LOST"))
+    assert isinstance(get_writer().insert(row("AFTER")), int)
+
+
+def test_an_idle_writer_gives_its_connection_back(app, row, monkeypatch):
+    monkeypatch.setattr(writer_module, "IDLE_SECONDS", 0.05)
+    before = db.engine.pool.checkedout()
+    get_writer().insert(row("IDLE"))
+    deadline = time.monotonic() + 5
+    while db.engine.pool.checkedout() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert db.engine.pool.checkedout() == before
+    assert get_writer()._thread is None
