@@ -1,0 +1,102 @@
+"""Rank every signature against a pasted URL and say what the URL is.
+
+* **recognised**: one signature has distinctive evidence and clearly beats the rest;
+* **ambiguous**: some are plausible but none clearly wins (ranked, with what tells them
+  apart);
+* **unknown**: nothing plausible. Generic names alone (``{click_id}``, ``{payout}``)
+  never reach *recognised*: every network could have sent them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.core.sample import Sample, parse_sample
+from plugins.signature import Evidence, Signature
+
+RECOGNISED_SCORE = 2.0
+RECOGNISED_MARGIN = 1.0
+PLAUSIBLE_SCORE = 1.5
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    signature: Signature
+    evidence: Evidence
+    field_map: dict[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.signature.id,
+            "name": self.signature.name,
+            "score": self.evidence.score,
+            "reasons": list(self.evidence.reasons),
+            "field_map": self.field_map,
+            "event_map": dict(self.signature.event_map),
+            "status_map": dict(self.signature.status_map),
+            "per_event_urls": self.signature.per_event_urls,
+        }
+
+
+@dataclass(frozen=True)
+class Detection:
+    outcome: str  # recognised | ambiguous | unknown
+    sample: Sample
+    candidates: tuple[Candidate, ...]
+    confidence: float
+    differences: tuple[str, ...] = ()
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome,
+            "confidence": self.confidence,
+            "template": self.sample.is_template,
+            "keys": list(self.sample.keys),
+            "candidates": [c.to_dict() for c in self.candidates],
+            "differences": list(self.differences),
+        }
+
+
+def detect(url: str | Sample, signatures: Iterable[Signature]) -> Detection:
+    sample = parse_sample(url) if isinstance(url, str) else url
+    scored = sorted(
+        (
+            Candidate(signature, evidence, signature.field_map(sample))
+            for signature in signatures
+            if (evidence := signature.detect(sample)).score > 0
+        ),
+        key=lambda c: (-c.evidence.score, c.signature.id),
+    )
+    plausible = tuple(c for c in scored if c.evidence.score >= PLAUSIBLE_SCORE)
+    if not plausible:
+        return Detection("unknown", sample, (), 0.0)
+    best = plausible[0]
+    runner_up = plausible[1].evidence.score if len(plausible) > 1 else 0.0
+    confidence = round(best.evidence.score / (best.evidence.score + runner_up + 2.0), 2)
+    if (
+        best.evidence.distinctive
+        and best.evidence.score >= RECOGNISED_SCORE
+        and best.evidence.score - runner_up >= RECOGNISED_MARGIN
+    ):
+        return Detection("recognised", sample, (best,), confidence)
+    shown = plausible[:MAX_CANDIDATES]
+    return Detection("ambiguous", sample, shown, confidence, _differences(shown))
+
+
+def _differences(candidates: tuple[Candidate, ...]) -> tuple[str, ...]:
+    """For each candidate, the evidence only it accounts for: what to look at to choose."""
+    lines = []
+    for candidate in candidates:
+        others = set().union(*(c.evidence.recognised for c in candidates if c is not candidate))
+        own = sorted(candidate.evidence.recognised - others)
+        if own:
+            lines.append(f"{candidate.signature.name}: only it explains {', '.join(own)}")
+        else:
+            lines.append(f"{candidate.signature.name}: nothing the others do not explain too")
+    return tuple(lines)

@@ -1,0 +1,254 @@
+"""What a network signature is, and how a declarative one scores a pasted URL.
+
+Most networks need no code: which macros they fill each canonical field with, the
+parameter names their receiving side fixes (for trackers), and their event and status
+labels. ``Signature.detect`` turns that data into a score with reasons; a network with
+a real quirk subclasses ``Signature`` and overrides ``detect`` or ``field_map``.
+
+Weights, in words: a macro only this network uses is strong evidence, a generic one
+(``{click_id}``, ``{payout}``) is weak, and a macro the network does not have counts
+against it. The same goes for fixed parameter names. A rare macro dialect (``#x#``,
+``%x%``) is evidence of its own; ``{x}`` is everybody's and says little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from app.core.sample import Macro, Param, Sample
+from app.core.vocabulary import EVENTS, MAPPABLE_FIELDS, STATUSES
+
+STRONG = 3.0
+WEAK = 0.5
+STRONG_PARAM = 2.0
+WEAK_PARAM = 0.75
+FOREIGN_MACRO = -1.0
+FOREIGN_PARAM = -0.75
+RARE_SYNTAX = 1.0
+WRONG_SYNTAX = -1.0
+
+#: Macro names too common to point at any one network.
+GENERIC_MACROS = frozenset(
+    "click_id clickid cid subid sub_id sub1 sub2 sub3 sub4 sub5 s1 s2 s3 s4 s5 aff_sub affsub "
+    "payout sum amount revenue price value currency status event goal goal_id txid tid "
+    "transaction_id transactionid order_id orderid lead_id leadid id uid user_id userid "
+    "offer_id offerid ip country".split()
+)
+#: Parameter names too common to point at any one receiving platform.
+GENERIC_PARAMS = frozenset(
+    "click_id clickid payout amount sum revenue price value currency status event type goal "
+    "transaction_id txid order_id id user_id uid".split()
+)
+COMMON_SYNTAX = "{x}"
+
+
+def _frozen(mapping: Mapping[str, tuple[str, ...]] | None) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({k: tuple(v) for k, v in (mapping or {}).items()})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One signature's verdict on one sample."""
+
+    score: float
+    reasons: tuple[str, ...]
+    #: At least one piece of evidence that only this network (or very few) would show.
+    distinctive: bool
+    #: Macros and parameter names this signature recognised in the sample.
+    recognised: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A network's (or a tracker's receiving side's) postback dialect.
+
+    ``macros`` and ``params`` map a canonical field (or ``status``) to names, preferred
+    first: the macros the network fills that field with, and the parameter names the
+    platform itself fixes (a tracker's ``cid`` or ``subid``). Names outside the generic
+    sets are treated as distinctive when they are this network's own; ``distinctive``
+    names the generic-looking ones that point at this network all the same.
+    """
+
+    id: str
+    name: str
+    docs: tuple[str, ...] = ()
+    syntaxes: tuple[str, ...] = (COMMON_SYNTAX,)
+    macros: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    other_macros: tuple[str, ...] = ()
+    params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    other_params: tuple[str, ...] = ()
+    event_map: Mapping[str, str] = field(default_factory=dict)
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    #: Macro names are case-sensitive on this network (Awin's ``!!!commission!!!``...).
+    case_sensitive: bool = False
+    #: Names that point at this network although they look generic elsewhere.
+    distinctive: tuple[str, ...] = ()
+    #: The network has no event macro: configure one Postback URL per event.
+    per_event_urls: bool = False
+    notes: str = ""
+    origin: str = "built-in"
+
+    def __post_init__(self) -> None:
+        for name in ("macros", "params"):
+            mapping = _frozen(getattr(self, name))
+            unknown = set(mapping) - set(MAPPABLE_FIELDS)
+            if unknown:
+                raise ValueError(f"signature {self.id}: {name} names unknown fields {unknown}")
+            object.__setattr__(self, name, mapping)
+        bad_events = set(self.event_map.values()) - set(EVENTS)
+        bad_statuses = set(self.status_map.values()) - set(STATUSES)
+        if bad_events or bad_statuses:
+            raise ValueError(
+                f"signature {self.id}: unknown events {bad_events or ''} "
+                f"statuses {bad_statuses or ''}".strip()
+            )
+        object.__setattr__(self, "event_map", MappingProxyType(dict(self.event_map)))
+        object.__setattr__(self, "status_map", MappingProxyType(dict(self.status_map)))
+
+    # -- what the signature knows -------------------------------------------------
+
+    def _norm(self, name: str) -> str:
+        return name if self.case_sensitive else name.casefold()
+
+    def macro_field(self, name: str) -> str | None:
+        """The canonical field this network fills through macro ``name``, if any."""
+        wanted = self._norm(name)
+        for canonical, names in self.macros.items():
+            if any(self._norm(n) == wanted for n in names):
+                return canonical
+        return None
+
+    def knows_macro(self, name: str) -> bool:
+        wanted = self._norm(name)
+        return self.macro_field(name) is not None or any(
+            self._norm(n) == wanted for n in self.other_macros
+        )
+
+    def param_field(self, name: str) -> str | None:
+        wanted = name.casefold()
+        for canonical, names in self.params.items():
+            if any(n.casefold() == wanted for n in names):
+                return canonical
+        return None
+
+    def knows_param(self, name: str) -> bool:
+        wanted = name.casefold()
+        return self.param_field(name) is not None or any(
+            n.casefold() == wanted for n in self.other_params
+        )
+
+    @property
+    def has_fixed_params(self) -> bool:
+        return bool(self.params)
+
+    # -- scoring ------------------------------------------------------------------
+
+    def detect(self, sample: Sample) -> Evidence:
+        """Score ``sample``: the sum of weighted evidence, with a reason for each."""
+        score = 0.0
+        reasons: list[str] = []
+        distinctive = False
+        recognised: set[str] = set()
+        seen_macros: set[tuple[str, str]] = set()
+        for param in sample.params:
+            for macro in param.macros:
+                if (macro.name, macro.syntax) in seen_macros:
+                    continue
+                seen_macros.add((macro.name, macro.syntax))
+                delta, reason, strong = self._score_macro(macro)
+                score += delta
+                distinctive |= strong
+                if reason:
+                    reasons.append(reason)
+                if delta > 0:
+                    recognised.add(str(macro))
+            if self.has_fixed_params:
+                delta, reason, strong = self._score_param(param)
+                score += delta
+                distinctive |= strong
+                if reason:
+                    reasons.append(reason)
+                if delta > 0:
+                    recognised.add(param.name)
+        return Evidence(round(score, 2), tuple(reasons), distinctive, frozenset(recognised))
+
+    def _score_macro(self, macro: Macro) -> tuple[float, str | None, bool]:
+        if not self.macros and not self.other_macros:
+            return 0.0, None, False  # a receiving shape: the sender's macros say nothing
+        if not self.knows_macro(macro.name):
+            if self.has_fixed_params:
+                return 0.0, None, False  # the sending network's macro, any network's
+            return FOREIGN_MACRO, f"{macro} is not a {self.name} macro", False
+        generic = self._generic(macro.name, GENERIC_MACROS)
+        delta = WEAK if generic else STRONG
+        strong = not generic
+        what = self.macro_field(macro.name) or "known"
+        reason = f"{macro} is a {self.name} macro ({what})"
+        if macro.syntax in self.syntaxes:
+            if macro.syntax != COMMON_SYNTAX:
+                delta += RARE_SYNTAX
+                strong = True
+                reason += f", in its {macro.syntax} syntax"
+        else:
+            delta += WRONG_SYNTAX
+            reason += f", but {self.name} writes macros as {' or '.join(self.syntaxes)}"
+        return delta, reason, strong
+
+    def _score_param(self, param: Param) -> tuple[float, str | None, bool]:
+        if not self.knows_param(param.name):
+            return FOREIGN_PARAM, f"parameter {param.name!r} is not one {self.name} reads", False
+        generic = self._generic(param.name, GENERIC_PARAMS)
+        what = self.param_field(param.name) or "known"
+        delta = WEAK_PARAM if generic else STRONG_PARAM
+        return delta, f"parameter {param.name!r} is {self.name}'s ({what})", not generic
+
+    # -- what to configure ----------------------------------------------------------
+
+    def _generic(self, name: str, generic: frozenset[str]) -> bool:
+        folded = name.casefold()
+        return folded in generic and all(d.casefold() != folded for d in self.distinctive)
+
+    def field_map(self, sample: Sample) -> dict[str, str]:
+        """Canonical field -> the parameter name carrying it in ``sample``.
+
+        A macro wins over a fixed parameter name: the operator may have put the
+        network's click-id macro under any name they like."""
+        chosen: dict[str, tuple[int, str]] = {}
+        for param in sample.params:
+            for macro in param.macros:
+                canonical = self.macro_field(macro.name)
+                if canonical is None:
+                    continue
+                rank = self._preference(self.macros[canonical], macro.name)
+                if canonical not in chosen or rank < chosen[canonical][0]:
+                    chosen[canonical] = (rank, param.name)
+        for param in sample.params:
+            canonical = self.param_field(param.name)
+            if canonical is None or canonical in chosen:
+                continue
+            if any(self.macro_field(m.name) for m in param.macros):
+                continue
+            chosen[canonical] = (1000, param.name)
+        return {canonical: name for canonical, (_, name) in chosen.items()}
+
+    def _preference(self, names: tuple[str, ...], name: str) -> int:
+        wanted = self._norm(name)
+        return next(i for i, n in enumerate(names) if self._norm(n) == wanted)
+
+    def describe(self) -> dict[str, object]:
+        """The signature as the API and CLI show it."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "origin": self.origin,
+            "docs": list(self.docs),
+            "syntaxes": list(self.syntaxes),
+            "macros": {k: list(v) for k, v in self.macros.items()},
+            "params": {k: list(v) for k, v in self.params.items()},
+            "event_map": dict(self.event_map),
+            "status_map": dict(self.status_map),
+            "per_event_urls": self.per_event_urls,
+            "notes": self.notes,
+        }
