@@ -146,6 +146,9 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
         "PBHUB_LOG_LEVEL": log_level(env),
+        "PBHUB_BLOCK_PLUGINS": tuple(
+            name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
+        ),
     }
 
 

@@ -6,11 +6,15 @@ from flask import Flask, current_app
 
 from app.core.keys import Keyring
 from app.ingest.sources_cache import SourceCache
+from app.services.signatures import SignatureRegistry
 
 
 def init_app(app: Flask) -> None:
     app.extensions["pbhub.keyring"] = Keyring(app.config["SECRET_KEY"])
     app.extensions["pbhub.sources"] = SourceCache(app.config["PBHUB_SOURCE_CACHE_SECONDS"])
+    app.extensions["pbhub.signatures"] = SignatureRegistry(
+        blocked=app.config["PBHUB_BLOCK_PLUGINS"]
+    )
 
 
 def keyring() -> Keyring:
@@ -19,6 +23,10 @@ def keyring() -> Keyring:
 
 def source_cache() -> SourceCache:
     return current_app.extensions["pbhub.sources"]
+
+
+def signature_registry() -> SignatureRegistry:
+    return current_app.extensions["pbhub.signatures"]
 
 
 def base_url() -> str:

@@ -76,7 +76,7 @@ def collect(manager: pluggy.PluginManager) -> list[Signature]:
     error at start-up, while an admin signature reusing an id is skipped with a warning
     (the admin API refuses such ids, so only a race could produce one)."""
     by_id: dict[str, Signature] = {}
-    for impl in reversed(manager.hook.pbhub_signatures.get_hookimpls()):
+    for impl in manager.hook.pbhub_signatures.get_hookimpls():
         plugin_name = manager.get_name(impl.plugin) or "?"
         for signature in impl.function() or []:
             if not isinstance(signature, Signature):
@@ -90,4 +90,3 @@ def collect(manager: pluggy.PluginManager) -> list[Signature]:
                 )
             by_id[signature.id] = signature
     return list(by_id.values())
-

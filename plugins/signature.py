@@ -31,15 +31,76 @@ WRONG_SYNTAX = -1.0
 
 #: Macro names too common to point at any one network.
 GENERIC_MACROS = frozenset(
-    "click_id clickid cid subid sub_id sub1 sub2 sub3 sub4 sub5 s1 s2 s3 s4 s5 aff_sub affsub "
-    "payout sum amount revenue price value currency status event goal goal_id txid tid "
-    "transaction_id transactionid order_id orderid lead_id leadid id uid user_id userid "
-    "offer_id offerid ip country".split()
+    [
+        "click_id",
+        "clickid",
+        "cid",
+        "subid",
+        "sub_id",
+        "sub1",
+        "sub2",
+        "sub3",
+        "sub4",
+        "sub5",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s5",
+        "aff_sub",
+        "affsub",
+        "payout",
+        "sum",
+        "amount",
+        "revenue",
+        "price",
+        "value",
+        "currency",
+        "status",
+        "event",
+        "goal",
+        "goal_id",
+        "txid",
+        "tid",
+        "transaction_id",
+        "transactionid",
+        "order_id",
+        "orderid",
+        "lead_id",
+        "leadid",
+        "id",
+        "uid",
+        "user_id",
+        "userid",
+        "offer_id",
+        "offerid",
+        "ip",
+        "country",
+    ]
 )
 #: Parameter names too common to point at any one receiving platform.
 GENERIC_PARAMS = frozenset(
-    "click_id clickid payout amount sum revenue price value currency status event type goal "
-    "transaction_id txid order_id id user_id uid".split()
+    [
+        "click_id",
+        "clickid",
+        "payout",
+        "amount",
+        "sum",
+        "revenue",
+        "price",
+        "value",
+        "currency",
+        "status",
+        "event",
+        "type",
+        "goal",
+        "transaction_id",
+        "txid",
+        "order_id",
+        "id",
+        "user_id",
+        "uid",
+    ]
 )
 COMMON_SYNTAX = "{x}"
 

@@ -28,7 +28,9 @@ KEITARO = Signature(
         *(f"sub_id_{n}" for n in range(1, 16)),
     ),
     event_map={"sale": "cpa", "lead": "unknown", "rejected": "unknown", "rebill": "deposit"},
-    status_map={"lead": "pending", "sale": "approved", "rejected": "rejected", "rebill": "approved"},
+    status_map={
+        "lead": "pending", "sale": "approved", "rejected": "rejected", "rebill": "approved",
+    },
 )
 
 

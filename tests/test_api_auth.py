@@ -1,5 +1,7 @@
 """Bearer tokens and roles on every API route."""
 
+import re
+
 import pytest
 
 from app.extensions import db
@@ -16,8 +18,24 @@ OPERATOR_ROUTES = [
     ("GET", "/api/v1/conversions"),
     ("GET", "/api/v1/conversions/1"),
     ("GET", "/api/v1/stats"),
+    ("POST", "/api/v1/sources/detect"),
+    ("POST", "/api/v1/sources/from-detection"),
+    ("GET", "/api/v1/signatures"),
+    ("POST", "/api/v1/sources/1/capture"),
+    ("GET", "/api/v1/sources/1/capture"),
+    ("POST", "/api/v1/sources/1/capture/finalize"),
 ]
-ADMIN_ROUTES = [("DELETE", "/api/v1/sources/1")]
+ADMIN_ROUTES = [
+    ("DELETE", "/api/v1/sources/1"),
+    ("GET", "/api/v1/admin/signatures"),
+    ("POST", "/api/v1/admin/signatures"),
+    ("GET", "/api/v1/admin/signatures/acme"),
+    ("PATCH", "/api/v1/admin/signatures/acme"),
+    ("DELETE", "/api/v1/admin/signatures/acme"),
+    ("GET", "/api/v1/admin/tickets"),
+    ("POST", "/api/v1/admin/tickets/1/resolve"),
+    ("GET", "/api/v1/admin/tickets/1/draft-signature"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATOR_ROUTES + ADMIN_ROUTES)
@@ -30,7 +48,7 @@ def test_every_api_route_needs_a_bearer_token(client, method, path):
 
 def test_every_api_route_is_covered_by_these_tests(app):
     declared = {
-        (method, rule.rule.replace("<id:source_id>", "1").replace("<id:conversion_id>", "1"))
+        (method, re.sub(r"<id:\w+>", "1", rule.rule).replace("<signature_id>", "acme"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import conversions, openapi, sources, stats  # noqa: E402,F401
+from app.api import captures, conversions, openapi, signatures, sources, stats  # noqa: E402,F401

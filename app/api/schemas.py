@@ -217,3 +217,165 @@ class StatsSchema(Schema):
     payout = fields.List(fields.Nested(PayoutRowSchema))
     gross = fields.List(fields.Nested(MoneyRowSchema))
     events = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+# -- signatures, detection, tickets -------------------------------------------------
+
+MAX_URL = 8192
+SIGNATURE_ID = validate.Regexp(
+    r"^[a-z][a-z0-9_]{1,39}$", error="Lower-case letters, digits and _, 2-40 long."
+)
+PARAM_NAME = validate.Length(min=1, max=120)
+
+
+class DetectInSchema(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
+
+
+class FromDetectionInSchema(DetectInSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    signature_id = fields.String(allow_none=True, validate=validate.Length(max=40))
+    default_currency = fields.String(allow_none=True)
+    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _http_url])
+
+    @validates("name")
+    def _name(self, value: str, **_: object) -> None:
+        if not value.strip():
+            raise ValidationError("Must not be blank.")
+
+    @validates("default_currency")
+    def _currency(self, value: str | None, **_: object) -> None:
+        if value is not None and not is_currency(value.strip().upper()):
+            raise ValidationError("Not an ISO 4217 currency code.")
+
+
+class CandidateSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    score = fields.Float()
+    reasons = fields.List(fields.String())
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    event_map = fields.Dict(keys=fields.String(), values=fields.String())
+    status_map = fields.Dict(keys=fields.String(), values=fields.String())
+    per_event_urls = fields.Boolean()
+
+
+class DetectionSchema(Schema):
+    outcome = fields.String(metadata={"description": "recognised, ambiguous or unknown"})
+    confidence = fields.Float()
+    template = fields.Boolean(metadata={"description": "the URL carries macros"})
+    keys = fields.List(fields.String())
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    differences = fields.List(fields.String())
+    ticket_id = fields.Integer(allow_none=True)
+
+
+class SignatureSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    origin = fields.String(metadata={"description": "built-in, a plugin's name, or admin"})
+    docs = fields.List(fields.String())
+    syntaxes = fields.List(fields.String())
+    macros = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    params = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    event_map = fields.Dict(keys=fields.String(), values=fields.String())
+    status_map = fields.Dict(keys=fields.String(), values=fields.String())
+    per_event_urls = fields.Boolean()
+    notes = fields.String()
+
+
+class SignatureListSchema(Schema):
+    items = fields.List(fields.Nested(SignatureSchema))
+
+
+class AdminSignatureSchema(Schema):
+    """An admin-written signature: which parameters carry what. Create, or (with
+    ``partial=True``) update; ``id`` cannot change."""
+
+    id = fields.String(required=True, validate=SIGNATURE_ID)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    click_id_params = fields.List(
+        fields.String(validate=PARAM_NAME), required=True, validate=validate.Length(min=1, max=20)
+    )
+    event_param = fields.String(allow_none=True, validate=PARAM_NAME)
+    amount_param = fields.String(allow_none=True, validate=PARAM_NAME)
+    currency_param = fields.String(allow_none=True, validate=PARAM_NAME)
+    field_map = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(MAPPABLE_FIELDS, error="Not a canonical field: {input}.")
+        ),
+        values=fields.String(validate=PARAM_NAME),
+        load_default=dict,
+    )
+    event_map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.String(validate=validate.OneOf(EVENTS, error="Not a canonical event.")),
+        load_default=dict,
+    )
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates_schema
+    def _sizes(self, data: dict, **_: object) -> None:
+        for name in ("field_map", "event_map"):
+            if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
+                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+
+
+class AdminSignatureListSchema(Schema):
+    items = fields.List(fields.Nested(AdminSignatureSchema))
+
+
+class TicketSchema(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    url = fields.String()
+    keys = fields.List(fields.String())
+    repeats = fields.Integer()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class TicketListSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+
+
+class TicketQuerySchema(Schema):
+    state = fields.String(validate=validate.OneOf(("open", "resolved")))
+
+
+class LearnUrlSchema(Schema):
+    learn_url = fields.String(attribute="url", metadata={"description": "shown once; 24 h"})
+    expires_at = fields.DateTime()
+
+
+class CapturedParamSchema(Schema):
+    name = fields.String()
+    value = fields.String()
+    shape = fields.String(metadata={"description": "click_token, decimal, currency, ..."})
+
+
+class CaptureSchema(Schema):
+    state = fields.String(metadata={"description": "waiting, captured, finalized or expired"})
+    expires_at = fields.DateTime()
+    captured_at = fields.DateTime(allow_none=True)
+    params = fields.List(fields.Nested(CapturedParamSchema))
+    suggested_field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    platform = fields.String(allow_none=True)
+
+
+class FinalizeInSchema(Schema):
+    field_map = fields.Dict(
+        required=True,
+        keys=fields.String(validate=validate.OneOf(MAPPABLE_FIELDS)),
+        values=fields.String(allow_none=True, validate=validate.Length(max=128)),
+    )
+    event_map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.String(validate=validate.OneOf(EVENTS)),
+    )
+    status_map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.String(validate=validate.OneOf(STATUSES)),
+    )

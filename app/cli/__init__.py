@@ -52,8 +52,9 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import sources, users
+    from app.cli import signatures, sources, users
 
     app.cli.add_command(users.users)
     app.cli.add_command(users.tokens)
     app.cli.add_command(sources.sources)
+    app.cli.add_command(signatures.signatures)

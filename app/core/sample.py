@@ -34,9 +34,10 @@ SYNTAXES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("#x#", r"#([A-Za-z_][\w.\-]*)#"),
         ("<x>", r"<([A-Za-z_][\w.\-]*)>"),
         ("$x", r"(?<![\w$])\$([A-Za-z_]\w*)(?![\w{])"),
-        # Trackers' copy-me placeholders (Voluum's REPLACE, BeMob's OPTIONAL): a whole value
-        # in capitals is a slot to fill, not data.
-        ("WORD", r"^([A-Z][A-Z_]{3,})$"),
+        # Trackers' copy-me placeholders (Voluum's REPLACE, BeMob's OPTIONAL) as a whole
+        # value: a slot to fill, not data. Only these words: real values in capitals
+        # (APPROVED, a base64 click id) must stay values.
+        ("WORD", r"^((?:REPLACE|OPTIONAL|REQUIRED)(?:_[A-Z]+)*)$"),
     )
 )
 
@@ -107,11 +108,7 @@ def _overlaps(a: range, b: range) -> bool:
 def parse_sample(url: str) -> Sample:
     """Split a pasted URL into path and parameters; never raises on odd input."""
     text = url.strip()
-    parts = urlsplit(text if "://" in text or text.startswith("/") else f"//{text}")
-    query = parts.query
-    if parts.fragment and "=" in parts.fragment:
-        # An unencoded '#' starts a fragment: CAKE's ``#s2#`` macros split the URL there.
-        query = f"{query}#{parts.fragment}"
+    path, query = _path_and_query(text)
     params: list[Param] = []
     for piece in _split_query(query)[:MAX_PARAMS]:
         raw_name, _, raw_value = piece.partition("=")
@@ -120,7 +117,20 @@ def parse_sample(url: str) -> Sample:
             continue
         value = unquote_plus(raw_value, errors="replace")
         params.append(Param(name, value, find_macros(raw_value)))
-    return Sample(url=text, path=parts.path, params=tuple(params))
+    return Sample(url=text, path=path, params=tuple(params))
+
+
+def _path_and_query(text: str) -> tuple[str, str]:
+    try:
+        parts = urlsplit(text if "://" in text or text.startswith("/") else f"//{text}")
+    except ValueError:  # a bracket that is not an IPv6 host, say: split by hand
+        before, _, query = text.partition("?")
+        return "/" + before.split("://", 1)[-1].partition("/")[2], query
+    query = parts.query
+    if parts.fragment and "=" in parts.fragment:
+        # An unencoded '#' starts a fragment: CAKE's ``#s2#`` macros split the URL there.
+        query = f"{query}#{parts.fragment}"
+    return parts.path, query
 
 
 def _split_query(query: str) -> list[str]:

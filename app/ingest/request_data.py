@@ -86,7 +86,7 @@ def raw_request(request: Request, body_text: str) -> dict[str, Any]:
 
 def _masked_path(path: str) -> str:
     parts = path.split("/")
-    if len(parts) >= 3 and parts[1] == "pb":
+    if len(parts) >= 3 and parts[1] in ("pb", "learn"):
         parts[2] = mask(parts[2])
     return clean("/".join(parts))
 

@@ -23,6 +23,7 @@ from app.models.types import utcnow
 from app.queue import get_queue
 from app.ratelimit import get_limiter
 from app.runtime import keyring, source_cache
+from app.services.captures import record_learn_request
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ingest", __name__)
@@ -78,6 +79,16 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         attribution=outcome.attribution,
         conversion_id=outcome.conversion_id,
     )
+
+
+@bp.route("/learn/<token>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def learn(token: str):  # type: ignore[no-untyped-def]
+    """A capture's one-time URL: keep the first request, whatever its shape."""
+    if request.method == "HEAD":
+        return error_response(405, "send the test postback itself; HEAD captures nothing")
+    params, notes, body_text = read_params(request)
+    record_learn_request(token, params, {**raw_request(request, body_text), "notes": notes})
+    return jsonify(status="captured", parameters=len(params))
 
 
 @bp.route("/t/<public_id>")

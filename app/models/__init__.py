@@ -2,7 +2,20 @@
 
 from app.models.clicks import Click
 from app.models.conversions import Conversion, RejectedPostback, StatusChange
+from app.models.signatures import AdminSignature, Capture, Remap, Ticket
 from app.models.sources import Source
 from app.models.users import ApiToken, User
 
-__all__ = ["ApiToken", "Click", "Conversion", "RejectedPostback", "Source", "StatusChange", "User"]
+__all__ = [
+    "AdminSignature",
+    "ApiToken",
+    "Capture",
+    "Click",
+    "Conversion",
+    "RejectedPostback",
+    "Remap",
+    "Source",
+    "StatusChange",
+    "Ticket",
+    "User",
+]

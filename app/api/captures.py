@@ -1,0 +1,85 @@
+"""Capture over the API: issue a learn URL, see what arrived, finalize the maps."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+
+from app.api import bp
+from app.api.auth import require
+from app.api.schemas import CaptureSchema, FinalizeInSchema, LearnUrlSchema, SourceOutSchema
+from app.runtime import base_url, signature_registry, source_cache
+from app.services import captures as service
+from app.services.sources import get_source
+
+
+@bp.post("/sources/<id:source_id>/capture")
+@require("operator")
+def start_capture(source_id: int):  # type: ignore[no-untyped-def]
+    """Issue a one-time learn URL for the source.
+    ---
+    post:
+      summary: The first request to the URL (any method, query, form or JSON) is kept.
+      responses:
+        201:
+          content:
+            application/json:
+              schema: LearnUrlSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    learn = service.start_capture(get_source(source_id), base_url())
+    response = jsonify(LearnUrlSchema().dump(learn))
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+@bp.get("/sources/<id:source_id>/capture")
+@require("operator")
+def show_capture(source_id: int):  # type: ignore[no-untyped-def]
+    """What the learn URL caught, with a suggested field map.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: CaptureSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    _, capture = service.get_source_capture(source_id)
+    return jsonify(CaptureSchema().dump(service.describe(capture, signature_registry().all())))
+
+
+@bp.post("/sources/<id:source_id>/capture/finalize")
+@require("operator")
+def finalize_capture(source_id: int):  # type: ignore[no-untyped-def]
+    """Save the chosen maps on the source.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: FinalizeInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["Send a JSON object."]})
+    changes = FinalizeInSchema().load(body)
+    source = service.finalize(get_source(source_id), changes)
+    source_cache().clear()
+    return jsonify(SourceOutSchema().dump(source))

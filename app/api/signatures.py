@@ -1,0 +1,300 @@
+"""Detection, signatures and support tickets over the API.
+
+Operators detect and create sources from a pasted URL; admins write signatures and
+work the tickets that unknown URLs open.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+
+from app.api import bp
+from app.api.auth import require
+from app.api.schemas import (
+    AdminSignatureListSchema,
+    AdminSignatureSchema,
+    DetectInSchema,
+    DetectionSchema,
+    FromDetectionInSchema,
+    SignatureListSchema,
+    SourceOutSchema,
+    SourceUrlsSchema,
+    TicketListSchema,
+    TicketQuerySchema,
+    TicketSchema,
+)
+from app.runtime import base_url, keyring, signature_registry
+from app.services import signatures as service
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["Send a JSON object."]})
+    return body
+
+
+@bp.post("/sources/detect")
+@require("operator")
+def detect_source():  # type: ignore[no-untyped-def]
+    """Recognise a network from a sample postback URL.
+    ---
+    post:
+      summary: Score every signature against a pasted URL (macros intact, or as arrived).
+      description: An unknown URL opens a support ticket for the admins (repeats of the
+        same parameter-name set count on the same open ticket).
+      requestBody:
+        content:
+          application/json:
+            schema: DetectInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DetectionSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    data = DetectInSchema().load(_body())
+    detection, ticket = service.detect_url(data["url"], signature_registry())
+    return jsonify(
+        DetectionSchema().dump({**detection.to_dict(), "ticket_id": ticket.id if ticket else None})
+    )
+
+
+@bp.post("/sources/from-detection")
+@require("operator")
+def create_source_from_detection():  # type: ignore[no-untyped-def]
+    """Create a source with the maps a detection found.
+    ---
+    post:
+      summary: Detect, then create the source with its field, event and status maps.
+      description: Give `signature_id` to pick one of an ambiguous detection's candidates.
+      requestBody:
+        content:
+          application/json:
+            schema: FromDetectionInSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: SourceOutSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    data = FromDetectionInSchema().load(_body())
+    extra = {k: data[k] for k in ("default_currency", "offer_url") if data.get(k)}
+    if "default_currency" in extra:
+        extra["default_currency"] = extra["default_currency"].strip().upper()
+    source, urls, detection = service.create_source_from_detection(
+        data["url"],
+        data["name"].strip(),
+        data.get("signature_id"),
+        signature_registry(),
+        keyring(),
+        base_url(),
+        extra,
+    )
+    response = jsonify(
+        {
+            **SourceOutSchema().dump(source),
+            **SourceUrlsSchema().dump(urls),
+            "detection": DetectionSchema().dump(detection.to_dict()),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+@bp.get("/signatures")
+@require("operator")
+def list_signatures():  # type: ignore[no-untyped-def]
+    """List every signature detection uses.
+    ---
+    get:
+      summary: Built-in, plugin and admin-written signatures.
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SignatureListSchema
+    """
+    items = sorted((s.describe() for s in signature_registry().all()), key=lambda s: s["id"])
+    return jsonify(SignatureListSchema().dump({"items": items}))
+
+
+@bp.get("/admin/signatures")
+@require("admin")
+def list_admin_signatures():  # type: ignore[no-untyped-def]
+    """List admin-written signatures.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: AdminSignatureListSchema
+    """
+    items = service.list_admin_signatures()
+    return jsonify(AdminSignatureListSchema().dump({"items": items}))
+
+
+@bp.post("/admin/signatures")
+@require("admin")
+def create_admin_signature():  # type: ignore[no-untyped-def]
+    """Write a signature; detection uses it at once, in every process.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: AdminSignatureSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: AdminSignatureSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    data = AdminSignatureSchema().load(_body())
+    row = service.create_admin_signature(data, signature_registry())
+    return jsonify(AdminSignatureSchema().dump(row)), 201
+
+
+@bp.get("/admin/signatures/<signature_id>")
+@require("admin")
+def get_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
+    """Get an admin-written signature.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: AdminSignatureSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    return jsonify(AdminSignatureSchema().dump(service.get_admin_signature(signature_id)))
+
+
+@bp.patch("/admin/signatures/<signature_id>")
+@require("admin")
+def update_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
+    """Change an admin-written signature (its id stays).
+    ---
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: AdminSignatureSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: AdminSignatureSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    row = service.get_admin_signature(signature_id)
+    changes = AdminSignatureSchema(partial=True).load(_body())
+    if "id" in changes and changes.pop("id") != row.id:
+        raise ValidationError({"id": ["The id of a signature cannot change."]})
+    return jsonify(AdminSignatureSchema().dump(service.update_admin_signature(row, changes)))
+
+
+@bp.delete("/admin/signatures/<signature_id>")
+@require("admin")
+def delete_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
+    """Delete an admin-written signature.
+    ---
+    delete:
+      responses:
+        204:
+          description: deleted
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    service.delete_admin_signature(service.get_admin_signature(signature_id))
+    return "", 204
+
+
+@bp.get("/admin/tickets")
+@require("admin")
+def list_tickets():  # type: ignore[no-untyped-def]
+    """Support tickets opened by URLs no signature recognised.
+    ---
+    get:
+      parameters:
+      - in: query
+        schema: TicketQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: TicketListSchema
+    """
+    query = TicketQuerySchema().load(request.args)
+    return jsonify(TicketListSchema().dump({"items": service.list_tickets(query.get("state"))}))
+
+
+@bp.post("/admin/tickets/<id:ticket_id>/resolve")
+@require("admin")
+def resolve_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    """Mark a ticket resolved; the same URL shape opens a new one if it comes back.
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: TicketSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    ticket = service.resolve_ticket(service.get_ticket(ticket_id))
+    return jsonify(TicketSchema().dump(ticket))
+
+
+@bp.get("/admin/tickets/<id:ticket_id>/draft-signature")
+@require("admin")
+def draft_signature(ticket_id: int):  # type: ignore[no-untyped-def]
+    """A pre-filled admin signature for a ticket's URL, to check and save.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: AdminSignatureSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    draft = service.draft_signature(service.get_ticket(ticket_id))
+    return jsonify(AdminSignatureSchema().dump(draft))

@@ -1,0 +1,263 @@
+"""Signatures as the app sees them: the plugin registry, admin-written signatures,
+detection with support tickets, and sources created from a detection."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.core.keys import Keyring
+from app.core.sample import Sample, parse_sample
+from app.core.shapes import suggest_field_map
+from app.core.vocabulary import MAPPABLE_FIELDS
+from app.extensions import db
+from app.models import AdminSignature, Ticket
+from app.models.types import utcnow
+from app.services import sources as source_service
+from app.services.errors import Conflict, Invalid, NotFound
+from plugins import Signature
+from plugins.detection import Detection, detect
+from plugins.manager import build_manager, collect
+
+log = logging.getLogger(__name__)
+ADMIN_ORIGIN = "admin"
+
+
+class SignatureRegistry:
+    """Built once per app: the plugin manager, plus a cache of the admin-written
+    signatures that is refreshed whenever the table's stamp (count, last update)
+    changes, so an edit reaches every process without a restart."""
+
+    def __init__(self, *, blocked: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple[Any, ...] | None = None
+        self._admin: list[Signature] = []
+        self.manager = build_manager(admin_signatures=self._admin_signatures, blocked=blocked)
+
+    def all(self) -> list[Signature]:
+        return collect(self.manager)
+
+    def get(self, signature_id: str) -> Signature:
+        for signature in self.all():
+            if signature.id == signature_id:
+                return signature
+        raise NotFound(f"no signature {signature_id!r}")
+
+    def _admin_signatures(self) -> list[Signature]:
+        stamp = tuple(
+            db.session.execute(
+                select(func.count(), func.max(AdminSignature.updated_at)).select_from(
+                    AdminSignature
+                )
+            ).one()
+        )
+        with self._lock:
+            if stamp != self._stamp:
+                rows = db.session.scalars(select(AdminSignature).order_by(AdminSignature.id))
+                self._admin = [as_signature(row) for row in rows]
+                self._stamp = stamp
+            return list(self._admin)
+
+
+def as_signature(row: AdminSignature) -> Signature:
+    """An admin's parameter lists as a declarative signature (it knows parameter names,
+    not macros: admins describe what arrives at the hub)."""
+    params: dict[str, list[str]] = {"click_id": list(row.click_id_params or [])}
+    for canonical, name in (
+        ("event_type", row.event_param),
+        ("payout_amount", row.amount_param),
+        ("payout_currency", row.currency_param),
+    ):
+        if name:
+            params.setdefault(canonical, []).append(name)
+    for canonical, name in (row.field_map or {}).items():
+        if name and name not in params.get(canonical, []):
+            params.setdefault(canonical, []).append(name)
+    names = [name for names in params.values() for name in names]
+    return Signature(
+        id=row.id,
+        name=row.name,
+        params={k: tuple(v) for k, v in params.items() if v},
+        event_map=dict(row.event_map or {}),
+        distinctive=tuple(names),
+        origin=ADMIN_ORIGIN,
+    )
+
+
+# -- admin-written signatures -------------------------------------------------------
+
+
+def list_admin_signatures() -> list[AdminSignature]:
+    return list(db.session.scalars(select(AdminSignature).order_by(AdminSignature.id)))
+
+
+def get_admin_signature(signature_id: str) -> AdminSignature:
+    row = db.session.get(AdminSignature, signature_id)
+    if row is None:
+        raise NotFound(f"no admin signature {signature_id!r}")
+    return row
+
+
+def create_admin_signature(data: Mapping[str, Any], registry: SignatureRegistry) -> AdminSignature:
+    if any(s.id == data["id"] for s in registry.all()):
+        raise Conflict(
+            f"a signature {data['id']!r} exists", {"id": ["Already used by a signature."]}
+        )
+    row = AdminSignature(**data)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"a signature {data['id']!r} exists", {"id": ["Already taken."]}) from None
+    return row
+
+
+def update_admin_signature(row: AdminSignature, changes: Mapping[str, Any]) -> AdminSignature:
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    db.session.commit()
+    return row
+
+
+def delete_admin_signature(row: AdminSignature) -> None:
+    db.session.delete(row)
+    db.session.commit()
+
+
+# -- detection and tickets --------------------------------------------------------------
+
+
+def detect_url(url: str, registry: SignatureRegistry) -> tuple[Detection, Ticket | None]:
+    """Detect, and open (or count a repeat on) a support ticket when nothing fits."""
+    detection = detect(url, registry.all())
+    ticket = report_unknown(detection.sample) if detection.outcome == "unknown" else None
+    return detection, ticket
+
+
+def _key_set(sample: Sample) -> str:
+    keys = sorted({key.casefold() for key in sample.keys})
+    return hashlib.sha256("\x00".join(keys).encode()).hexdigest()
+
+
+def report_unknown(sample: Sample) -> Ticket:
+    open_key = _key_set(sample)
+    for _ in range(3):
+        ticket = db.session.scalar(select(Ticket).where(Ticket.open_key == open_key))
+        now = utcnow()
+        if ticket is not None:
+            ticket.repeats += 1
+            ticket.last_seen_at = now
+            db.session.commit()
+            return ticket
+        ticket = Ticket(
+            url=sample.url[:4000], keys=list(sample.keys), open_key=open_key, last_seen_at=now
+        )
+        db.session.add(ticket)
+        try:
+            db.session.commit()
+            log.info("support ticket %d opened for an unknown postback shape", ticket.id)
+            return ticket
+        except IntegrityError:
+            db.session.rollback()  # another request opened it first: count a repeat
+    raise Conflict("could not record the support ticket; try again")
+
+
+def list_tickets(state: str | None = None) -> list[Ticket]:
+    query = select(Ticket).order_by(Ticket.last_seen_at.desc(), Ticket.id.desc())
+    if state:
+        query = query.where(Ticket.state == state)
+    return list(db.session.scalars(query))
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_id}")
+    return ticket
+
+
+def resolve_ticket(ticket: Ticket) -> Ticket:
+    if ticket.state != "resolved":
+        ticket.state = "resolved"
+        ticket.open_key = None
+        ticket.resolved_at = utcnow()
+        db.session.commit()
+    return ticket
+
+
+def draft_signature(ticket: Ticket) -> dict[str, Any]:
+    """A pre-filled admin signature from a ticket's URL: value shapes suggest which
+    parameter carries what; the admin checks and saves it."""
+    sample = parse_sample(ticket.url)
+    suggested = suggest_field_map(sample)
+    host = sample.url.split("//", 1)[-1].split("/", 1)[0].split(".")
+    return {
+        "id": f"ticket_{ticket.id}",
+        "name": host[-2].capitalize() if len(host) >= 2 else f"Ticket {ticket.id}",
+        "click_id_params": [suggested["click_id"]] if "click_id" in suggested else [],
+        "event_param": suggested.get("event_type"),
+        "amount_param": suggested.get("payout_amount"),
+        "currency_param": suggested.get("payout_currency"),
+        "field_map": suggested,
+        "event_map": {},
+    }
+
+
+# -- sources from a detection -------------------------------------------------------------
+
+
+def source_fields_from(detection: Detection, signature_id: str | None) -> dict[str, Any]:
+    """The maps a new source gets from a detection (every mappable field named, so a
+    default parameter name cannot silently read a field the network uses otherwise)."""
+    if detection.outcome == "unknown":
+        raise Invalid(
+            "no signature recognises this URL; capture a test postback or map it by hand",
+            {"url": ["Not recognised."]},
+        )
+    chosen = detection.best
+    if signature_id is not None:
+        chosen = next((c for c in detection.candidates if c.signature.id == signature_id), None)
+        if chosen is None:
+            raise Invalid(
+                f"{signature_id!r} is not a candidate for this URL",
+                {"signature_id": ["Pick one of the detection's candidates."]},
+            )
+    elif detection.outcome == "ambiguous":
+        names = ", ".join(c.signature.id for c in detection.candidates)
+        raise Invalid(
+            f"this URL fits several networks ({names}); say which with signature_id",
+            {"signature_id": ["Required when the detection is ambiguous."]},
+        )
+    assert chosen is not None
+    field_map = {name: chosen.field_map.get(name, "") for name in MAPPABLE_FIELDS}
+    return {
+        "platform": chosen.signature.id,
+        "field_map": field_map,
+        "event_map": dict(chosen.signature.event_map),
+        "status_map": dict(chosen.signature.status_map),
+    }
+
+
+def create_source_from_detection(
+    url: str,
+    name: str,
+    signature_id: str | None,
+    registry: SignatureRegistry,
+    keyring: Keyring,
+    base_url: str,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[Any, Any, Detection]:
+    detection = detect(url, registry.all())
+    fields = source_fields_from(detection, signature_id)
+    source, urls = source_service.create_source(
+        {**(extra or {}), "name": name, **fields}, keyring, base_url
+    )
+    return source, urls, detection

@@ -1,0 +1,226 @@
+"""Detection, sources from a detection, admin signatures and tickets over the API."""
+
+import pytest
+from sqlalchemy import select
+
+from app.core.cid import mint
+from app.extensions import db
+from app.models import Conversion, Source
+from app.models.types import utcnow
+from app.runtime import keyring
+
+CAKE = "https://hub.example.com/pb/T?click_id=#s2#&affiliate=#s1#&payout=#price#&lead_id=#leadid#"
+TUNE = "https://hub.example.com/pb/T?transaction_id={sub1}"
+UNKNOWN = "https://hub.example.com/pb/T?zork={frob}&quux={blarg}"
+AMBIGUOUS = "https://hub.example.com/pb/T?cid={click_id}&payout={payout}"
+ADMIN_SIGNATURE = {
+    "id": "acme",
+    "name": "Acme Leads",
+    "click_id_params": ["acme_click"],
+    "event_param": "acme_event",
+    "amount_param": "acme_amount",
+    "currency_param": "acme_cur",
+    "event_map": {"signup": "registration"},
+}
+
+
+@pytest.fixture
+def detect(client, operator_headers):
+    def call(url, headers=operator_headers):
+        return client.post("/api/v1/sources/detect", json={"url": url}, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def from_detection(client, operator_headers):
+    def call(url, **fields):
+        body = {"url": url, "name": fields.pop("name", "From detection"), **fields}
+        return client.post("/api/v1/sources/from-detection", json=body, headers=operator_headers)
+
+    return call
+
+
+@pytest.fixture
+def admin_signature(client, admin_headers):
+    def create(**changes):
+        body = {**ADMIN_SIGNATURE, **changes}
+        return client.post("/api/v1/admin/signatures", json=body, headers=admin_headers)
+
+    return create
+
+
+def test_a_recognised_url_answers_the_platform_and_its_maps(detect):
+    answer = detect(CAKE).get_json()
+    assert answer["outcome"] == "recognised"
+    [candidate] = answer["candidates"]
+    assert candidate["id"] == "cake"
+    assert candidate["field_map"]["transaction_id"] == "lead_id"
+    assert candidate["reasons"]
+    assert answer["ticket_id"] is None
+
+
+def test_detection_needs_an_api_token(detect):
+    assert detect(CAKE, headers={}).status_code == 401
+
+
+@pytest.mark.parametrize("body", [{}, {"url": ""}, {"url": 5}, {"url": "x" * 9000}])
+def test_a_bad_detection_request_is_a_422(client, operator_headers, body):
+    answer = client.post("/api/v1/sources/detect", json=body, headers=operator_headers)
+    assert answer.status_code == 422
+    assert "url" in answer.get_json()["error"]["fields"]
+
+
+def test_an_unknown_url_opens_one_ticket_and_counts_repeats(detect, client, admin_headers):
+    first = detect(UNKNOWN).get_json()
+    again = detect(UNKNOWN.replace("{frob}", "{other}")).get_json()
+    assert first["outcome"] == "unknown"
+    assert first["ticket_id"] == again["ticket_id"]
+    tickets = client.get("/api/v1/admin/tickets", headers=admin_headers).get_json()["items"]
+    assert [(t["repeats"], t["keys"]) for t in tickets] == [(2, ["zork", "quux"])]
+
+
+def test_a_resolved_ticket_does_not_swallow_a_new_report(detect, client, admin_headers):
+    ticket_id = detect(UNKNOWN).get_json()["ticket_id"]
+    resolved = client.post(f"/api/v1/admin/tickets/{ticket_id}/resolve", headers=admin_headers)
+    assert resolved.get_json()["state"] == "resolved"
+    assert detect(UNKNOWN).get_json()["ticket_id"] != ticket_id
+
+
+def test_tickets_are_for_admins_only(client, operator_headers):
+    assert client.get("/api/v1/admin/tickets", headers=operator_headers).status_code == 403
+
+
+def test_a_ticket_drafts_a_signature_from_its_value_shapes(client, admin_headers, detect):
+    url = "https://hub.example.com/pb/T?ref=AQAAAZTtpwg9A0Cgrd1LJHLovrsTPtiC6z8r57yvpQXa&commission=5.5"
+    ticket_id = detect(url).get_json()["ticket_id"]
+    draft = client.get(
+        f"/api/v1/admin/tickets/{ticket_id}/draft-signature", headers=admin_headers
+    ).get_json()
+    assert draft["click_id_params"] == ["ref"]
+    assert draft["amount_param"] == "commission"
+
+
+def test_a_source_from_detection_gets_the_maps_and_names_every_field(from_detection):
+    answer = from_detection(CAKE, name="My CAKE network", default_currency="usd")
+    assert answer.status_code == 201, answer.get_json()
+    source = answer.get_json()
+    assert source["platform"] == "cake"
+    assert source["inbound_token"] and source["postback_url"].endswith(source["inbound_token"])
+    assert source["field_map"]["transaction_id"] == "lead_id"
+    assert source["field_map"]["event_type"] == ""
+    assert source["default_currency"] == "USD"
+
+
+def test_a_tune_source_reads_transaction_id_as_the_click_and_nothing_else(
+    app, client, from_detection
+):
+    source = from_detection(TUNE).get_json()
+    token = mint(keyring().click_token, source["id"], utcnow())
+    answer = client.get(f"/pb/{source['inbound_token']}", query_string={"transaction_id": token})
+    assert answer.get_json()["attribution"] == "matched"
+    conversion = db.session.scalars(select(Conversion)).one()
+    assert (conversion.click_id, conversion.transaction_id) == (token, None)
+
+
+def test_an_ambiguous_url_needs_a_signature_id(from_detection, detect):
+    detection = detect(AMBIGUOUS).get_json()
+    assert detection["outcome"] == "ambiguous"
+    refused = from_detection(AMBIGUOUS)
+    assert refused.status_code == 422
+    assert "signature_id" in refused.get_json()["error"]["fields"]
+    chosen = detection["candidates"][1]["id"]
+    created = from_detection(AMBIGUOUS, signature_id=chosen)
+    assert (created.status_code, created.get_json()["platform"]) == (201, chosen)
+
+
+def test_an_unknown_url_cannot_create_a_source(from_detection):
+    answer = from_detection(UNKNOWN)
+    assert answer.status_code == 422
+    assert db.session.scalar(select(Source.id)) is None
+
+
+def test_a_signature_id_that_is_not_a_candidate_is_refused(from_detection):
+    assert from_detection(CAKE, signature_id="affise").status_code == 422
+
+
+def test_an_admin_signature_is_used_by_detection_at_once(admin_signature, detect):
+    assert admin_signature().status_code == 201
+    answer = detect("https://hub/pb/T?acme_click={x}&acme_amount={y}&acme_cur={z}").get_json()
+    assert answer["outcome"] == "recognised"
+    assert answer["candidates"][0]["id"] == "acme"
+    assert answer["candidates"][0]["field_map"] == {
+        "click_id": "acme_click",
+        "payout_amount": "acme_amount",
+        "payout_currency": "acme_cur",
+    }
+
+
+def test_an_edited_admin_signature_changes_detection_without_a_restart(
+    admin_signature, client, admin_headers, detect
+):
+    admin_signature()
+    client.patch(
+        "/api/v1/admin/signatures/acme",
+        json={"click_id_params": ["acme_ref"]},
+        headers=admin_headers,
+    )
+    answer = detect("https://hub/pb/T?acme_ref={x}").get_json()
+    assert answer["candidates"][0]["field_map"] == {"click_id": "acme_ref"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"field_map": {"clik_id": "c"}}, "field_map"),
+        ({"event_map": {"signup": "signup"}}, "event_map"),
+        ({"id": "Bad Id!"}, "id"),
+        ({"click_id_params": []}, "click_id_params"),
+    ],
+)
+def test_an_invalid_admin_signature_gets_field_errors(admin_signature, change, field):
+    answer = admin_signature(**change)
+    assert answer.status_code == 422
+    assert field in answer.get_json()["error"]["fields"]
+
+
+def test_an_admin_signature_cannot_take_a_built_in_id(admin_signature):
+    assert admin_signature(id="cake").status_code == 409
+
+
+def test_admin_signatures_are_for_admins_only(client, operator_headers):
+    answer = client.post("/api/v1/admin/signatures", json=ADMIN_SIGNATURE, headers=operator_headers)
+    assert answer.status_code == 403
+
+
+def test_an_admin_signature_can_be_deleted(admin_signature, client, admin_headers, detect):
+    admin_signature()
+    assert client.delete("/api/v1/admin/signatures/acme", headers=admin_headers).status_code == 204
+    assert detect("https://hub/pb/T?acme_click={x}").get_json()["outcome"] != "recognised"
+
+
+def test_the_signature_list_shows_built_ins_and_admin_ones(
+    admin_signature, client, operator_headers
+):
+    admin_signature()
+    items = client.get("/api/v1/signatures", headers=operator_headers).get_json()["items"]
+    origins = {s["id"]: s["origin"] for s in items}
+    assert (origins["cake"], origins["acme"]) == ("built-in", "admin")
+
+
+def test_the_cli_detects_like_the_api(runner, detect):
+    import json
+
+    result = runner.invoke(args=["signatures", "detect", CAKE, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == detect(CAKE).get_json()
+
+
+def test_the_cli_explains_a_detection_in_words(runner):
+    result = runner.invoke(args=["signatures", "detect", CAKE])
+    assert "recognised" in result.output and "#leadid#" in result.output
+
+
+def test_the_cli_lists_every_signature(runner):
+    result = runner.invoke(args=["signatures", "list"])
+    assert "cake" in result.output and "CAKE" in result.output

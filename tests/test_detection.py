@@ -1,0 +1,105 @@
+"""Detection against real documented postback URLs, and its rules of evidence.
+
+The cases live in ``tests/data/*.json``: ``signature_samples.json`` holds the
+documented samples the product was specified with; ``doc_samples_*.json`` hold one
+or more documented URLs for every other built-in signature.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from app.core.sample import parse_sample
+from app.core.vocabulary import CANONICAL_FIELDS
+from plugins.detection import detect
+from plugins.manager import build_manager, collect
+from plugins.signature import Signature
+
+DATA = Path(__file__).parent / "data"
+CASES = [
+    case for path in sorted(DATA.glob("*samples*.json")) for case in json.loads(path.read_text())
+]
+
+
+@pytest.fixture(scope="module")
+def signatures():
+    return collect(build_manager(entry_points=False))
+
+
+def expected_map(case):
+    return {field: case["expected"].get(field) for field in CANONICAL_FIELDS}
+
+
+def detected_map(detection):
+    found = detection.best.field_map if detection.best else {}
+    return {field: found.get(field) for field in CANONICAL_FIELDS}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['signature']}:{c['template_url'][-40:]}")
+def test_a_documented_template_is_recognised_with_its_field_map(signatures, case):
+    detection = detect(case["template_url"], signatures)
+    assert (detection.outcome, detection.best.signature.id) == ("recognised", case["signature"])
+    assert detected_map(detection) == expected_map(case)
+
+
+def test_every_built_in_signature_has_a_documented_sample(signatures):
+    sampled = {case["signature"] for case in CASES}
+    assert {s.id for s in signatures if s.origin == "built-in"} <= sampled
+
+
+def test_there_are_at_least_forty_built_in_signatures(signatures):
+    assert len([s for s in signatures if s.origin == "built-in"]) >= 40
+
+
+def test_every_built_in_signature_cites_its_documentation(signatures):
+    assert all(s.docs and s.docs[0].startswith("https://") for s in signatures)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hub/pb/t?click_id={click_id}&payout={payout}&status={status}",
+        "https://hub/pb/t?clickid={clickid}&sum={sum}",
+        "https://hub/pb/t?cid={cid}",
+    ],
+)
+def test_generic_macro_names_alone_are_never_recognised(signatures, url):
+    assert detect(url, signatures).outcome != "recognised"
+
+
+def test_an_unrelated_url_is_unknown(signatures):
+    detection = detect("https://hub/pb/t?foo={bar}&zip={zap}", signatures)
+    assert detection.outcome == "unknown"
+    assert detection.candidates == ()
+
+
+def test_ambiguity_lists_candidates_and_what_tells_them_apart():
+    one = Signature(id="one", name="One", macros={"click_id": ("shared_click",)})
+    two = Signature(id="two", name="Two", macros={"click_id": ("shared_click",)})
+    detection = detect("https://hub/pb/t?c={shared_click}", [one, two])
+    assert detection.outcome == "ambiguous"
+    assert [c.signature.id for c in detection.candidates] == ["one", "two"]
+    assert len(detection.differences) == 2
+
+
+def test_the_field_map_follows_the_parameter_that_carries_the_macro(signatures):
+    detection = detect("https://hub/pb/t?whatever=#s2#&amount_paid=#price#", signatures)
+    assert detection.best.field_map == {"click_id": "whatever", "payout_amount": "amount_paid"}
+
+
+def test_a_case_sensitive_network_does_not_claim_other_casings():
+    strict = Signature(
+        id="strict", name="Strict", case_sensitive=True, macros={"click_id": ("ClickRef",)}
+    )
+    assert strict.detect(parse_sample("h/pb?c={clickref}")).score < 0
+    assert strict.detect(parse_sample("h/pb?c={ClickRef}")).score > 0
+
+
+def test_detecting_one_url_against_every_signature_takes_under_two_ms(signatures):
+    urls = [case["template_url"] for case in CASES]
+    started = time.perf_counter()
+    for url in urls * 5:
+        detect(url, signatures)
+    assert (time.perf_counter() - started) / (len(urls) * 5) < 0.002
