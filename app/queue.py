@@ -13,16 +13,18 @@ import importlib
 import logging
 import queue as stdlib_queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.batching import Batcher
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "default"
+#: The hook every new, changed or re-mapped conversion triggers (deliveries hang off it).
+CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
 JOB_FAILURE_TTL = 7 * 24 * 3600
 
 
@@ -109,3 +111,11 @@ def init_app(app: Flask) -> None:
 
 def get_queue(app: Flask) -> InProcessQueue | RedisQueue:
     return app.extensions["pbhub.queue"]
+
+
+def enqueue_follow_ups(items: Iterable[tuple[int, str]]) -> None:
+    """Queue the conversion hook for each ``(conversion id, kind)``; best effort, never
+    failing the caller (the queue batches in the background)."""
+    queue = get_queue(current_app)
+    for conversion_id, kind in items:
+        queue.enqueue(CONVERSION_JOB, conversion_id, kind)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask, current_app
 
 from app.core.keys import Keyring
 from app.ingest.sources_cache import SourceCache
-from app.services.signatures import SignatureRegistry
+
+if TYPE_CHECKING:
+    from app.services.signatures import SignatureRegistry
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: the plugin system imports app.core, and app.core's package
+    # imports this module; at call time every module is complete.
+    from app.services.signatures import SignatureRegistry
+
     app.extensions["pbhub.keyring"] = Keyring(app.config["SECRET_KEY"])
     app.extensions["pbhub.sources"] = SourceCache(app.config["PBHUB_SOURCE_CACHE_SECONDS"])
     app.extensions["pbhub.signatures"] = SignatureRegistry(

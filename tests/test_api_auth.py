@@ -24,6 +24,7 @@ OPERATOR_ROUTES = [
     ("POST", "/api/v1/sources/1/capture"),
     ("GET", "/api/v1/sources/1/capture"),
     ("POST", "/api/v1/sources/1/capture/finalize"),
+    ("POST", "/api/v1/sources/1/reprocess"),
 ]
 ADMIN_ROUTES = [
     ("DELETE", "/api/v1/sources/1"),

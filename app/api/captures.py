@@ -1,4 +1,5 @@
-"""Capture over the API: issue a learn URL, see what arrived, finalize the maps."""
+"""Teaching a source its maps over the API: capture a test postback, finalize the
+maps, re-map the history with them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ from marshmallow import ValidationError
 
 from app.api import bp
 from app.api.auth import require
-from app.api.schemas import CaptureSchema, FinalizeInSchema, LearnUrlSchema, SourceOutSchema
-from app.runtime import base_url, signature_registry, source_cache
+from app.api.schemas import (
+    CaptureSchema,
+    FinalizeInSchema,
+    LearnUrlSchema,
+    ReprocessInSchema,
+    ReprocessReportSchema,
+    SourceOutSchema,
+)
+from app.queue import enqueue_follow_ups
+from app.runtime import base_url, keyring, signature_registry, source_cache
 from app.services import captures as service
+from app.services import reprocess as remapping
 from app.services.sources import get_source
 
 
@@ -83,3 +93,34 @@ def finalize_capture(source_id: int):  # type: ignore[no-untyped-def]
     source = service.finalize(get_source(source_id), changes)
     source_cache().clear()
     return jsonify(SourceOutSchema().dump(source))
+
+
+@bp.post("/sources/<id:source_id>/reprocess")
+@require("operator")
+def reprocess_source(source_id: int):  # type: ignore[no-untyped-def]
+    """Re-apply the source's current maps to its stored postbacks.
+    ---
+    post:
+      summary: Re-translate, re-attribute and re-deduplicate stored postbacks.
+      description: Each changed conversion keeps a history entry; `dry_run` only counts.
+      requestBody:
+        content:
+          application/json:
+            schema: ReprocessInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReprocessReportSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["Send a JSON object."]})
+    options = remapping.window(ReprocessInSchema().load(body))
+    report = remapping.reprocess(get_source(source_id), token_key=keyring().click_token, **options)
+    enqueue_follow_ups(report.follow_ups)
+    return jsonify(ReprocessReportSchema().dump(report.as_dict()))

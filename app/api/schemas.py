@@ -379,3 +379,34 @@ class FinalizeInSchema(Schema):
         keys=fields.String(validate=validate.Length(min=1, max=255)),
         values=fields.String(validate=validate.OneOf(STATUSES)),
     )
+
+
+class ReprocessInSchema(Schema):
+    """Which stored postbacks to re-map: a time range (or the last ``days``) and filters."""
+
+    since = fields.AwareDateTime(
+        default_timezone=None, validate=validate.Range(min=EARLIEST, max=LATEST)
+    )
+    until = fields.AwareDateTime(
+        default_timezone=None, validate=validate.Range(min=EARLIEST, max=LATEST)
+    )
+    days = fields.Integer(validate=validate.Range(min=1, max=3660))
+    attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
+    event_type = fields.String(validate=validate.OneOf(EVENTS))
+    dry_run = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _range(self, data: dict, **_: object) -> None:
+        if ("since" in data) == ("days" in data):
+            raise ValidationError("Give either since or days.", "since")
+        if "since" in data and "until" in data and data["until"] <= data["since"]:
+            raise ValidationError("Must be after since.", "until")
+
+
+class ReprocessReportSchema(Schema):
+    examined = fields.Integer()
+    changed = fields.Integer()
+    unchanged = fields.Integer()
+    now_matched = fields.Integer()
+    now_duplicate = fields.Integer()
+    dry_run = fields.Boolean()

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
 from flask import current_app
 
-from app.api.schemas import SourceInSchema, SourceOutSchema, SourceUrlsSchema
+from app.api.schemas import (
+    ReprocessInSchema,
+    ReprocessReportSchema,
+    SourceInSchema,
+    SourceOutSchema,
+    SourceUrlsSchema,
+)
 from app.cli import echo_json, handle_errors
+from app.queue import enqueue_follow_ups
 from app.runtime import base_url, keyring
+from app.services import reprocess as remapping
 from app.services import sources as service
 
 SCALAR_OPTIONS = (
@@ -127,3 +136,27 @@ def postback_url(source_id: int) -> None:
     urls = service.reveal_urls(service.get_source(source_id), keyring(), base_url())
     echo_json(SourceUrlsSchema().dump(urls))
     current_app.logger.info("postback URL of source %s revealed on the command line", source_id)
+
+
+@sources.command("reprocess")
+@click.argument("source_id", type=int)
+@click.option("--days", type=int, help="Re-map the last N days (instead of --since).")
+@click.option("--since", help="ISO 8601 with offset, e.g. 2026-11-01T00:00:00+00:00.")
+@click.option("--until", help="ISO 8601 with offset; default now.")
+@click.option("--attribution", help="Only conversions with this attribution.")
+@click.option("--event", "event_type", help="Only conversions with this canonical event.")
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+@handle_errors
+def reprocess(source_id: int, **options: Any) -> None:
+    """Apply the source's current maps to the postbacks it already stored."""
+    data = ReprocessInSchema().load({k: v for k, v in options.items() if v not in (None, False)})
+    window = remapping.window(data)
+    source = service.get_source(source_id)
+    filters = {k: window.get(k) for k in ("since", "until", "attribution", "event_type")}
+    total = remapping.count(source, **filters)
+    with click.progressbar(length=total, label="re-mapping", file=sys.stderr) as bar:
+        report = remapping.reprocess(
+            source, token_key=keyring().click_token, progress=bar.update, **window
+        )
+    enqueue_follow_ups(report.follow_ups)
+    echo_json(ReprocessReportSchema().dump(report.as_dict()))

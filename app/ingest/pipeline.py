@@ -72,7 +72,7 @@ def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
     return find
 
 
-def record_postback(
+def conversion_row(
     source: SourceSnapshot,
     params: dict[str, str],
     *,
@@ -80,10 +80,10 @@ def record_postback(
     raw_request: dict[str, Any],
     path_event: str | None,
     token_key: bytes,
-    now: datetime | None = None,
-) -> Outcome:
-    """Store one postback and say what it was. Durable on return; raises on database failure."""
-    received_at = now or utcnow()
+    received_at: datetime,
+) -> tuple[dict[str, Any], Canonical]:
+    """The conversion row a postback makes, before deduplication decides its fate.
+    Shared by ingest and by re-mapping stored postbacks, so both decide alike."""
     canon = translate(params, source.rules, path_event)
     match = attribute_click(
         canon.click_id,
@@ -93,7 +93,6 @@ def record_postback(
         token_key=token_key,
         find_imported_click=_imported_click_finder(source.id),
     )
-    key = dedupe_key(source.id, canon, fingerprint(params, path_event))
     row = {
         "source_id": source.id,
         "received_at": received_at,
@@ -111,15 +110,38 @@ def record_postback(
         "payout_amount": canon.payout_amount,
         "payout_currency": canon.payout_currency,
         "external_user_id": canon.external_user_id,
-        "dedupe_key": key,
+        "dedupe_key": dedupe_key(source.id, canon, fingerprint(params, path_event)),
         "duplicate_of_id": None,
         "parse_notes": [*notes, *canon.notes, *([match.note] if match.note else [])],
         "raw_request": raw_request,
     }
+    return row, canon
+
+
+def record_postback(
+    source: SourceSnapshot,
+    params: dict[str, str],
+    *,
+    notes: list[str],
+    raw_request: dict[str, Any],
+    path_event: str | None,
+    token_key: bytes,
+    now: datetime | None = None,
+) -> Outcome:
+    """Store one postback and say what it was. Durable on return; raises on database failure."""
+    row, canon = conversion_row(
+        source,
+        params,
+        notes=notes,
+        raw_request=raw_request,
+        path_event=path_event,
+        token_key=token_key,
+        received_at=now or utcnow(),
+    )
     for _ in range(MAX_RACE_RETRIES):
         result = _insert_new(row)
         if not isinstance(result, Taken):
-            return Outcome("accepted", match.attribution, result)
+            return Outcome("accepted", row["attribution"], result)
         try:
             outcome = _resolve_taken_key(row, canon, result.holder)
         finally:
@@ -161,15 +183,10 @@ def _resolve_taken_key(
     return Outcome("duplicate", "duplicate", duplicate_id)
 
 
-def _change_status(
-    conversion_id: int, previous: str, canon: Canonical, row: dict[str, Any]
-) -> bool:
-    """Compare-and-set the status; ``False`` if another postback changed it first.
-
-    An amount sent with the change replaces the stored one (networks often confirm the
-    final payout only when they approve); its currency is replaced only when the network
-    sent one, so a default currency never relabels stored money.
-    """
+def status_change_values(canon: Canonical, row: dict[str, Any]) -> dict[str, Any]:
+    """What a status change writes. An amount sent with the change replaces the stored
+    one (networks often confirm the final payout only when they approve); its currency
+    is replaced only when the network sent one, so a default never relabels money."""
     values = {
         "status": canon.status,
         "raw_status": canon.raw_status,
@@ -180,6 +197,14 @@ def _change_status(
             values[amount] = row[amount]
             if currency not in canon.defaulted:
                 values[currency] = row[currency]
+    return values
+
+
+def _change_status(
+    conversion_id: int, previous: str, canon: Canonical, row: dict[str, Any]
+) -> bool:
+    """Compare-and-set the status; ``False`` if another postback changed it first."""
+    values = status_change_values(canon, row)
     result = db.session.execute(
         update(CONVERSIONS)
         .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.status == previous)

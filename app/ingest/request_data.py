@@ -93,3 +93,25 @@ def _masked_path(path: str) -> str:
 
 def token_from(request: Request, path_token: str | None) -> str | None:
     return path_token or request.headers.get(TOKEN_HEADER) or request.args.get(TOKEN_PARAM)
+
+
+def stored_params(raw: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """Parameters and per-event label of a stored postback, read the way ingest read
+    them (for re-mapping history). A body stored truncated yields what was kept."""
+    content_type = (raw.get("headers") or {}).get("Content-Type", "")
+    body = raw.get("body") or ""
+    form: list[tuple[str, str]] = []
+    json_body = None
+    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        form = parse_qsl(body, keep_blank_values=True)
+    elif body.lstrip()[:1] in ("{", "["):
+        try:
+            json_body = json.loads(body)
+        except (ValueError, RecursionError):
+            json_body = None
+    query = [(k, v) for k, v in (raw.get("query") or {}).items() if k != TOKEN_PARAM]
+    params, _ = merge(query, form, json_body)
+    params.pop(TOKEN_PARAM, None)
+    parts = (raw.get("path") or "").split("/")
+    label = "/".join(parts[3:]) if len(parts) > 3 and parts[1] == "pb" else ""
+    return params, clean(label) or None

@@ -20,7 +20,7 @@ from app.ingest.pipeline import record_postback
 from app.ingest.request_data import raw_request, read_params, token_from
 from app.models import RejectedPostback
 from app.models.types import utcnow
-from app.queue import get_queue
+from app.queue import enqueue_follow_ups
 from app.ratelimit import get_limiter
 from app.runtime import keyring, source_cache
 from app.services.captures import record_learn_request
@@ -28,7 +28,6 @@ from app.services.captures import record_learn_request
 log = logging.getLogger(__name__)
 bp = Blueprint("ingest", __name__)
 
-CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
 MAX_EXCERPT = 2048
 REJECTION_LOG_PER_MINUTE = 30
 
@@ -135,7 +134,7 @@ def _allowed(key: str, limit: int) -> bool:
 def _enqueue(conversion_id: int, kind: str) -> None:
     """Queue follow-up work; never fails the stored postback (the queue batches in the
     background and keeps jobs in memory while Redis is unreachable)."""
-    get_queue(current_app).enqueue(CONVERSION_JOB, conversion_id, kind)
+    enqueue_follow_ups([(conversion_id, kind)])
 
 
 def _log_rejection(reason: str, token: str | None, source_id: int | None) -> None:

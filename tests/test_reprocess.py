@@ -1,0 +1,167 @@
+"""Re-map history: fixing a map fixes the stored past, as ingest would have decided."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.cid import mint
+from app.extensions import db
+from app.models import Conversion, Remap
+from app.models.types import utcnow
+from app.runtime import keyring
+
+
+@pytest.fixture
+def network(make_source):
+    """A source whose network echoes our click id under ``sub`` (not yet mapped)."""
+    return make_source(event_map={"reg": "registration"})
+
+
+@pytest.fixture
+def post(client, network):
+    def send(**params):
+        return client.get(network["postback_path"], query_string=params).get_json()
+
+    return send
+
+
+@pytest.fixture
+def remap(client, operator_headers, network):
+    def run(**body):
+        body.setdefault("days", 7)
+        answer = client.post(
+            f"/api/v1/sources/{network['id']}/reprocess", json=body, headers=operator_headers
+        )
+        return answer
+
+    return run
+
+
+@pytest.fixture
+def set_map(client, operator_headers, network):
+    def change(**field_map):
+        answer = client.patch(
+            f"/api/v1/sources/{network['id']}",
+            json={"field_map": field_map},
+            headers=operator_headers,
+        )
+        assert answer.status_code == 200
+
+    return change
+
+
+def conversions():
+    db.session.expire_all()
+    return db.session.scalars(select(Conversion).order_by(Conversion.id)).all()
+
+
+def token_for(network):
+    return mint(keyring().click_token, network["id"], utcnow())
+
+
+def test_a_fixed_click_id_map_matches_the_past(post, remap, set_map, network):
+    for n in range(3):
+        assert post(sub=token_for(network), event="reg", transaction_id=f"T{n}")["attribution"] == (
+            "unmatched"
+        )
+    set_map(click_id="sub")
+    report = remap().get_json()
+    assert report == {
+        "examined": 3,
+        "changed": 3,
+        "unchanged": 0,
+        "now_matched": 3,
+        "now_duplicate": 0,
+        "dry_run": False,
+    }
+    assert {c.attribution for c in conversions()} == {"matched"}
+
+
+def test_each_changed_conversion_keeps_what_changed(post, remap, set_map, network):
+    token = token_for(network)
+    post(sub=token, event="reg", transaction_id="T1")
+    set_map(click_id="sub")
+    remap()
+    [entry] = db.session.scalars(select(Remap)).all()
+    assert entry.changes["attribution"] == ["unmatched", "matched"]
+    assert entry.changes["click_id"] == [None, token]
+
+
+def test_conversions_that_come_out_the_same_are_left_alone(post, remap):
+    post(event="reg", transaction_id="T1")
+    assert remap().get_json()["unchanged"] == 1
+    assert db.session.scalar(select(func.count()).select_from(Remap)) == 0
+
+
+def test_a_new_transaction_map_deduplicates_the_past_oldest_first(post, remap, set_map):
+    first = post(event="reg", order="A-1", note="x")["conversion_id"]
+    post(event="reg", order="A-1", note="y")
+    set_map(transaction_id="order")
+    report = remap().get_json()
+    assert report["now_duplicate"] == 1
+    kept, duplicate = conversions()
+    assert (kept.id, kept.attribution, kept.transaction_id) == (first, "unmatched", "A-1")
+    assert (duplicate.attribution, duplicate.duplicate_of_id) == ("duplicate", first)
+
+
+def test_a_dry_run_counts_and_writes_nothing(post, remap, set_map, network):
+    post(sub=token_for(network), event="reg", transaction_id="T1")
+    set_map(click_id="sub")
+    report = remap(dry_run=True).get_json()
+    assert (report["changed"], report["dry_run"]) == (1, True)
+    assert conversions()[0].attribution == "unmatched"
+
+
+def test_filters_limit_what_is_re_mapped(post, remap, set_map, network):
+    post(sub=token_for(network), event="reg", transaction_id="T1")
+    post(sub=token_for(network), event="other", transaction_id="T2")
+    set_map(click_id="sub")
+    assert remap(event_type="registration").get_json()["changed"] == 1
+    assert [c.attribution for c in conversions()] == ["matched", "unmatched"]
+
+
+def test_status_changes_are_replayed_on_top(post, remap, set_map, network):
+    token = token_for(network)
+    post(sub=token, event="reg", transaction_id="T1", status="pending", payout="5")
+    post(sub=token, event="reg", transaction_id="T1", status="approved", payout="7")
+    set_map(click_id="sub")
+    remap()
+    [conversion] = [c for c in conversions() if c.attribution != "duplicate"]
+    assert (conversion.status, str(conversion.payout_amount)) == ("approved", "7")
+    assert conversion.attribution == "matched"
+
+
+def test_changed_conversions_fire_their_follow_up(post, remap, set_map, network, monkeypatch):
+    queued = []
+    monkeypatch.setattr("app.api.captures.enqueue_follow_ups", queued.extend)
+    conversion_id = post(sub=token_for(network), event="reg", transaction_id="T1")["conversion_id"]
+    set_map(click_id="sub")
+    remap()
+    assert queued == [(conversion_id, "remapped")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"days": 0},
+        {"since": "2026-01-01T00:00:00+00:00", "days": 3},
+        {"since": "2026-01-02T00:00:00+00:00", "until": "2026-01-01T00:00:00+00:00"},
+        {"since": "yesterday"},
+        {"days": 3, "attribution": "bogus"},
+    ],
+)
+def test_a_bad_range_or_filter_is_a_422(remap, body):
+    body.setdefault("days", None)
+    if body["days"] is None:
+        body.pop("days")
+    assert remap(**body).status_code == 422
+
+
+def test_the_cli_re_maps_with_a_progress_bar(runner, post, set_map, network):
+    post(sub=token_for(network), event="reg", transaction_id="T1")
+    set_map(click_id="sub")
+    result = runner.invoke(args=["sources", "reprocess", str(network["id"]), "--days", "7"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["now_matched"] == 1
