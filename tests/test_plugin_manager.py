@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins import Signature, hookimpl
+from plugins import Signature, hookimpl, hookspecs
 from plugins.manager import DuplicateSignature, build_manager, collect
 
 EXAMPLE_PACKAGE = Path(__file__).parent / "example_plugin"
@@ -81,3 +81,10 @@ def test_a_signature_with_an_unknown_field_or_event_is_refused_when_written():
         Signature(id="x", name="X", macros={"clik_id": ("c",)})
     with pytest.raises(ValueError, match="events"):
         Signature(id="x", name="X", event_map={"reg": "signup"})
+
+
+def test_every_hook_is_documented_for_integrators():
+    docs = (Path(__file__).parents[1] / "docs" / "signatures.md").read_text()
+    hooks = [name for name in dir(hookspecs) if name.startswith("pbhub_")]
+    assert hooks
+    assert all(f"`{name}()`" in docs for name in hooks)
