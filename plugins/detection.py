@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.core.sample import Sample, parse_sample
+from app.core.shapes import suggest_field_map
 from plugins.signature import Evidence, Signature
 
 RECOGNISED_SCORE = 2.0
@@ -47,6 +48,9 @@ class Detection:
     candidates: tuple[Candidate, ...]
     confidence: float
     differences: tuple[str, ...] = ()
+    #: For an arrived URL (values, no macros): what the values' shapes and names suggest,
+    #: the only signal left when the parameter names are the operator's own.
+    suggested_field_map: dict[str, str] = field(default_factory=dict)
 
     @property
     def best(self) -> Candidate | None:
@@ -60,6 +64,7 @@ class Detection:
             "keys": list(self.sample.keys),
             "candidates": [c.to_dict() for c in self.candidates],
             "differences": list(self.differences),
+            "suggested_field_map": self.suggested_field_map,
         }
 
 
@@ -74,8 +79,9 @@ def detect(url: str | Sample, signatures: Iterable[Signature]) -> Detection:
         key=lambda c: (-c.evidence.score, c.signature.id),
     )
     plausible = tuple(c for c in scored if c.evidence.score >= PLAUSIBLE_SCORE)
+    suggested = {} if sample.is_template else suggest_field_map(sample)
     if not plausible:
-        return Detection("unknown", sample, (), 0.0)
+        return Detection("unknown", sample, (), 0.0, suggested_field_map=suggested)
     best = plausible[0]
     runner_up = plausible[1].evidence.score if len(plausible) > 1 else 0.0
     confidence = round(best.evidence.score / (best.evidence.score + runner_up + 2.0), 2)
@@ -84,9 +90,9 @@ def detect(url: str | Sample, signatures: Iterable[Signature]) -> Detection:
         and best.evidence.score >= RECOGNISED_SCORE
         and best.evidence.score - runner_up >= RECOGNISED_MARGIN
     ):
-        return Detection("recognised", sample, (best,), confidence)
+        return Detection("recognised", sample, (best,), confidence, (), suggested)
     shown = plausible[:MAX_CANDIDATES]
-    return Detection("ambiguous", sample, shown, confidence, _differences(shown))
+    return Detection("ambiguous", sample, shown, confidence, _differences(shown), suggested)
 
 
 def _differences(candidates: tuple[Candidate, ...]) -> tuple[str, ...]:

@@ -63,7 +63,6 @@ GENERIC_MACROS = frozenset(
         "txid",
         "tid",
         "transaction_id",
-        "transactionid",
         "order_id",
         "orderid",
         "lead_id",
@@ -241,12 +240,12 @@ class Signature:
         if not self.knows_macro(macro.name):
             if self.has_fixed_params:
                 return 0.0, None, False  # the sending network's macro, any network's
-            return FOREIGN_MACRO, f"{macro} is not a {self.name} macro", False
+            return FOREIGN_MACRO, f"{macro} is not a macro of {self.name}", False
         generic = self._generic(macro.name, GENERIC_MACROS)
         delta = WEAK if generic else STRONG
         strong = not generic
         what = self.macro_field(macro.name) or "known"
-        reason = f"{macro} is a {self.name} macro ({what})"
+        reason = f"{macro} is a macro of {self.name} ({what})"
         if macro.syntax in self.syntaxes:
             if macro.syntax != COMMON_SYNTAX:
                 delta += RARE_SYNTAX

@@ -25,11 +25,17 @@ ADCOMBO = Signature(
     },
     other_macros=("offer_id", "subacc", "subacc2", "subacc3", "subacc4"),
     event_map={
-        "confirmed": "cpa", "hold": "unknown", "reject": "unknown", "trash": "unknown",
+        "confirmed": "cpa",
+        "hold": "unknown",
+        "reject": "unknown",
+        "trash": "unknown",
         "cancelled": "unknown",
     },
     status_map={
-        "hold": "pending", "confirmed": "approved", "reject": "rejected", "trash": "rejected",
+        "hold": "pending",
+        "confirmed": "approved",
+        "reject": "rejected",
+        "trash": "rejected",
         "cancelled": "rejected",
     },
 )

@@ -21,7 +21,15 @@ CAKE = Signature(
         "payout_amount": ("price",),
     },
     other_macros=(
-        "affid", "oid", "campid", "cid", "udid", "ip", "sourceip", "utcunixtime", "sourcetime",
+        "affid",
+        "oid",
+        "campid",
+        "cid",
+        "udid",
+        "ip",
+        "sourceip",
+        "utcunixtime",
+        "sourcetime",
     ),
     per_event_urls=True,
 )

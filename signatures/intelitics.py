@@ -17,7 +17,9 @@ INTELITICS = Signature(
     syntaxes=("%x%",),
     macros={"click_id": ("s5", "s1", "s2", "s3", "s4")},
     event_map={
-        "Registration": "registration", "Deposit": "deposit", "Qualified Deposit": "qftd",
+        "Registration": "registration",
+        "Deposit": "deposit",
+        "Qualified Deposit": "qftd",
         "Install": "unknown",
     },
     per_event_urls=True,

@@ -24,12 +24,20 @@ KEITARO = Signature(
         "payout_currency": ("currency",),
     },
     other_params=(
-        "cost", "return", "lead_status", "sale_status", "rejected_status", "ignore_status",
+        "cost",
+        "return",
+        "lead_status",
+        "sale_status",
+        "rejected_status",
+        "ignore_status",
         *(f"sub_id_{n}" for n in range(1, 16)),
     ),
     event_map={"sale": "cpa", "lead": "unknown", "rejected": "unknown", "rebill": "deposit"},
     status_map={
-        "lead": "pending", "sale": "approved", "rejected": "rejected", "rebill": "approved",
+        "lead": "pending",
+        "sale": "approved",
+        "rejected": "rejected",
+        "rebill": "approved",
     },
 )
 

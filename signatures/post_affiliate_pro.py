@@ -23,8 +23,14 @@ POST_AFFILIATE_PRO = Signature(
         "gross_amount": ("TotalCost",),
     },
     other_params=(
-        "AccountId", "FixedCost", "ProductID", "AffiliateID", "CampaignID", "BannerID",
-        "ChannelID", *(f"data{n}" for n in range(1, 6)),
+        "AccountId",
+        "FixedCost",
+        "ProductID",
+        "AffiliateID",
+        "CampaignID",
+        "BannerID",
+        "ChannelID",
+        *(f"data{n}" for n in range(1, 6)),
     ),
     status_map={"A": "approved", "P": "pending", "D": "rejected"},
 )

@@ -12,7 +12,9 @@ from plugins import Signature, hookimpl
 REDTRACK = Signature(
     id="redtrack",
     name="RedTrack",
-    docs=("https://redtrack.zendesk.com/hc/en-us/articles/213573065-S2S-Tracking-via-Postback-URL",),
+    docs=(
+        "https://redtrack.zendesk.com/hc/en-us/articles/213573065-S2S-Tracking-via-Postback-URL",
+    ),
     other_macros=("replace_me", "replace_or_remove", "affiliate_network_parameter"),
     params={"click_id": ("clickid",), "payout_amount": ("sum",)},
 )

@@ -16,7 +16,11 @@ SCALEO = Signature(
     docs=("https://help.scaleo.io/article/384-affiliate-parameters",),
     macros={"click_id": ("aff_click_id",)},
     other_macros=(
-        "affiliate_id", "link_id", "creative_id", "idfa", "gaid",
+        "affiliate_id",
+        "link_id",
+        "creative_id",
+        "idfa",
+        "gaid",
         *(f"sub_id{n}" for n in range(1, 6)),
         *(f"aff_param{n}" for n in range(1, 6)),
     ),

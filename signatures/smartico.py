@@ -16,7 +16,9 @@ from plugins import Signature, hookimpl
 SMARTICO = Signature(
     id="smartico",
     name="Smartico / TAP",
-    docs=("https://help.theaffiliateplatform.com/affiliate-platform/pixel-tool-postbacks-callbacks",),
+    docs=(
+        "https://help.theaffiliateplatform.com/affiliate-platform/pixel-tool-postbacks-callbacks",
+    ),
     syntaxes=("{{x}}",),
     macros={
         "click_id": ("afp",),

@@ -224,3 +224,11 @@ def test_the_cli_explains_a_detection_in_words(runner):
 def test_the_cli_lists_every_signature(runner):
     result = runner.invoke(args=["signatures", "list"])
     assert "cake" in result.output and "CAKE" in result.output
+
+
+def test_an_arrived_url_gets_a_map_suggested_from_its_values(detect):
+    url = "https://hub/pb/T?r=AQAAAZTtpwg9A0Cgrd1LJHLovrsTPtiC6z8r57yvpQXa&amount=9.90&cur=EUR"
+    answer = detect(url).get_json()
+    assert answer["template"] is False
+    assert answer["suggested_field_map"]["click_id"] == "r"
+    assert answer["suggested_field_map"]["payout_currency"] == "cur"

@@ -128,3 +128,16 @@ def test_a_learn_token_is_masked_in_the_stored_request(client, capture):
     client.get(capture.learn_path, query_string={"a": "1"})
     raw = db.session.scalars(select(Capture)).one().raw_request
     assert capture.learn_path.rsplit("/", 1)[1] not in raw["path"]
+
+
+def test_of_requests_racing_to_a_learn_url_exactly_one_is_kept(app, capture):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(n):
+        with app.test_client() as client:
+            return client.get(capture.learn_path, query_string={f"p{n}": str(n)}).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        codes = sorted(pool.map(one, range(10)))
+    assert codes == [200] + [409] * 9
+    assert len(capture.state()["params"]) == 1

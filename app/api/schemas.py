@@ -267,6 +267,11 @@ class DetectionSchema(Schema):
     keys = fields.List(fields.String())
     candidates = fields.List(fields.Nested(CandidateSchema))
     differences = fields.List(fields.String())
+    suggested_field_map = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "for an arrived URL: what the values' shapes suggest"},
+    )
     ticket_id = fields.Integer(allow_none=True)
 
 
