@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run test lint format bench bench-detection venv clean
 
 venv: $(VENV)/.installed
 
@@ -40,6 +40,9 @@ format: venv
 
 bench: venv
 	$(BIN)/python -m bench.run
+
+bench-detection: venv
+	$(BIN)/python -m bench.detection
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -13,7 +13,7 @@ against it. The same goes for fixed parameter names. A rare macro dialect (``#x#
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -108,6 +108,17 @@ def _frozen(mapping: Mapping[str, tuple[str, ...]] | None) -> Mapping[str, tuple
     return MappingProxyType({k: tuple(v) for k, v in (mapping or {}).items()})
 
 
+def _index(
+    mapping: Mapping[str, tuple[str, ...]], norm: Callable[[str], str]
+) -> dict[str, dict[str, int]]:
+    """name -> {canonical field: the name's rank among that field's names}."""
+    index: dict[str, dict[str, int]] = {}
+    for canonical, names in mapping.items():
+        for rank, name in enumerate(names):
+            index.setdefault(norm(name), {}).setdefault(canonical, rank)
+    return index
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One signature's verdict on one sample."""
@@ -166,38 +177,42 @@ class Signature:
             )
         object.__setattr__(self, "event_map", MappingProxyType(dict(self.event_map)))
         object.__setattr__(self, "status_map", MappingProxyType(dict(self.status_map)))
+        # Lookup tables, built once: detection scores every signature for every URL.
+        object.__setattr__(self, "_macro_index", _index(self.macros, self._norm))
+        object.__setattr__(
+            self, "_other_macros", frozenset(self._norm(n) for n in self.other_macros)
+        )
+        object.__setattr__(self, "_param_index", _index(self.params, str.casefold))
+        object.__setattr__(
+            self, "_other_params", frozenset(n.casefold() for n in self.other_params)
+        )
+        object.__setattr__(self, "_distinctive", frozenset(n.casefold() for n in self.distinctive))
 
     # -- what the signature knows -------------------------------------------------
 
     def _norm(self, name: str) -> str:
         return name if self.case_sensitive else name.casefold()
 
+    def macro_fields(self, name: str) -> dict[str, int]:
+        """The canonical fields this network fills through macro ``name``, each with the
+        macro's rank among that field's macros (0 = preferred)."""
+        return self._macro_index.get(self._norm(name), {})
+
     def macro_field(self, name: str) -> str | None:
-        """The canonical field this network fills through macro ``name``, if any."""
-        wanted = self._norm(name)
-        for canonical, names in self.macros.items():
-            if any(self._norm(n) == wanted for n in names):
-                return canonical
-        return None
+        return next(iter(self.macro_fields(name)), None)
 
     def knows_macro(self, name: str) -> bool:
-        wanted = self._norm(name)
-        return self.macro_field(name) is not None or any(
-            self._norm(n) == wanted for n in self.other_macros
-        )
+        return bool(self.macro_fields(name)) or self._norm(name) in self._other_macros
+
+    def param_fields(self, name: str) -> dict[str, int]:
+        return self._param_index.get(name.casefold(), {})
 
     def param_field(self, name: str) -> str | None:
-        wanted = name.casefold()
-        for canonical, names in self.params.items():
-            if any(n.casefold() == wanted for n in names):
-                return canonical
-        return None
+        return next(iter(self.param_fields(name)), None)
 
     def knows_param(self, name: str) -> bool:
-        wanted = name.casefold()
-        return self.param_field(name) is not None or any(
-            n.casefold() == wanted for n in self.other_params
-        )
+        folded = name.casefold()
+        return folded in self._param_index or folded in self._other_params
 
     @property
     def has_fixed_params(self) -> bool:
@@ -244,7 +259,7 @@ class Signature:
         generic = self._generic(macro.name, GENERIC_MACROS)
         delta = WEAK if generic else STRONG
         strong = not generic
-        what = self.macro_field(macro.name) or "known"
+        what = ", ".join(self.macro_fields(macro.name)) or "known"
         reason = f"{macro} is a macro of {self.name} ({what})"
         if macro.syntax in self.syntaxes:
             if macro.syntax != COMMON_SYNTAX:
@@ -260,7 +275,7 @@ class Signature:
         if not self.knows_param(param.name):
             return FOREIGN_PARAM, f"parameter {param.name!r} is not one {self.name} reads", False
         generic = self._generic(param.name, GENERIC_PARAMS)
-        what = self.param_field(param.name) or "known"
+        what = ", ".join(self.param_fields(param.name)) or "known"
         delta = WEAK_PARAM if generic else STRONG_PARAM
         return delta, f"parameter {param.name!r} is {self.name}'s ({what})", not generic
 
@@ -268,34 +283,27 @@ class Signature:
 
     def _generic(self, name: str, generic: frozenset[str]) -> bool:
         folded = name.casefold()
-        return folded in generic and all(d.casefold() != folded for d in self.distinctive)
+        return folded in generic and folded not in self._distinctive
 
     def field_map(self, sample: Sample) -> dict[str, str]:
         """Canonical field -> the parameter name carrying it in ``sample``.
 
         A macro wins over a fixed parameter name: the operator may have put the
-        network's click-id macro under any name they like."""
+        network's click-id macro under any name they like. One parameter may feed two
+        fields (a tracker's ``status`` is both the event and the status)."""
         chosen: dict[str, tuple[int, str]] = {}
         for param in sample.params:
             for macro in param.macros:
-                canonical = self.macro_field(macro.name)
-                if canonical is None:
-                    continue
-                rank = self._preference(self.macros[canonical], macro.name)
-                if canonical not in chosen or rank < chosen[canonical][0]:
-                    chosen[canonical] = (rank, param.name)
+                for canonical, rank in self.macro_fields(macro.name).items():
+                    if canonical not in chosen or rank < chosen[canonical][0]:
+                        chosen[canonical] = (rank, param.name)
         for param in sample.params:
-            canonical = self.param_field(param.name)
-            if canonical is None or canonical in chosen:
+            if any(self.macro_fields(m.name) for m in param.macros):
                 continue
-            if any(self.macro_field(m.name) for m in param.macros):
-                continue
-            chosen[canonical] = (1000, param.name)
+            for canonical, rank in self.param_fields(param.name).items():
+                if canonical not in chosen or 1000 + rank < chosen[canonical][0]:
+                    chosen[canonical] = (1000 + rank, param.name)
         return {canonical: name for canonical, (_, name) in chosen.items()}
-
-    def _preference(self, names: tuple[str, ...], name: str) -> int:
-        wanted = self._norm(name)
-        return next(i for i, n in enumerate(names) if self._norm(n) == wanted)
 
     def describe(self) -> dict[str, object]:
         """The signature as the API and CLI show it."""

@@ -29,16 +29,11 @@ LINK_QUERY = "link.query."
 class LinkQuerySignature(Signature):
     """``{{link.query.<param>}}`` is a family of macros, not one name."""
 
-    def macro_field(self, name: str) -> str | None:
-        found = super().macro_field(name)
-        if found is None and _link_query(name):
-            return "click_id"
+    def macro_fields(self, name: str) -> dict[str, int]:
+        found = super().macro_fields(name)
+        if not found and _link_query(name):
+            return {"click_id": len(self.macros["click_id"])}  # after link.sub_id
         return found
-
-    def _preference(self, names: tuple[str, ...], name: str) -> int:
-        if _link_query(name) and all(self._norm(n) != self._norm(name) for n in names):
-            return len(names)  # after the declared names (link.sub_id)
-        return super()._preference(names, name)
 
 
 def _link_query(name: str) -> bool:

@@ -103,3 +103,9 @@ def test_detecting_one_url_against_every_signature_takes_under_two_ms(signatures
     for url in urls * 5:
         detect(url, signatures)
     assert (time.perf_counter() - started) / (len(urls) * 5) < 0.002
+
+
+def test_one_parameter_may_feed_the_event_and_the_status(signatures):
+    detection = detect("https://hub/pb/t?subid={clickid}&status={status}&tid={txid}", signatures)
+    assert detection.best.signature.id == "keitaro"
+    assert detection.best.field_map["event_type"] == detection.best.field_map["status"] == "status"
