@@ -165,3 +165,12 @@ def test_the_cli_re_maps_with_a_progress_bar(runner, post, set_map, network):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["now_matched"] == 1
+
+
+def test_the_conversion_shows_its_re_maps(client, operator_headers, post, remap, set_map, network):
+    conversion_id = post(sub=token_for(network), event="reg", transaction_id="T1")["conversion_id"]
+    set_map(click_id="sub")
+    remap()
+    detail = client.get(f"/api/v1/conversions/{conversion_id}", headers=operator_headers)
+    [entry] = detail.get_json()["remaps"]
+    assert entry["changes"]["attribution"] == ["unmatched", "matched"]

@@ -3,10 +3,9 @@ maps, re-map the history with them."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from marshmallow import ValidationError
+from flask import jsonify
 
-from app.api import bp
+from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
     CaptureSchema,
@@ -86,10 +85,7 @@ def finalize_capture(source_id: int):  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["Send a JSON object."]})
-    changes = FinalizeInSchema().load(body)
+    changes = FinalizeInSchema().load(json_object())
     source = service.finalize(get_source(source_id), changes)
     source_cache().clear()
     return jsonify(SourceOutSchema().dump(source))
@@ -117,10 +113,7 @@ def reprocess_source(source_id: int):  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["Send a JSON object."]})
-    options = remapping.window(ReprocessInSchema().load(body))
+    options = remapping.window(ReprocessInSchema().load(json_object()))
     report = remapping.reprocess(get_source(source_id), token_key=keyring().click_token, **options)
     enqueue_follow_ups(report.follow_ups)
     return jsonify(ReprocessReportSchema().dump(report.as_dict()))

@@ -156,9 +156,17 @@ class StatusChangeSchema(Schema):
     raw_request = fields.Dict()
 
 
+class RemapSchema(Schema):
+    changed_at = fields.DateTime()
+    changes = fields.Dict(metadata={"description": "field -> [old, new]"})
+
+
 class ConversionDetailSchema(ConversionSchema):
     raw_request = fields.Dict()
     history = fields.List(fields.Nested(StatusChangeSchema))
+    remaps = fields.List(
+        fields.Nested(RemapSchema), metadata={"description": "re-maps of history, oldest first"}
+    )
 
 
 MAX_ID = 2**63 - 1
@@ -232,21 +240,14 @@ class DetectInSchema(Schema):
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
 
 
-class FromDetectionInSchema(DetectInSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+class FromDetectionInSchema(SourceInSchema):
+    """A source's fields, with the maps and platform coming from the detection."""
+
+    class Meta:
+        exclude = ("platform", "field_map", "event_map", "status_map", "state")
+
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
     signature_id = fields.String(allow_none=True, validate=validate.Length(max=40))
-    default_currency = fields.String(allow_none=True)
-    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _http_url])
-
-    @validates("name")
-    def _name(self, value: str, **_: object) -> None:
-        if not value.strip():
-            raise ValidationError("Must not be blank.")
-
-    @validates("default_currency")
-    def _currency(self, value: str | None, **_: object) -> None:
-        if value is not None and not is_currency(value.strip().upper()):
-            raise ValidationError("Not an ISO 4217 currency code.")
 
 
 class CandidateSchema(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from marshmallow import ValidationError
 
-from app.api import bp
+from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
     AdminSignatureListSchema,
@@ -26,13 +26,6 @@ from app.api.schemas import (
 )
 from app.runtime import base_url, keyring, signature_registry
 from app.services import signatures as service
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["Send a JSON object."]})
-    return body
 
 
 @bp.post("/sources/detect")
@@ -58,7 +51,7 @@ def detect_source():  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    data = DetectInSchema().load(_body())
+    data = DetectInSchema().load(json_object())
     detection, ticket = service.detect_url(data["url"], signature_registry())
     return jsonify(
         DetectionSchema().dump({**detection.to_dict(), "ticket_id": ticket.id if ticket else None})
@@ -91,18 +84,11 @@ def create_source_from_detection():  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    data = FromDetectionInSchema().load(_body())
-    extra = {k: data[k] for k in ("default_currency", "offer_url") if data.get(k)}
-    if "default_currency" in extra:
-        extra["default_currency"] = extra["default_currency"].strip().upper()
+    schema = FromDetectionInSchema()
+    data = schema.normalise(schema.load(json_object()))
+    url, signature_id = data.pop("url"), data.pop("signature_id", None)
     source, urls, detection = service.create_source_from_detection(
-        data["url"],
-        data["name"].strip(),
-        data.get("signature_id"),
-        signature_registry(),
-        keyring(),
-        base_url(),
-        extra,
+        url, signature_id, data, signature_registry(), keyring(), base_url()
     )
     response = jsonify(
         {
@@ -172,7 +158,7 @@ def create_admin_signature():  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    data = AdminSignatureSchema().load(_body())
+    data = AdminSignatureSchema().load(json_object())
     row = service.create_admin_signature(data, signature_registry())
     return jsonify(AdminSignatureSchema().dump(row)), 201
 
@@ -217,7 +203,7 @@ def update_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     row = service.get_admin_signature(signature_id)
-    changes = AdminSignatureSchema(partial=True).load(_body())
+    changes = AdminSignatureSchema(partial=True).load(json_object())
     if "id" in changes and changes.pop("id") != row.id:
         raise ValidationError({"id": ["The id of a signature cannot change."]})
     return jsonify(AdminSignatureSchema().dump(service.update_admin_signature(row, changes)))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from marshmallow import ValidationError
+from flask import jsonify
 
-from app.api import bp
+from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
     SourceInSchema,
@@ -15,13 +14,6 @@ from app.api.schemas import (
 )
 from app.runtime import base_url, keyring, source_cache
 from app.services import sources as service
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["Send a JSON object."]})
-    return body
 
 
 @bp.post("/sources")
@@ -50,7 +42,7 @@ def create_source():  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     schema = SourceInSchema()
-    data = schema.normalise(schema.load(_body()))
+    data = schema.normalise(schema.load(json_object()))
     source, urls = service.create_source(data, keyring(), base_url())
     response = jsonify({**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)})
     response.headers["Cache-Control"] = "no-store"
@@ -128,7 +120,7 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
     """
     source = service.get_source(source_id)
     schema = SourceInSchema(partial=True)
-    changes = schema.normalise(schema.load(_body()))
+    changes = schema.normalise(schema.load(json_object()))
     service.update_source(source, changes)
     source_cache().clear()
     return jsonify(SourceOutSchema().dump(source))

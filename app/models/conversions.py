@@ -48,6 +48,9 @@ class Conversion(db.Model):
     history: Mapped[list[StatusChange]] = relationship(
         order_by="StatusChange.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    remaps = relationship(
+        "Remap", order_by="Remap.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (
         Index("ix_conversions_received_at_id", "received_at", "id"),

@@ -248,16 +248,14 @@ def source_fields_from(detection: Detection, signature_id: str | None) -> dict[s
 
 def create_source_from_detection(
     url: str,
-    name: str,
     signature_id: str | None,
+    fields: Mapping[str, Any],
     registry: SignatureRegistry,
     keyring: Keyring,
     base_url: str,
-    extra: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any, Detection]:
+    """Create a source from ``fields`` (name, offer URL, ...) plus the detected maps."""
     detection = detect(url, registry.all())
-    fields = source_fields_from(detection, signature_id)
-    source, urls = source_service.create_source(
-        {**(extra or {}), "name": name, **fields}, keyring, base_url
-    )
+    detected = source_fields_from(detection, signature_id)
+    source, urls = source_service.create_source({**fields, **detected}, keyring, base_url)
     return source, urls, detection
