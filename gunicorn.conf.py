@@ -25,3 +25,13 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     from wsgi import app
 
     get_recorder(app).flush()
+
+
+def post_fork(server, worker):  # type: ignore[no-untyped-def]
+    """Without Redis there is no worker process: each web process sweeps deliveries."""
+    if os.environ.get("REDIS_URL"):
+        return
+    from app.outbound.sweeper import Sweeper
+    from wsgi import app
+
+    Sweeper(app).start()

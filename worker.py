@@ -1,4 +1,5 @@
-"""The RQ worker (with its scheduler), running jobs inside an app context.
+"""The RQ worker (with its scheduler), running jobs inside an app context, plus the
+delivery sweeper (one elected across all workers).
 
 ``python worker.py`` needs REDIS_URL; without it the web process runs jobs itself.
 ``--burst`` drains the queue and exits (maintenance, tests).
@@ -13,6 +14,7 @@ from rq import Queue, Worker
 
 from app import create_app
 from app.config import ConfigError
+from app.outbound.sweeper import Sweeper
 from app.queue import QUEUE_NAME
 
 
@@ -31,6 +33,7 @@ def main(argv: list[str]) -> int:
         )
         return 2
     connection = Redis.from_url(url)
+    Sweeper(app).start()
     with app.app_context():
         worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
         worker.work(with_scheduler=True, burst="--burst" in argv)

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.outbound.ssrf import parse_allowed
+
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -146,10 +148,20 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
         "PBHUB_LOG_LEVEL": log_level(env),
+        "PBHUB_OUTBOUND_ALLOWED_HOSTS": _allowed_hosts(env),
         "PBHUB_BLOCK_PLUGINS": tuple(
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),
     }
+
+
+def _allowed_hosts(env: Mapping[str, str]) -> str:
+    value = env.get("PBHUB_OUTBOUND_ALLOWED_HOSTS", "")
+    try:
+        parse_allowed(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return value
 
 
 def log_level(env: Mapping[str, str]) -> str:

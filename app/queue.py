@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
 #: The hook every new, changed or re-mapped conversion triggers (deliveries hang off it).
 CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
+PLAN_JOB = CONVERSION_JOB
+SEND_JOB = "app.jobs.deliveries.send_deliveries"
 JOB_FAILURE_TTL = 7 * 24 * 3600
 
 
@@ -111,6 +113,10 @@ def init_app(app: Flask) -> None:
 
 def get_queue(app: Flask) -> InProcessQueue | RedisQueue:
     return app.extensions["pbhub.queue"]
+
+
+def enqueue(path: str, *args: Any) -> None:
+    get_queue(current_app).enqueue(path, *args)
 
 
 def enqueue_follow_ups(items: Iterable[tuple[int, str]]) -> None:

@@ -10,18 +10,30 @@ from app.core.keys import Keyring
 from app.ingest.sources_cache import SourceCache
 
 if TYPE_CHECKING:
+    from app.outbound.dispatch import Settings
     from app.services.signatures import SignatureRegistry
 
 
 def init_app(app: Flask) -> None:
     # Imported here: the plugin system imports app.core, and app.core's package
     # imports this module; at call time every module is complete.
+    import requests
+
+    from app.models.types import utcnow
+    from app.outbound.dispatch import Settings
+    from app.outbound.ssrf import parse_allowed
     from app.services.signatures import SignatureRegistry
 
     app.extensions["pbhub.keyring"] = Keyring(app.config["SECRET_KEY"])
     app.extensions["pbhub.sources"] = SourceCache(app.config["PBHUB_SOURCE_CACHE_SECONDS"])
     app.extensions["pbhub.signatures"] = SignatureRegistry(
         blocked=app.config["PBHUB_BLOCK_PLUGINS"]
+    )
+    app.extensions["pbhub.delivery"] = Settings(
+        keyring=app.extensions["pbhub.keyring"],
+        allowed=parse_allowed(app.config["PBHUB_OUTBOUND_ALLOWED_HOSTS"]),
+        now=utcnow,
+        session=requests.Session(),
     )
 
 
@@ -35,6 +47,11 @@ def source_cache() -> SourceCache:
 
 def signature_registry() -> SignatureRegistry:
     return current_app.extensions["pbhub.signatures"]
+
+
+def delivery_settings() -> Settings:
+    """Keys, the SSRF allow-list, the clock and the HTTP session deliveries use."""
+    return current_app.extensions["pbhub.delivery"]
 
 
 def base_url() -> str:

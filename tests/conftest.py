@@ -70,6 +70,8 @@ def app_config(database_uri: str) -> dict[str, Any]:
         "PBHUB_BASE_URL": "http://hub.test",
         "PBHUB_CLICK_BATCH": 0,
         "PBHUB_SOURCE_CACHE_SECONDS": 0,
+        # Test receivers listen on loopback, which deliveries refuse by default.
+        "PBHUB_OUTBOUND_ALLOWED_HOSTS": "127.0.0.0/8,localhost",
     }
 
 

@@ -14,4 +14,4 @@ def json_object() -> dict:
     return body
 
 
-from app.api import captures, conversions, openapi, signatures, sources, stats  # noqa: E402,F401
+from app.api import captures, conversions, openapi, outbound, signatures, sources, stats  # noqa: E402,F401

@@ -416,3 +416,153 @@ class ReprocessReportSchema(Schema):
     now_matched = fields.Integer()
     now_duplicate = fields.Integer()
     dry_run = fields.Boolean()
+
+
+# -- outbound postbacks and deliveries ------------------------------------------------
+
+OUTBOUND_ATTRIBUTIONS = ("matched", "unmatched", "expired")
+HEADER_NAME = validate.Regexp(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$", error="Not a header name.")
+
+
+def _country(value: str) -> None:
+    import pycountry
+
+    if pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValidationError(f"{value!r} is not an ISO 3166 country code.")
+
+
+class OutboundInSchema(Schema):
+    """Create (also from a preset) or, with ``partial=True``, update an outbound postback."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    preset = fields.String(validate=validate.OneOf(("signed_webhook", "keitaro")), load_only=True)
+    url = fields.String(validate=[validate.Length(max=4096), _http_url], load_only=True)
+    tracker_url = fields.String(validate=[validate.Length(max=4096), _http_url], load_only=True)
+    postback_key = fields.String(validate=validate.Length(min=1, max=200), load_only=True)
+    signing = fields.Boolean(load_only=True, metadata={"description": "sign with a new secret"})
+    url_template = fields.String(validate=[validate.Length(min=1, max=4096), _http_url])
+    method = fields.String(validate=validate.OneOf(("GET", "POST")))
+    body_format = fields.String(allow_none=True, validate=validate.OneOf(("form", "json")))
+    body_template = fields.String(allow_none=True, validate=validate.Length(max=16384))
+    state = fields.String(validate=validate.OneOf(("active", "inactive")))
+    events = fields.List(fields.String(validate=validate.OneOf(EVENTS)))
+    attributions = fields.List(fields.String(validate=validate.OneOf(OUTBOUND_ATTRIBUTIONS)))
+    status_map = fields.Dict(
+        keys=fields.String(validate=validate.OneOf((*EVENTS, *STATUSES))),
+        values=fields.String(validate=validate.Length(max=64)),
+        metadata={"description": "event or status -> remote label; empty = do not send"},
+    )
+    default_currency = fields.String(allow_none=True)
+    timeout_seconds = fields.Float(validate=validate.Range(min=0.5, max=60))
+    retry_count = fields.Integer(validate=validate.Range(min=0, max=20))
+    retry_delay_seconds = fields.Float(validate=validate.Range(min=1, max=86400))
+    retry_max_delay_seconds = fields.Float(validate=validate.Range(min=1, max=7 * 86400))
+    schedule = fields.List(
+        fields.Float(validate=validate.Range(min=0, max=7 * 86400)),
+        allow_none=True,
+        validate=validate.Length(max=20),
+    )
+    source_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)))
+    countries = fields.List(fields.String(validate=_country))
+    headers = fields.Dict(
+        keys=fields.String(validate=HEADER_NAME),
+        values=fields.String(validate=validate.Length(max=2048)),
+    )
+    extra_params = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=128)),
+        values=fields.String(validate=validate.Length(max=1024)),
+    )
+
+    @validates("default_currency")
+    def _currency(self, value: str | None, **_: object) -> None:
+        if value is not None and not is_currency(value.strip().upper()):
+            raise ValidationError("Not an ISO 4217 currency code.")
+
+    def normalise(self, data: dict) -> dict:
+        if data.get("default_currency"):
+            data["default_currency"] = data["default_currency"].strip().upper()
+        if "countries" in data:
+            data["countries"] = sorted({c.upper() for c in data["countries"]})
+        for name, value in (data.get("headers") or {}).items():
+            if "\r" in value or "\n" in value:
+                raise ValidationError({"headers": [f"{name}: no line breaks."]})
+        return data
+
+
+class OutboundOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    preset = fields.String(allow_none=True)
+    url_template = fields.String()
+    method = fields.String()
+    body_format = fields.String(allow_none=True)
+    body_template = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "active, inactive or disabled"})
+    disabled_reason = fields.String(allow_none=True)
+    events = fields.List(fields.String())
+    attributions = fields.List(fields.String())
+    status_map = fields.Dict(keys=fields.String(), values=fields.String())
+    default_currency = fields.String(allow_none=True)
+    timeout_seconds = fields.Float()
+    retry_count = fields.Integer()
+    retry_delay_seconds = fields.Float()
+    retry_max_delay_seconds = fields.Float()
+    schedule = fields.List(fields.Float(), allow_none=True)
+    source_ids = fields.List(fields.Integer())
+    countries = fields.List(fields.String())
+    headers = fields.Dict(keys=fields.String(), values=fields.String())
+    extra_params = fields.Dict(keys=fields.String(), values=fields.String())
+    signed = fields.Function(lambda row: bool(row.secret_ciphertext))
+    secret_grace_until = fields.DateTime(attribute="previous_secret_until", allow_none=True)
+    failing_since = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class OutboundListSchema(Schema):
+    items = fields.List(fields.Nested(OutboundOutSchema))
+
+
+class RotateInSchema(Schema):
+    grace_hours = fields.Float(load_default=24, validate=validate.Range(min=0, max=168))
+
+
+class AttemptSchema(Schema):
+    started_at = fields.DateTime()
+    method = fields.String()
+    url = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Float(allow_none=True)
+    response_excerpt = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    outcome = fields.String()
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    conversion_id = fields.Integer()
+    outbound_postback_id = fields.Integer()
+    revision = fields.Integer()
+    message_id = fields.String()
+    state = fields.String(metadata={"description": "pending, retrying, delivered, failed, dead"})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptSchema), data_key="attempts_log")
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+
+
+class DeliveryQuerySchema(Schema):
+    state = fields.String(
+        validate=validate.OneOf(("pending", "retrying", "delivered", "failed", "dead"))
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class RotateTokenInSchema(Schema):
+    grace_hours = fields.Float(load_default=72, validate=validate.Range(min=0, max=168))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from datetime import timedelta
+
+from flask import jsonify, request
 
 from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
+    RotateTokenInSchema,
     SourceInSchema,
     SourceListSchema,
     SourceOutSchema,
     SourceUrlsSchema,
 )
+from app.models.types import utcnow
 from app.runtime import base_url, keyring, source_cache
+from app.services import outbound
 from app.services import sources as service
 
 
@@ -44,7 +49,11 @@ def create_source():  # type: ignore[no-untyped-def]
     schema = SourceInSchema()
     data = schema.normalise(schema.load(json_object()))
     source, urls = service.create_source(data, keyring(), base_url())
-    response = jsonify({**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)})
+    body = {**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)}
+    secret = outbound.sync_source_webhook(source, keyring())
+    if secret:
+        body["outbound_secret"] = secret
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 201
 
@@ -122,8 +131,12 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
     schema = SourceInSchema(partial=True)
     changes = schema.normalise(schema.load(json_object()))
     service.update_source(source, changes)
+    secret = outbound.sync_source_webhook(source, keyring())
     source_cache().clear()
-    return jsonify(SourceOutSchema().dump(source))
+    body = SourceOutSchema().dump(source)
+    if secret:
+        body["outbound_secret"] = secret
+    return jsonify(body)
 
 
 @bp.post("/sources/<id:source_id>/pause")
@@ -215,3 +228,49 @@ def reveal_postback_url(source_id: int):  # type: ignore[no-untyped-def]
     response = jsonify(SourceUrlsSchema().dump(urls))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/sources/<id:source_id>/rotate-token")
+@require("operator")
+def rotate_token(source_id: int):  # type: ignore[no-untyped-def]
+    """A new inbound token (shown once); the old one works during the grace period.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: RotateTokenInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceUrlsSchema
+    """
+    options = RotateTokenInSchema().load(request.get_json(silent=True) or {})
+    source = service.get_source(source_id)
+    urls = service.rotate_token(
+        source, keyring(), base_url(), utcnow(), timedelta(hours=options["grace_hours"])
+    )
+    source_cache().clear()
+    response = jsonify(
+        {**SourceUrlsSchema().dump(urls), "previous_token_until": source.previous_token_until}
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/sources/<id:source_id>/end-token-grace")
+@require("operator")
+def end_token_grace(source_id: int):  # type: ignore[no-untyped-def]
+    """Refuse the previous inbound token from now on.
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SourceOutSchema
+    """
+    source = service.end_token_grace(service.get_source(source_id))
+    source_cache().clear()
+    return jsonify(SourceOutSchema().dump(source))

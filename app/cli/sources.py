@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -17,6 +18,7 @@ from app.api.schemas import (
     SourceUrlsSchema,
 )
 from app.cli import echo_json, handle_errors
+from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
 from app.runtime import base_url, keyring
 from app.services import reprocess as remapping
@@ -160,3 +162,17 @@ def reprocess(source_id: int, **options: Any) -> None:
         )
     enqueue_follow_ups(report.follow_ups)
     echo_json(ReprocessReportSchema().dump(report.as_dict()))
+
+
+@sources.command("rotate-token")
+@click.argument("source_id", type=int)
+@click.option("--grace-hours", type=float, default=72.0, show_default=True)
+@handle_errors
+def rotate_token(source_id: int, grace_hours: float) -> None:
+    """A new inbound token (printed once); the old one works for the grace period."""
+    source = service.get_source(source_id)
+    urls = service.rotate_token(
+        source, keyring(), base_url(), utcnow(), timedelta(hours=grace_hours)
+    )
+    echo_json(SourceUrlsSchema().dump(urls))
+    click.echo(f"the previous token is accepted until {source.previous_token_until}", err=True)

@@ -176,6 +176,7 @@ def _resolve_taken_key(
         "attribution": "duplicate",
         "dedupe_key": None,
         "duplicate_of_id": existing.id,
+        "dispatch_pending": False,  # duplicates are stored, never delivered
     }
     duplicate_id = _insert_new(duplicate)
     if isinstance(duplicate_id, Taken):
@@ -204,7 +205,11 @@ def _change_status(
     conversion_id: int, previous: str, canon: Canonical, row: dict[str, Any]
 ) -> bool:
     """Compare-and-set the status; ``False`` if another postback changed it first."""
-    values = status_change_values(canon, row)
+    values = {
+        **status_change_values(canon, row),
+        "revision": CONVERSIONS.c.revision + 1,
+        "dispatch_pending": True,
+    }
     result = db.session.execute(
         update(CONVERSIONS)
         .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.status == previous)

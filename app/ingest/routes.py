@@ -55,6 +55,8 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         return response, status
 
     params, notes, body_text = read_params(request)
+    if source.previous_token:
+        notes.append("token: the source's previous token, accepted during its rotation grace")
     record = partial(
         record_postback,
         source,

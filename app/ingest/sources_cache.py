@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from app.core.mapping import Rules
 from app.core.offer import offer_parts
 from app.extensions import db
 from app.models import Source
+from app.models.types import utcnow
 
 SOURCES = Source.__table__
 MAX_ENTRIES = 10_000
@@ -35,6 +36,8 @@ class SourceSnapshot:
     attribution_window_days: int
     rate_limit_per_minute: int | None
     offer_parts: tuple[str, ...] | None
+    #: Found by the token it had before a rotation (still in its grace period).
+    previous_token: bool = False
 
     @classmethod
     def of(cls, source: Source | Row) -> SourceSnapshot:
@@ -52,6 +55,19 @@ class SourceSnapshot:
             rate_limit_per_minute=source.rate_limit_per_minute,
             offer_parts=offer_parts(source.offer_url) if source.offer_url else None,
         )
+
+
+def _matching(column: str, value: str):  # type: ignore[no-untyped-def]
+    """A source by public id, or by its token, or by its previous token within the grace."""
+    if column != "token_digest":
+        return SOURCES.c[column] == value
+    return or_(
+        SOURCES.c.token_digest == value,
+        and_(
+            SOURCES.c.previous_token_digest == value,
+            SOURCES.c.previous_token_until > utcnow(),
+        ),
+    )
 
 
 class SourceCache:
@@ -75,13 +91,17 @@ class SourceCache:
             return hit[1]
         try:
             with db.engine.connect() as connection:
-                row = connection.execute(select(SOURCES).where(SOURCES.c[column] == value)).first()
+                row = connection.execute(select(SOURCES).where(_matching(column, value))).first()
         except DBAPIError:
             if hit is not None and hit[1] is not None:
                 log.warning("database unreachable; serving a cached source past its time")
                 return hit[1]
             raise
-        snapshot = SourceSnapshot.of(row) if row is not None else None
+        snapshot = None
+        if row is not None:
+            snapshot = SourceSnapshot.of(row)
+            if column == "token_digest" and row.token_digest != value:
+                snapshot = replace(snapshot, previous_token=True)
         if self.ttl > 0:
             # Unknown tokens are remembered apart and bounded, so a flood of made-up tokens
             # can neither grow memory nor evict the real sources.

@@ -1,17 +1,24 @@
-"""Work that follows a stored conversion."""
+"""Work that follows a stored conversion: plan its deliveries and make the first attempt."""
 
 from __future__ import annotations
 
 import logging
 
+from app.jobs.deliveries import send_deliveries
+from app.outbound import dispatch
+from app.runtime import delivery_settings
+
 log = logging.getLogger(__name__)
 
 
 def conversion_recorded(conversion_id: int, kind: str) -> None:
-    """Runs once per accepted conversion (``kind='accepted'``) and per status change.
+    """Runs for every accepted conversion, status change and re-map (``kind``).
 
-    The hook where deliveries and the Keitaro forwarding attach. It deliberately does no
-    work yet: it runs for every conversion, so anything added here is paid on every
-    postback (in the web process itself when no Redis is configured).
+    The deliveries are planned in the database first, so losing this job loses
+    nothing: the sweeper plans what is left unplanned.
     """
-    log.debug("follow-up hook ran for conversion %s (%s)", conversion_id, kind)
+    settings = delivery_settings()
+    created = dispatch.plan(conversion_id, settings.now())
+    log.debug("conversion %s (%s): %d deliveries planned", conversion_id, kind, len(created))
+    if created:
+        send_deliveries(created)

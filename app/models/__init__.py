@@ -2,6 +2,7 @@
 
 from app.models.clicks import Click
 from app.models.conversions import Conversion, RejectedPostback, StatusChange
+from app.models.outbound import Delivery, DeliveryAttempt, OutboundPostback
 from app.models.signatures import AdminSignature, Capture, Remap, Ticket
 from app.models.sources import Source
 from app.models.users import ApiToken, User
@@ -12,6 +13,9 @@ __all__ = [
     "Capture",
     "Click",
     "Conversion",
+    "Delivery",
+    "DeliveryAttempt",
+    "OutboundPostback",
     "RejectedPostback",
     "Remap",
     "Source",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -41,6 +41,11 @@ class Conversion(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversions.id", ondelete="SET NULL")
     )
+    #: Bumped by every status change and re-map: each revision is delivered anew.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The outbox flag: deliveries of this revision are not planned yet. Set on insert
+    #: and on every revision, cleared by planning; the sweeper plans what a lost job left.
+    dispatch_pending: Mapped[bool] = mapped_column(default=True, server_default=true())
     parse_notes: Mapped[list] = mapped_column(JSON, default=list)
     raw_request: Mapped[dict] = mapped_column(JSON)
 
@@ -57,6 +62,12 @@ class Conversion(db.Model):
         Index("ix_conversions_source_id_received_at", "source_id", "received_at"),
         Index("ix_conversions_attribution_received_at", "attribution", "received_at"),
         Index("ix_conversions_event_type_received_at", "event_type", "received_at"),
+        Index(
+            "ix_conversions_dispatch_pending",
+            "id",
+            postgresql_where=text("dispatch_pending"),
+            sqlite_where=text("dispatch_pending"),
+        ),
     )
 
 

@@ -33,5 +33,8 @@ class Source(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="active")
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     token_ciphertext: Mapped[str] = mapped_column(Text)
+    #: The token before the last rotation, accepted until ``previous_token_until``.
+    previous_token_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    previous_token_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -208,6 +208,8 @@ def _apply(conversion: Conversion, after: dict[str, Any], diff: dict[str, Any]) 
     for name, value in after.items():
         setattr(conversion, name, value)
     conversion.updated_at = utcnow()
+    conversion.revision += 1
+    conversion.dispatch_pending = after["attribution"] != "duplicate"
     db.session.add(Remap(conversion_id=conversion.id, changes=diff))
     try:
         db.session.commit()
@@ -218,6 +220,7 @@ def _apply(conversion: Conversion, after: dict[str, Any], diff: dict[str, Any]) 
         for name, value in {**after, "attribution": "duplicate", "dedupe_key": None}.items():
             setattr(conversion, name, value)
         conversion.duplicate_of_id = holder
+        conversion.dispatch_pending = False
         diff["attribution"] = [diff.get("attribution", [None])[0], "duplicate"]
         db.session.add(Remap(conversion_id=conversion.id, changes=diff))
         db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,10 @@ from app.core.keys import Keyring, new_token, token_digest
 from app.core.vocabulary import DEFAULT_FIELD_MAP
 from app.extensions import db
 from app.models import Conversion, Source
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
+
+#: The longest a rotated-out token or secret may stay valid.
+MAX_GRACE = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,26 @@ def reveal_urls(source: Source, keyring: Keyring, base_url: str) -> SourceUrls:
             "restore the SECRET_KEY it was created with"
         )
     return SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)
+
+
+def rotate_token(
+    source: Source, keyring: Keyring, base_url: str, now: datetime, grace: timedelta
+) -> SourceUrls:
+    """A new inbound token, returned once; the old one keeps working until
+    ``now + grace`` (networks update their panels slowly), its postbacks noted as such."""
+    if grace < timedelta(0) or grace > MAX_GRACE:
+        raise Invalid("the grace period is 0 to 7 days", {"grace_hours": ["0 to 168."]})
+    token = new_token()
+    source.previous_token_digest = source.token_digest
+    source.previous_token_until = now + grace
+    source.token_digest = token_digest(token)
+    source.token_ciphertext = keyring.encrypt(token)
+    db.session.commit()
+    return SourceUrls(postback_url(base_url, token), track_url(base_url, source), token)
+
+
+def end_token_grace(source: Source) -> Source:
+    source.previous_token_digest = None
+    source.previous_token_until = None
+    db.session.commit()
+    return source

@@ -1,0 +1,244 @@
+"""Outbound postbacks and their deliveries over the API (operators)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import jsonify, request
+
+from app.api import bp, json_object
+from app.api.auth import require
+from app.api.schemas import (
+    DeliveryListSchema,
+    DeliveryQuerySchema,
+    DeliverySchema,
+    OutboundInSchema,
+    OutboundListSchema,
+    OutboundOutSchema,
+    RotateInSchema,
+)
+from app.queue import SEND_JOB, enqueue
+from app.runtime import delivery_settings, keyring
+from app.services import outbound as service
+
+
+def _with_secret(row, secret):  # type: ignore[no-untyped-def]
+    body = OutboundOutSchema().dump(row)
+    if secret:
+        body["secret"] = secret
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/outbound-postbacks")
+@require("operator")
+def create_outbound():  # type: ignore[no-untyped-def]
+    """Create an outbound postback (or one from the signed_webhook / keitaro preset).
+    ---
+    post:
+      description: A signed postback's `secret` (whsec_...) is in this answer only.
+      requestBody:
+        content:
+          application/json:
+            schema: OutboundInSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    schema = OutboundInSchema()
+    created = service.create_outbound(schema.normalise(schema.load(json_object())), keyring())
+    return _with_secret(created.postback, created.secret), 201
+
+
+@bp.get("/outbound-postbacks")
+@require("operator")
+def list_outbound():  # type: ignore[no-untyped-def]
+    """List outbound postbacks.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundListSchema
+    """
+    return jsonify(OutboundListSchema().dump({"items": service.list_outbound()}))
+
+
+@bp.get("/outbound-postbacks/<id:postback_id>")
+@require("operator")
+def get_outbound(postback_id: int):  # type: ignore[no-untyped-def]
+    """Get an outbound postback.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+        404:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    return jsonify(OutboundOutSchema().dump(service.get_outbound(postback_id)))
+
+
+@bp.patch("/outbound-postbacks/<id:postback_id>")
+@require("operator")
+def update_outbound(postback_id: int):  # type: ignore[no-untyped-def]
+    """Change an outbound postback; `state: active` re-enables a disabled one.
+    ---
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: OutboundInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+        422:
+          content:
+            application/json:
+              schema: ErrorSchema
+    """
+    row = service.get_outbound(postback_id)
+    schema = OutboundInSchema(
+        partial=True, exclude=("preset", "url", "tracker_url", "postback_key", "signing")
+    )
+    changes = schema.normalise(schema.load(json_object()))
+    return jsonify(OutboundOutSchema().dump(service.update_outbound(row, changes)))
+
+
+@bp.delete("/outbound-postbacks/<id:postback_id>")
+@require("operator")
+def delete_outbound(postback_id: int):  # type: ignore[no-untyped-def]
+    """Delete an outbound postback with its deliveries.
+    ---
+    delete:
+      responses:
+        204:
+          description: deleted
+    """
+    service.delete_outbound(service.get_outbound(postback_id))
+    return "", 204
+
+
+@bp.post("/outbound-postbacks/<id:postback_id>/test")
+@require("operator")
+def test_outbound(postback_id: int):  # type: ignore[no-untyped-def]
+    """Fire a synthetic conversion now: the request we sent and the answer we got.
+    ---
+    post:
+      responses:
+        200:
+          description: "{request, response, error, latency_ms}"
+    """
+    return jsonify(service.test_outbound(service.get_outbound(postback_id), delivery_settings()))
+
+
+@bp.post("/outbound-postbacks/<id:postback_id>/rotate-secret")
+@require("operator")
+def rotate_secret(postback_id: int):  # type: ignore[no-untyped-def]
+    """A new signing secret, shown once; the old one also signs during the grace period.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: RotateInSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+    """
+    options = RotateInSchema().load(request.get_json(silent=True) or {})
+    row = service.get_outbound(postback_id)
+    now = delivery_settings().now()
+    secret = service.rotate_secret(row, keyring(), now, timedelta(hours=options["grace_hours"]))
+    return _with_secret(row, secret)
+
+
+@bp.post("/outbound-postbacks/<id:postback_id>/end-grace")
+@require("operator")
+def end_grace(postback_id: int):  # type: ignore[no-untyped-def]
+    """Stop signing with the previous secret now.
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+    """
+    return jsonify(OutboundOutSchema().dump(service.end_grace(service.get_outbound(postback_id))))
+
+
+@bp.get("/outbound-postbacks/<id:postback_id>/deliveries")
+@require("operator")
+def list_deliveries(postback_id: int):  # type: ignore[no-untyped-def]
+    """The postback's deliveries, newest first, with every attempt.
+    ---
+    get:
+      parameters:
+      - in: query
+        schema: DeliveryQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DeliveryListSchema
+    """
+    query = DeliveryQuerySchema().load(request.args)
+    rows = service.list_deliveries(
+        service.get_outbound(postback_id), query.get("state"), query["limit"]
+    )
+    return jsonify(DeliveryListSchema().dump({"items": rows}))
+
+
+@bp.post("/outbound-postbacks/<id:postback_id>/replay-dead")
+@require("operator")
+def replay_dead(postback_id: int):  # type: ignore[no-untyped-def]
+    """Send every dead delivery of this postback again.
+    ---
+    post:
+      responses:
+        200:
+          description: "{replayed: n}"
+    """
+    ids = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
+    for start in range(0, len(ids), 20):
+        enqueue(SEND_JOB, ids[start : start + 20])
+    return jsonify(replayed=len(ids))
+
+
+@bp.post("/deliveries/<id:delivery_id>/replay")
+@require("operator")
+def replay_delivery(delivery_id: int):  # type: ignore[no-untyped-def]
+    """Send one delivery again (same webhook-id: receivers deduplicate).
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DeliverySchema
+    """
+    delivery = service.get_delivery(delivery_id)
+    service.dispatch.replay([delivery], delivery_settings().now())
+    enqueue(SEND_JOB, [delivery.id])
+    return jsonify(DeliverySchema().dump(delivery))

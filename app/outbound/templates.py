@@ -1,0 +1,108 @@
+"""Outbound URL, body and header templates: which macros exist, and filling them in.
+
+Macros are ``{name}``, plus ``{param:NAME}`` for any parameter of the inbound postback.
+Unknown macros are refused when a template is saved, so a typo fails in the operator's
+face rather than silently sending an empty value for months.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote
+
+MACROS = (
+    "click_id",
+    "event_type",
+    "raw_event",
+    "status",
+    "transaction_id",
+    "payout_amount",
+    "payout_currency",
+    "gross_amount",
+    "gross_currency",
+    "external_user_id",
+    "source_id",
+    "source_name",
+    "conversion_id",
+    "received_at",
+    "country",
+)
+PARAM_PREFIX = "param:"
+#: Filled from the postback's encrypted URL secret (presets only; masked in logs).
+URL_SECRET = "url_secret"
+_MACRO = re.compile(r"\{([^{}]*)\}")
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def unknown_macros(template: str, *, url_secret: bool = False) -> list[str]:
+    """The macros in ``template`` we cannot fill (empty when the template is fine)."""
+    unknown = []
+    for name in _MACRO.findall(template):
+        if name in MACROS or (url_secret and name == URL_SECRET):
+            continue
+        if name.startswith(PARAM_PREFIX) and name[len(PARAM_PREFIX) :].strip():
+            continue
+        unknown.append(f"{{{name}}}")
+    return unknown
+
+
+def validate(template: str, *, url_secret: bool = False) -> None:
+    unknown = unknown_macros(template, url_secret=url_secret)
+    if unknown:
+        raise TemplateError(
+            f"unknown macro(s) {', '.join(unknown)}; "
+            f"use {', '.join('{' + m + '}' for m in MACROS)} or {{param:NAME}}"
+        )
+
+
+@dataclass(frozen=True)
+class Values:
+    """What the macros of one delivery stand for (``status`` already mapped)."""
+
+    fields: Mapping[str, object]
+    params: Mapping[str, str]
+
+    def get(self, name: str) -> str:
+        if name.startswith(PARAM_PREFIX):
+            return self.params.get(name[len(PARAM_PREFIX) :], "")
+        return _text(self.fields.get(name))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value)
+
+
+def _render(template: str, escape: Callable[[str], str], values: Values) -> str:
+    return _MACRO.sub(lambda m: escape(values.get(m.group(1))), template)
+
+
+def render_url(template: str, values: Values) -> str:
+    """Values percent-encoded, so a ``&`` in a click id cannot add a parameter."""
+    return _render(template, lambda v: quote(v, safe=""), values)
+
+
+def render_form(template: str, values: Values) -> str:
+    return _render(template, lambda v: quote(v, safe=""), values)
+
+
+def render_json(template: str, values: Values) -> str:
+    """Values escaped as JSON string content: write ``"id": "{click_id}"``."""
+    return _render(template, lambda v: json.dumps(v)[1:-1], values)
+
+
+def render_header(template: str, values: Values) -> str:
+    """No line breaks may reach a header, whatever a network sent."""
+    return _render(template, lambda v: re.sub(r"[\r\n]+", " ", v), values)

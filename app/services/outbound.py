@@ -1,0 +1,309 @@
+"""Outbound postbacks: create (also from presets), change, delete, test, rotate the
+signing secret, list and replay deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import func, select
+
+from app.core.keys import Keyring
+from app.extensions import db
+from app.models import Delivery, OutboundPostback
+from app.outbound import dispatch, rules, signing
+from app.outbound.templates import TemplateError, validate
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.sources import MAX_GRACE
+
+KEITARO_STATUS_MAP = {
+    "pending": "lead",
+    "rejected": "rejected",
+    "registration": "lead",
+    "ftd": "sale",
+    "qftd": "sale",
+    "cpa": "sale",
+    "ngr": "sale",
+    "deposit": "rebill",
+    "unknown": "",
+}
+KEITARO_QUERY = (
+    "subid={click_id}&status={status}&payout={payout_amount}"
+    "&currency={payout_currency}&tid={transaction_id}"
+)
+
+
+@dataclass(frozen=True)
+class Created:
+    postback: OutboundPostback
+    #: The signing secret, returned once (``None`` for unsigned postbacks).
+    secret: str | None
+
+
+def _preset_fields(data: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
+    preset = data.pop("preset", None)
+    tracker_url, key = data.pop("tracker_url", None), data.pop("postback_key", None)
+    target = data.pop("url", None)
+    if preset == rules.KEITARO:
+        if not tracker_url or not key:
+            raise Invalid(
+                "the Keitaro preset needs tracker_url and postback_key",
+                {"tracker_url": ["Required."], "postback_key": ["Required."]},
+            )
+        parts = urlsplit(tracker_url.strip())
+        base = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
+        return {
+            "preset": preset,
+            "url_template": f"{base}/{{url_secret}}/postback?{KEITARO_QUERY}",
+            "method": "GET",
+            "status_map": {**KEITARO_STATUS_MAP, **(data.pop("status_map", None) or {})},
+            "url_secret_ciphertext": keyring.encrypt(key.strip()),
+        }
+    if preset == rules.SIGNED_WEBHOOK:
+        if not target:
+            raise Invalid("the signed webhook preset needs a url", {"url": ["Required."]})
+        data.setdefault("schedule", rules.SVIX_SCHEDULE)
+        return {
+            "preset": preset,
+            "url_template": target,
+            "method": "POST",
+            "body_format": "json",
+            "signing": True,
+        }
+    if target and "url_template" not in data:
+        data["url_template"] = target
+    return {}
+
+
+def _check_templates(row_or_data: Mapping[str, Any], url_secret: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in ("url_template", "body_template"):
+        template = row_or_data.get(name)
+        if template:
+            try:
+                validate(template, url_secret=url_secret and name == "url_template")
+            except TemplateError as exc:
+                errors[name] = [str(exc)]
+    for header, value in (row_or_data.get("headers") or {}).items():
+        try:
+            validate(value)
+        except TemplateError as exc:
+            errors.setdefault("headers", []).append(f"{header}: {exc}")
+    if errors:
+        raise Invalid("a template uses unknown macros", errors)
+
+
+def create_outbound(data: Mapping[str, Any], keyring: Keyring) -> Created:
+    fields = dict(data)
+    fields.update(_preset_fields(fields, keyring))
+    if not fields.get("url_template"):
+        raise Invalid("an outbound postback needs a url_template", {"url_template": ["Required."]})
+    _check_templates(fields, url_secret=fields.get("preset") == rules.KEITARO)
+    if _name_taken(fields["name"]):
+        raise Conflict(
+            f"an outbound postback named {fields['name']!r} exists", {"name": ["Taken."]}
+        )
+    secret = signing.new_secret() if fields.pop("signing", False) else None
+    row = OutboundPostback(**fields)
+    if secret:
+        row.secret_ciphertext = keyring.encrypt(secret)
+    db.session.add(row)
+    db.session.commit()
+    return Created(row, secret)
+
+
+def _name_taken(name: str, exclude: int | None = None) -> bool:
+    query = select(OutboundPostback.id).where(func.lower(OutboundPostback.name) == name.lower())
+    if exclude is not None:
+        query = query.where(OutboundPostback.id != exclude)
+    return db.session.scalar(query) is not None
+
+
+def _name_conflict(name: str) -> Conflict:
+    return Conflict(f"an outbound postback named {name!r} exists", {"name": ["Already taken."]})
+
+
+def get_outbound(postback_id: int) -> OutboundPostback:
+    row = db.session.get(OutboundPostback, postback_id)
+    if row is None:
+        raise NotFound(f"no outbound postback {postback_id}")
+    return row
+
+
+def list_outbound() -> list[OutboundPostback]:
+    return list(db.session.scalars(select(OutboundPostback).order_by(OutboundPostback.name)))
+
+
+def update_outbound(row: OutboundPostback, changes: Mapping[str, Any]) -> OutboundPostback:
+    changes = dict(changes)
+    if "name" in changes and _name_taken(changes["name"], exclude=row.id):
+        raise Conflict(
+            f"an outbound postback named {changes['name']!r} exists", {"name": ["Taken."]}
+        )
+    merged = {
+        "url_template": changes.get("url_template", row.url_template),
+        "body_template": changes.get("body_template", row.body_template),
+        "headers": changes.get("headers", row.headers),
+    }
+    _check_templates(merged, url_secret=row.preset == rules.KEITARO)
+    if changes.get("state") == "active" and row.state != "active":
+        row.disabled_reason = None
+        row.failing_since = None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    db.session.commit()
+    return row
+
+
+def delete_outbound(row: OutboundPostback) -> None:
+    db.session.delete(row)
+    db.session.commit()
+
+
+def rotate_secret(row: OutboundPostback, keyring: Keyring, now: datetime, grace: timedelta) -> str:
+    """A new signing secret, returned once; the old one keeps signing (beside the new)
+    until ``now + grace``."""
+    if grace < timedelta(0) or grace > MAX_GRACE:
+        raise Invalid("the grace period is 0 to 7 days", {"grace_hours": ["0 to 168."]})
+    secret = signing.new_secret()
+    if row.secret_ciphertext:
+        row.previous_secret_ciphertext = row.secret_ciphertext
+        row.previous_secret_until = now + grace
+    row.secret_ciphertext = keyring.encrypt(secret)
+    db.session.commit()
+    return secret
+
+
+def end_grace(row: OutboundPostback) -> OutboundPostback:
+    row.previous_secret_ciphertext = None
+    row.previous_secret_until = None
+    db.session.commit()
+    return row
+
+
+def synthetic_conversion(row: OutboundPostback, now: datetime) -> SimpleNamespace:
+    return SimpleNamespace(
+        id=0,
+        source_id=(row.source_ids or [0])[0],
+        received_at=now,
+        attribution="matched",
+        event_type=(row.events or ["ftd"])[0],
+        raw_event="test",
+        status="approved",
+        click_id="TEST-CLICK-ID",
+        transaction_id="TEST-TRANSACTION",
+        payout_amount=Decimal("1.00"),
+        payout_currency=row.default_currency or "USD",
+        gross_amount=None,
+        gross_currency=None,
+        external_user_id=None,
+        revision=0,
+        raw_request={"query": {}},
+    )
+
+
+def test_outbound(row: OutboundPostback, settings: dispatch.Settings) -> dict[str, Any]:
+    """Fire a synthetic conversion now; the request we sent and the answer we got."""
+    now = settings.now()
+    ctx = rules.Context(
+        postback=row,
+        conversion=synthetic_conversion(row, now),
+        source_name="test",
+        message_id=signing.new_message_id(),
+        now=now,
+        signing_secrets=dispatch.signing_secrets(row, settings.keyring, now),
+        url_secret=settings.keyring.decrypt(row.url_secret_ciphertext)
+        if row.url_secret_ciphertext
+        else None,
+    )
+    prepared = rules.prepare(ctx)
+    shown_headers = {
+        k: ("…" if k.lower() in ("webhook-signature", "x-postback-hub-signature") else v)
+        for k, v in prepared.headers.items()
+    }
+    request = {
+        "method": prepared.method,
+        "url": prepared.shown_url,
+        "headers": shown_headers,
+        "body": (prepared.body or b"").decode("utf-8", "replace"),
+    }
+    status, excerpt, error, _, latency = dispatch._perform(prepared, row, settings)
+    response = None if status is None else {"status_code": status, "body": excerpt}
+    return {"request": request, "response": response, "error": error, "latency_ms": latency}
+
+
+def list_deliveries(row: OutboundPostback, state: str | None, limit: int) -> list[Delivery]:
+    query = (
+        select(Delivery)
+        .where(Delivery.outbound_postback_id == row.id)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    if state:
+        query = query.where(Delivery.state == state)
+    return list(db.session.scalars(query))
+
+
+def get_delivery(delivery_id: int) -> Delivery:
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    return delivery
+
+
+def replay_dead(row: OutboundPostback, now: datetime) -> list[int]:
+    dead = list(
+        db.session.scalars(
+            select(Delivery).where(
+                Delivery.outbound_postback_id == row.id, Delivery.state == "dead"
+            )
+        )
+    )
+    dispatch.replay(dead, now)
+    return [d.id for d in dead]
+
+
+def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
+    """Keep the signed webhook of a source's ``outbound_target_url`` in step with it.
+
+    Setting the URL creates the webhook (its secret is returned, once), changing it moves
+    the webhook, clearing it deactivates the webhook (its deliveries stay visible)."""
+    row = db.session.scalar(
+        select(OutboundPostback).where(OutboundPostback.owner_source_id == source.id)
+    )
+    target = source.outbound_target_url
+    if row is None:
+        if not target:
+            return None
+        created = create_outbound(
+            {
+                "name": _free_name(f"{source.name} webhook"),
+                "preset": rules.SIGNED_WEBHOOK,
+                "url": target,
+                "source_ids": [source.id],
+                "owner_source_id": source.id,
+            },
+            keyring,
+        )
+        return created.secret
+    if target and row.url_template != target:
+        row.url_template = target
+    if not target and row.state == "active":
+        row.state = "inactive"
+    elif target and row.state == "inactive":
+        row.state = "active"
+    db.session.commit()
+    return None
+
+
+def _free_name(name: str) -> str:
+    candidate, n = name, 1
+    while _name_taken(candidate):
+        n += 1
+        candidate = f"{name} {n}"
+    return candidate
