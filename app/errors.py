@@ -40,7 +40,7 @@ def _flatten(messages: object) -> dict:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/pb", "/t/", "/healthz"))
+    return request.path.startswith(("/api/", "/pb", "/t/", "/learn/", "/healthz"))
 
 
 def init_app(app: Flask) -> None:

@@ -9,25 +9,10 @@ later, rather than relying on each handler carrying a filter.
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask
 
-from app.core.keys import mask
-
-_PATTERNS = (
-    re.compile(r"(/pb/)([A-Za-z0-9_\-]{8,})"),
-    re.compile(r"(_pbtoken=)([^&\s\"']+)"),
-    re.compile(r"(Bearer\s+)(\S+)", re.IGNORECASE),
-    re.compile(r"(X-Postback-Token[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)", re.IGNORECASE),
-    re.compile(r"\b(pbh_)([A-Za-z0-9_\-]{8,})"),
-)
-
-
-def redact(text: str) -> str:
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-    return text
+from app.core.keys import redact
 
 
 def _redacting(factory):  # type: ignore[no-untyped-def]

@@ -232,3 +232,19 @@ def test_an_arrived_url_gets_a_map_suggested_from_its_values(detect):
     assert answer["template"] is False
     assert answer["suggested_field_map"]["click_id"] == "r"
     assert answer["suggested_field_map"]["payout_currency"] == "cur"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sources/detect", "/api/v1/sources"])
+def test_a_lone_surrogate_in_json_is_a_422(client, operator_headers, path):
+    body = b'{"url": "\\ud800?a=1", "name": "\\ud800"}'
+    answer = client.post(
+        path, data=body, headers={**operator_headers, "Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+
+
+def test_a_ticket_never_keeps_an_inbound_token(detect, client, admin_headers):
+    token = "Zk3pQ9rT7vW2xY5aB8cD1eF4gH6jK0mN"
+    detect(f"https://hub.example.com/pb/{token}?zork=1&_pbtoken={token}")
+    [ticket] = client.get("/api/v1/admin/tickets", headers=admin_headers).get_json()["items"]
+    assert token not in ticket["url"]

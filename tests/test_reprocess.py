@@ -1,9 +1,10 @@
 """Re-map history: fixing a map fixes the stored past, as ingest would have decided."""
 
 import json
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.core.cid import mint
 from app.extensions import db
@@ -73,6 +74,7 @@ def test_a_fixed_click_id_map_matches_the_past(post, remap, set_map, network):
         "unchanged": 0,
         "now_matched": 3,
         "now_duplicate": 0,
+        "skipped": 0,
         "dry_run": False,
     }
     assert {c.attribution for c in conversions()} == {"matched"}
@@ -174,3 +176,32 @@ def test_the_conversion_shows_its_re_maps(client, operator_headers, post, remap,
     detail = client.get(f"/api/v1/conversions/{conversion_id}", headers=operator_headers)
     [entry] = detail.get_json()["remaps"]
     assert entry["changes"]["attribution"] == ["unmatched", "matched"]
+
+
+def test_a_key_released_after_24_hours_is_kept_by_a_no_change_re_map(post, remap):
+    first = post(event="reg", note="same")["conversion_id"]
+    db.session.execute(update(Conversion).values(received_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    second = post(event="reg", note="same")
+    assert second["status"] == "accepted"
+    report = remap(days=7).get_json()
+    assert report["now_duplicate"] == 0
+    assert {c.id: c.attribution for c in conversions()}[first] == "unmatched"
+
+
+def test_a_body_stored_truncated_is_skipped(post, remap):
+    post(event="reg", transaction_id="T1")
+    db.session.execute(
+        update(Conversion).values(raw_request={"query": {}, "body": "x", "body_truncated": True})
+    )
+    db.session.commit()
+    report = remap().get_json()
+    assert (report["skipped"], report["changed"]) == (1, 0)
+
+
+def test_a_repeated_parameter_is_read_as_ingest_read_it(client, network, remap, set_map):
+    token = token_for(network)
+    client.get(f"{network['postback_path']}?sub={token}&sub=junk&event=reg&transaction_id=R")
+    set_map(click_id="sub")
+    remap()
+    assert conversions()[0].click_id == token

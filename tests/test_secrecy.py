@@ -45,3 +45,8 @@ def test_redaction_keeps_a_short_hint_to_tell_tokens_apart():
         "abcdefghijklmnop" not in line and "zyxwvutsrq" not in line and "secret123456" not in line
     )
     assert "/pb/abcd…" in line
+
+
+def test_learn_urls_and_signing_secrets_are_masked_in_logs():
+    line = redact("GET /learn/AbCdEfGhIjKlMnOp1234 whsec_MDEyMzQ1Njc4OWFiY2RlZg==")
+    assert "AbCdEfGhIjKlMnOp1234" not in line and "MDEyMzQ1Njc4OWFiY2RlZg" not in line

@@ -128,3 +128,21 @@ def test_an_idle_writer_gives_its_connection_back(app, row, monkeypatch):
         time.sleep(0.01)
     assert db.engine.pool.checkedout() == before
     assert get_writer()._thread is None
+
+
+def test_a_failed_connect_fails_its_batch_and_the_next_row_is_written(app, row, monkeypatch):
+    engine = db.engine
+    real_connect = engine.connect
+    calls = []
+
+    def connect_once_broken():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("connect", {}, Exception("database restarting"))
+        return real_connect()
+
+    monkeypatch.setattr(engine, "connect", connect_once_broken)
+    monkeypatch.setattr(writer_module, "IDLE_SECONDS", 0.05)
+    with pytest.raises(OperationalError):
+        get_writer().insert(row("FIRST"))
+    assert isinstance(get_writer().insert(row("SECOND")), int)

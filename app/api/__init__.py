@@ -1,5 +1,7 @@
 """The JSON API under /api/v1: Bearer-token auth, marshmallow in and out, OpenAPI."""
 
+import json
+
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
@@ -11,6 +13,11 @@ def json_object() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["Send a JSON object."]})
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800") parses as JSON but can be stored nowhere.
+        raise ValidationError({"_schema": ["Text must be valid Unicode."]}) from None
     return body
 
 

@@ -386,6 +386,12 @@ class FinalizeInSchema(Schema):
         values=fields.String(validate=validate.OneOf(STATUSES)),
     )
 
+    @validates_schema
+    def _sizes(self, data: dict, **_: object) -> None:
+        for name in ("event_map", "status_map"):
+            if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
+                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+
 
 class ReprocessInSchema(Schema):
     """Which stored postbacks to re-map: a time range (or the last ``days``) and filters."""
@@ -415,6 +421,7 @@ class ReprocessReportSchema(Schema):
     unchanged = fields.Integer()
     now_matched = fields.Integer()
     now_duplicate = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "not re-mappable, or changed meanwhile"})
     dry_run = fields.Boolean()
 
 

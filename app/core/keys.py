@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -80,3 +81,21 @@ def mask(secret: str | None, visible: int = 4) -> str:
     if not secret:
         return ""
     return secret[:visible] + "…"
+
+
+_PATTERNS = (
+    re.compile(r"(/pb/|/learn/)([A-Za-z0-9_\-]{8,})"),
+    re.compile(r"(_pbtoken=)([^&\s\"']+)"),
+    re.compile(r"(Bearer\s+)(\S+)", re.IGNORECASE),
+    re.compile(r"(X-Postback-Token[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)", re.IGNORECASE),
+    re.compile(r"\b(pbh_)([A-Za-z0-9_\-]{8,})"),
+    re.compile(r"\b(whsec_)([A-Za-z0-9+/=]{8,})"),
+)
+
+
+def redact(text: str) -> str:
+    """Mask every token this product issues wherever it appears in ``text`` (log lines,
+    URLs kept for support)."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    return text

@@ -23,6 +23,8 @@ KEPT_HEADERS = (
     "CF-Connecting-IP",
 )
 MAX_STORED_BODY = 16 * 1024
+#: What is stored in place of a multipart body (its fields are not kept).
+MULTIPART_BODY = "<multipart body>"
 
 
 def _decode(body: bytes) -> str:
@@ -48,7 +50,7 @@ def read_params(request: Request) -> tuple[dict[str, str], list[str], str]:
     notes: list[str] = []
     if request.mimetype == "multipart/form-data":
         form = list(request.form.items(multi=True))
-        return _finish(request, form, None, notes, "<multipart body>")
+        return _finish(request, form, None, notes, MULTIPART_BODY)
     text = _decode(request.get_data(cache=True))
     form = []
     if request.mimetype == "application/x-www-form-urlencoded":
@@ -66,10 +68,10 @@ def _finish(
 
 def raw_request(request: Request, body_text: str) -> dict[str, Any]:
     """The request as stored on its conversion, with any token masked."""
-    query = {
-        clean(k): (mask(v) if k == TOKEN_PARAM else clean(v))
-        for k, v in request.args.items(multi=True)
-    }
+    query: dict[str, str] = {}
+    for k, v in request.args.items(multi=True):
+        # The first value of a repeated name, as ingest reads it (re-maps read this copy).
+        query.setdefault(clean(k), mask(v) if k == TOKEN_PARAM else clean(v))
     body = clean(body_text)
     return {
         "method": request.method,

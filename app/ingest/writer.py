@@ -104,6 +104,8 @@ class ConversionWriter:
         try:
             return future.result(timeout=WAIT_SECONDS)
         except TimeoutError:
+            # Withdrawn if the writer has not taken it yet, so a 503 means "not stored".
+            future.cancel()
             raise Unavailable("the database did not confirm the write in time") from None
 
     def _run(self) -> None:
@@ -111,34 +113,43 @@ class ConversionWriter:
             engine = db.engine
         connection: Connection | None = None
         try:
-            while batch := self._next_batch():
-                if connection is None:
-                    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            while (batch := self._next_batch()) is not None:
+                if not batch:
+                    continue
                 try:
+                    if connection is None:
+                        connection = engine.connect().execution_options(
+                            isolation_level="AUTOCOMMIT"
+                        )
                     self._write(connection, batch)
                 except BaseException as exc:  # the callers must hear of anything at all
                     log.exception("writing %d conversions failed", len(batch))
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
-                if connection.invalidated:
+                if connection is not None and connection.invalidated:
                     connection.close()
                     connection = None
         finally:
             if connection is not None:
                 connection.close()
+            with self._ready:
+                if self._thread is threading.current_thread():
+                    self._thread = None  # whatever ended this thread, the next row starts one
 
-    def _next_batch(self) -> list[tuple[dict[str, Any], Future[Result]]]:
-        """What queued up since the last batch; empty (and the thread retired) after
+    def _next_batch(self) -> list[tuple[dict[str, Any], Future[Result]]] | None:
+        """What queued up since the last batch; ``None`` (and the thread retired) after
         ``IDLE_SECONDS`` without work."""
         with self._ready:
             if not self._pending and not self._ready.wait_for(
                 lambda: bool(self._pending), IDLE_SECONDS
             ):
                 self._thread = None
-                return []
+                return None
             count = min(len(self._pending), self._max_batch)
-            return [self._pending.popleft() for _ in range(count)]
+            batch = [self._pending.popleft() for _ in range(count)]
+        # A caller that gave up waiting withdrew its row: it answered 503, so store nothing.
+        return [item for item in batch if item[1].set_running_or_notify_cancel()]
 
     def _write(
         self, connection: Connection, batch: list[tuple[dict[str, Any], Future[Result]]]

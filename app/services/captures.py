@@ -68,7 +68,7 @@ def record_learn_request(
         raise NotFound("this learn URL is unknown or has expired; issue a new one")
     result = db.session.execute(
         update(Capture)
-        .where(Capture.id == capture.id, Capture.captured_at.is_(None))
+        .where(Capture.id == capture.id, Capture.captured_at.is_(None), Capture.expires_at > now)
         .values(captured_at=now, params=dict(params), raw_request=dict(raw_request))
     )
     db.session.commit()
@@ -130,7 +130,7 @@ def finalize(source: Source, changes: Mapping[str, Any]) -> Source:
     capture = latest_capture(source)
     if capture.captured_at is None:
         raise Conflict("nothing was captured yet; fire the test postback at the learn URL first")
-    field_map = {name: (changes["field_map"].get(name) or "") for name in MAPPABLE_FIELDS}
+    field_map = {name: (changes["field_map"].get(name) or "").strip() for name in MAPPABLE_FIELDS}
     source.field_map = field_map
     for name in ("event_map", "status_map"):
         if name in changes:

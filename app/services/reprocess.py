@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.mapping import translate
 from app.extensions import db
 from app.ingest.pipeline import conversion_row, status_change_values
-from app.ingest.request_data import stored_params
+from app.ingest.request_data import MULTIPART_BODY, stored_params
 from app.ingest.sources_cache import SourceSnapshot
 from app.models import Conversion, Remap, Source, StatusChange
 from app.models.types import utcnow
@@ -56,6 +56,8 @@ class Report:
     unchanged: int = 0
     now_matched: int = 0
     now_duplicate: int = 0
+    #: Stored truncated or as multipart (nothing to re-read), or changed meanwhile.
+    skipped: int = 0
     dry_run: bool = False
     #: (conversion id, kind) of changed conversions whose new result asks for deliveries.
     follow_ups: list[tuple[int, str]] = field(default_factory=list)
@@ -142,18 +144,24 @@ def _remap_one(
     conversion: Conversion, source: SourceSnapshot, token_key: bytes, report: Report
 ) -> None:
     report.examined += 1
-    params, label = stored_params(conversion.raw_request or {})
+    raw = conversion.raw_request or {}
+    if raw.get("body_truncated") or raw.get("body") == MULTIPART_BODY:
+        report.skipped += 1  # what was stored is not all that arrived: nothing to re-read
+        return
+    params, label = stored_params(raw)
     row, _ = conversion_row(
         source,
         params,
         notes=[],
-        raw_request=conversion.raw_request,
+        raw_request=raw,
         path_event=label,
         token_key=token_key,
         received_at=conversion.received_at,
     )
     for change in sorted(conversion.history, key=lambda c: (c.changed_at, c.id)):
         row.update(_replayed(change, source))
+    if conversion.dedupe_key == f"{row['dedupe_key']}:{conversion.id}":
+        row["dedupe_key"] = conversion.dedupe_key  # released after 24 h by ingest: keep it
     holder = _key_holder(row["dedupe_key"], conversion.id)
     if holder is not None:
         row.update(attribution="duplicate", dedupe_key=None, duplicate_of_id=holder)
@@ -167,17 +175,24 @@ def _remap_one(
     if not diff:
         report.unchanged += 1
         return
+    if report.dry_run:
+        _count(report, before, after)
+        return
+    applied = _apply(conversion, after, diff)
+    if applied is None:
+        report.skipped += 1  # changed by a postback meanwhile; run the re-map again
+        return
+    _count(report, before, applied)
+    if applied["attribution"] != "duplicate":
+        report.follow_ups.append((conversion.id, "remapped"))
+
+
+def _count(report: Report, before: dict[str, Any], after: dict[str, Any]) -> None:
     report.changed += 1
     if after["attribution"] == "matched" and before["attribution"] != "matched":
         report.now_matched += 1
     if after["attribution"] == "duplicate" and before["attribution"] != "duplicate":
         report.now_duplicate += 1
-    if report.dry_run:
-        return
-    if not _apply(conversion, after, diff):
-        report.now_duplicate += 1
-    if conversion.attribution != "duplicate":
-        report.follow_ups.append((conversion.id, "remapped"))
 
 
 def _replayed(change: StatusChange, source: SourceSnapshot) -> dict[str, Any]:
@@ -202,29 +217,43 @@ def _key_holder(key: str | None, conversion_id: int) -> int | None:
     return holder if holder not in (None, conversion_id) else None
 
 
-def _apply(conversion: Conversion, after: dict[str, Any], diff: dict[str, Any]) -> bool:
-    """Write the new values; ``False`` when ingest took the key meanwhile (then the
-    conversion is stored as that key's duplicate)."""
-    for name, value in after.items():
-        setattr(conversion, name, value)
-    conversion.updated_at = utcnow()
-    conversion.revision += 1
-    conversion.dispatch_pending = after["attribution"] != "duplicate"
-    db.session.add(Remap(conversion_id=conversion.id, changes=diff))
+def _apply(
+    conversion: Conversion, after: dict[str, Any], diff: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Write the new values if the conversion is still at the revision read (a status
+    change arriving meanwhile wins: ``None``). When ingest took the key meanwhile the
+    conversion becomes that key's duplicate. Returns what was written."""
+    revision = conversion.revision
     try:
-        db.session.commit()
-        return True
+        return _write(conversion.id, revision, after, diff)
     except IntegrityError:
         db.session.rollback()
         holder = _key_holder(after["dedupe_key"], conversion.id)
-        for name, value in {**after, "attribution": "duplicate", "dedupe_key": None}.items():
-            setattr(conversion, name, value)
-        conversion.duplicate_of_id = holder
-        conversion.dispatch_pending = False
+        after = {**after, "attribution": "duplicate", "dedupe_key": None, "duplicate_of_id": holder}
         diff["attribution"] = [diff.get("attribution", [None])[0], "duplicate"]
-        db.session.add(Remap(conversion_id=conversion.id, changes=diff))
-        db.session.commit()
-        return False
+        return _write(conversion.id, revision, after, diff)
+
+
+def _write(
+    conversion_id: int, revision: int, after: dict[str, Any], diff: dict[str, Any]
+) -> dict[str, Any] | None:
+    written = db.session.execute(
+        update(Conversion)
+        .where(Conversion.id == conversion_id, Conversion.revision == revision)
+        .values(
+            **after,
+            updated_at=utcnow(),
+            revision=revision + 1,
+            dispatch_pending=after["attribution"] != "duplicate",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written != 1:
+        db.session.rollback()
+        return None
+    db.session.add(Remap(conversion_id=conversion_id, changes=diff))
+    db.session.commit()
+    return after
 
 
 def _plain(value: Any) -> Any:

@@ -9,10 +9,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core.keys import Keyring
+from app.core.keys import Keyring, redact
 from app.core.sample import Sample, parse_sample
 from app.core.shapes import suggest_field_map
 from app.core.vocabulary import MAPPABLE_FIELDS
@@ -39,6 +39,9 @@ class SignatureRegistry:
         self._stamp: tuple[Any, ...] | None = None
         self._admin: list[Signature] = []
         self.manager = build_manager(admin_signatures=self._admin_signatures, blocked=blocked)
+        # Two plugins claiming one id, or one returning something else, stop start-up
+        # here rather than failing every detection later.
+        collect(build_manager(blocked=blocked))
 
     def all(self) -> list[Signature]:
         return collect(self.manager)
@@ -150,15 +153,21 @@ def _key_set(sample: Sample) -> str:
 def report_unknown(sample: Sample) -> Ticket:
     open_key = _key_set(sample)
     for _ in range(3):
-        ticket = db.session.scalar(select(Ticket).where(Ticket.open_key == open_key))
         now = utcnow()
-        if ticket is not None:
-            ticket.repeats += 1
-            ticket.last_seen_at = now
-            db.session.commit()
+        counted = db.session.execute(
+            update(Ticket)
+            .where(Ticket.open_key == open_key)
+            .values(repeats=Ticket.repeats + 1, last_seen_at=now)
+        ).rowcount
+        db.session.commit()
+        ticket = db.session.scalars(select(Ticket).where(Ticket.open_key == open_key)).first()
+        if counted and ticket is not None:
             return ticket
         ticket = Ticket(
-            url=sample.url[:4000], keys=list(sample.keys), open_key=open_key, last_seen_at=now
+            url=redact(sample.url)[:4000],  # a pasted live URL may carry its source's token
+            keys=list(sample.keys),
+            open_key=open_key,
+            last_seen_at=now,
         )
         db.session.add(ticket)
         try:
