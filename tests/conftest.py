@@ -216,3 +216,16 @@ def fresh_database(database_uri: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def outbound(client: Any, operator_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Create an outbound postback over the API; returns its JSON (with any secret)."""
+
+    def create(**fields: Any) -> dict[str, Any]:
+        body = {"name": fields.pop("name", f"out-{len(fields)}-{id(fields)}"), **fields}
+        answer = client.post("/api/v1/outbound-postbacks", json=body, headers=operator_headers)
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()
+
+    return create

@@ -42,19 +42,6 @@ def clock(app):
 
 
 @pytest.fixture
-def outbound(client, operator_headers):
-    """Create an outbound postback over the API; returns its JSON (with any secret)."""
-
-    def create(**fields):
-        body = {"name": fields.pop("name", f"out-{len(fields)}-{id(fields)}"), **fields}
-        answer = client.post("/api/v1/outbound-postbacks", json=body, headers=operator_headers)
-        assert answer.status_code == 201, answer.get_json()
-        return answer.get_json()
-
-    return create
-
-
-@pytest.fixture
 def convert(app, client, source):
     """Fire a postback at ``source`` and wait until its follow-up jobs have run."""
 

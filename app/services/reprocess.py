@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.attribution import is_status_change
 from app.core.mapping import translate
 from app.extensions import db
 from app.ingest.pipeline import conversion_row, status_change_values
@@ -159,7 +160,9 @@ def _remap_one(
         received_at=conversion.received_at,
     )
     for change in sorted(conversion.history, key=lambda c: (c.changed_at, c.id)):
-        row.update(_replayed(change, source))
+        replayed = _replayed(change, source)
+        if is_status_change(row["status"], replayed["status"]):
+            row.update(replayed)
     if conversion.dedupe_key == f"{row['dedupe_key']}:{conversion.id}":
         row["dedupe_key"] = conversion.dedupe_key  # released after 24 h by ingest: keep it
     holder = _key_holder(row["dedupe_key"], conversion.id)
