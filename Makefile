@@ -40,6 +40,7 @@ format: venv
 
 bench: venv
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.deliveries
 
 bench-detection: venv
 	$(BIN)/python -m bench.detection

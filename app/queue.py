@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "default"
 #: The hook every new, changed or re-mapped conversion triggers (deliveries hang off it).
 CONVERSION_JOB = "app.jobs.conversions.conversion_recorded"
-PLAN_JOB = CONVERSION_JOB
+#: Many follow-ups in one RQ job: a worker pays its per-job overhead once per batch.
+CONVERSIONS_JOB = "app.jobs.conversions.conversions_recorded"
 SEND_JOB = "app.jobs.deliveries.send_deliveries"
+FOLLOW_UPS_PER_JOB = 50
+#: Longest an RQ job may run before the worker kills it (a batch of slow receivers).
+JOB_TIMEOUT = 600
 JOB_FAILURE_TTL = 7 * 24 * 3600
 
 
@@ -94,10 +98,18 @@ class RedisQueue:
     def _write(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
         from rq import Queue
 
+        follow_ups = [args for path, args in jobs if path == CONVERSION_JOB]
+        others = [(path, args) for path, args in jobs if path != CONVERSION_JOB]
+        others += [
+            (CONVERSIONS_JOB, (follow_ups[i : i + FOLLOW_UPS_PER_JOB],))
+            for i in range(0, len(follow_ups), FOLLOW_UPS_PER_JOB)
+        ]
         self._queue.enqueue_many(
             [
-                Queue.prepare_data(path, args, result_ttl=0, failure_ttl=JOB_FAILURE_TTL)
-                for path, args in jobs
+                Queue.prepare_data(
+                    path, args, result_ttl=0, failure_ttl=JOB_FAILURE_TTL, timeout=JOB_TIMEOUT
+                )
+                for path, args in others
             ]
         )
 

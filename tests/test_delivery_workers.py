@@ -136,6 +136,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_delivers_once(
     later(redis_app, minutes=5)
     with redis_app.app_context():
         assert sweep()["due"] == 1
+    get_queue(redis_app).join()
     run_worker_burst(redis_app)
     [delivery] = deliveries(redis_app)
     assert delivery.state == "delivered"
@@ -153,7 +154,7 @@ def test_a_redis_that_lost_its_jobs_is_made_whole_by_the_sweeper(
     fire(transaction_id="FLUSH")
     get_queue(redis_app).connection.flushdb()  # the planning job is gone
     assert deliveries(redis_app) == []
-    later(redis_app, minutes=1)
+    later(redis_app, minutes=5)
     with redis_app.app_context():
         assert sweep()["unplanned"] == 1
     get_queue(redis_app).join()

@@ -312,7 +312,7 @@ def test_the_sweeper_plans_a_conversion_whose_job_was_lost(
     db.session.execute(
         update(Conversion)
         .where(Conversion.id == conversion_id)
-        .values(dispatch_pending=True, updated_at=clock.now - timedelta(minutes=1))
+        .values(dispatch_pending=True, updated_at=clock.now - timedelta(minutes=5))
     )
     db.session.commit()
     assert sweep()["unplanned"] == 1

@@ -22,3 +22,14 @@ def conversion_recorded(conversion_id: int, kind: str) -> None:
     log.debug("conversion %s (%s): %d deliveries planned", conversion_id, kind, len(created))
     if created:
         send_deliveries(created)
+
+
+def conversions_recorded(items: list[tuple[int, str]]) -> None:
+    """Many follow-ups in one job (how the Redis queue sends them): plan them in one
+    transaction, then make the first attempts."""
+    settings = delivery_settings()
+    created = dispatch.plan_many([conversion_id for conversion_id, _ in items], settings.now())
+    for conversion_id, kind in items:
+        log.debug("conversion %s (%s) planned", conversion_id, kind)
+    if created:
+        send_deliveries(created)

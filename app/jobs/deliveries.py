@@ -6,7 +6,7 @@ import logging
 
 from app.extensions import db
 from app.outbound import dispatch
-from app.queue import PLAN_JOB, SEND_JOB, enqueue
+from app.queue import CONVERSIONS_JOB, SEND_JOB, enqueue
 from app.runtime import delivery_settings
 
 log = logging.getLogger(__name__)
@@ -17,12 +17,13 @@ BATCH = 20
 def send_deliveries(delivery_ids: list[int]) -> None:
     """One attempt for each delivery that is due and not held by another worker."""
     settings = delivery_settings()
-    for delivery_id in delivery_ids:
+    for start in range(0, len(delivery_ids), BATCH):
+        chunk = delivery_ids[start : start + BATCH]
         try:
-            dispatch.send(delivery_id, settings)
+            dispatch.send_many(chunk, settings)
         except Exception:
             db.session.rollback()
-            log.exception("delivery %s: the attempt could not be made", delivery_id)
+            log.exception("deliveries %s: the attempts could not be made", chunk)
 
 
 def sweep() -> dict[str, int]:
@@ -34,8 +35,8 @@ def sweep() -> dict[str, int]:
     for start in range(0, len(due), BATCH):
         enqueue(SEND_JOB, due[start : start + BATCH])
     unplanned = dispatch.unplanned(now)
-    for conversion_id in unplanned:
-        enqueue(PLAN_JOB, conversion_id, "swept")
+    for start in range(0, len(unplanned), BATCH):
+        enqueue(CONVERSIONS_JOB, [(i, "swept") for i in unplanned[start : start + BATCH]])
     if due or unplanned:
         log.info("sweeper: %d deliveries due, %d conversions to plan", len(due), len(unplanned))
     return {"due": len(due), "unplanned": len(unplanned)}

@@ -19,24 +19,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.core.keys import Keyring
 from app.extensions import db
-from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback, Source
+from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
 from app.outbound import rules, signing
 from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__
-LEASE_MARGIN = timedelta(seconds=30)
-PLAN_GRACE = timedelta(seconds=15)
+#: How long a claimed delivery is a worker's: the longest timeout (60 s) and a margin.
+#: A worker that dies mid-send delays that delivery by at most this much.
+LEASE = timedelta(seconds=90)
+MAX_CONCURRENT = 8
+#: How long planning, and a planned first attempt, may wait in the queue before the
+#: sweeper takes them for lost: longer than a busy queue's backlog, or the sweeper would
+#: pile copies of queued work on top of it.
+PLAN_GRACE = timedelta(minutes=2)
 RETRYING_STATES = ("pending", "retrying")
 
 
@@ -50,10 +57,17 @@ class Settings:
 
 def plan(conversion_id: int, now: datetime) -> list[int]:
     """Create the deliveries a conversion's current revision owes; their ids."""
-    conversion = db.session.get(Conversion, conversion_id)
-    if conversion is None or not conversion.dispatch_pending:
+    return plan_many([conversion_id], now)
+
+
+def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
+    """Plan several conversions in one transaction (one read of the postbacks, one
+    insert of all their deliveries); the ids of the deliveries created."""
+    conversions = db.session.scalars(
+        select(Conversion).where(Conversion.id.in_(conversion_ids), Conversion.dispatch_pending)
+    ).all()
+    if not conversions:
         return []
-    revision = conversion.revision
     postbacks = db.session.scalars(
         select(OutboundPostback).where(OutboundPostback.state == "active")
     ).all()
@@ -61,7 +75,7 @@ def plan(conversion_id: int, now: datetime) -> list[int]:
         {
             "conversion_id": conversion.id,
             "outbound_postback_id": postback.id,
-            "revision": revision,
+            "revision": conversion.revision,
             "message_id": signing.new_message_id(),
             "state": "pending",
             "attempts": 0,
@@ -69,6 +83,7 @@ def plan(conversion_id: int, now: datetime) -> list[int]:
             "created_at": now,
             "updated_at": now,
         }
+        for conversion in conversions
         for postback in postbacks
         if rules.triggers(postback, conversion)
         and rules.remote_status(postback.status_map or {}, conversion.status, conversion.event_type)
@@ -84,55 +99,92 @@ def plan(conversion_id: int, now: datetime) -> list[int]:
             )
             .returning(DELIVERIES.c.id)
         )
-        created = [db.session.execute(statement, row).scalar() for row in rows]
-    db.session.execute(
-        update(Conversion)
-        .where(Conversion.id == conversion.id, Conversion.revision == revision)
-        .values(dispatch_pending=False)
-    )
+        created = list(db.session.scalars(statement, rows))
+    for conversion in conversions:
+        db.session.execute(
+            update(Conversion)
+            .where(Conversion.id == conversion.id, Conversion.revision == conversion.revision)
+            .values(dispatch_pending=False)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
-    return [i for i in created if i is not None]
+    return created
 
 
 def send(delivery_id: int, settings: Settings) -> str | None:
-    """One attempt of one delivery, if it is due and no one else holds it; the outcome."""
+    """One attempt of one delivery, if it is due and no one else holds it; its state."""
+    return send_many([delivery_id], settings).get(delivery_id)
+
+
+def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
+    """One attempt for each of these deliveries that is due and not held elsewhere.
+
+    Claimed together (one UPDATE, one commit), sent concurrently (the requests overlap
+    their waiting), recorded together (one commit): per delivery, the database sees a
+    share of two transactions. Returns each attempted delivery's new state.
+    """
     now = settings.now()
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        return None
-    postback = delivery.outbound_postback
-    if postback.state != "active":
-        return None  # waits, due, until the postback is active again (then the sweeper sends)
-    lease = now + timedelta(seconds=postback.timeout_seconds) + LEASE_MARGIN
-    claimed = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.state.in_(RETRYING_STATES),
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+    claimed = list(
+        db.session.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(delivery_ids),
+                Delivery.state.in_(RETRYING_STATES),
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                Delivery.outbound_postback_id.in_(
+                    select(OutboundPostback.id).where(OutboundPostback.state == "active")
+                ),
+            )
+            .values(lease_until=now + LEASE, attempts=Delivery.attempts + 1, updated_at=now)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(lease_until=lease, attempts=Delivery.attempts + 1, updated_at=now)
-    ).rowcount
-    db.session.commit()
-    if claimed != 1:
-        return None
-    db.session.refresh(delivery)
-    conversion = db.session.get(Conversion, delivery.conversion_id)
-    source = db.session.get(Source, conversion.source_id)
-    ctx = rules.Context(
-        postback=postback,
-        conversion=conversion,
-        source_name=source.name if source else "",
-        message_id=delivery.message_id,
-        now=now,
-        signing_secrets=signing_secrets(postback, settings.keyring, now),
-        url_secret=settings.keyring.decrypt(postback.url_secret_ciphertext)
-        if postback.url_secret_ciphertext
-        else None,
     )
-    prepared = rules.prepare(ctx)
-    status_code, excerpt, error, retry_after, latency = _perform(prepared, postback, settings)
+    db.session.commit()
+    if not claimed:
+        return {}
+    deliveries = db.session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
+    conversions = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Conversion).where(Conversion.id.in_({d.conversion_id for d in deliveries}))
+        )
+    }
+    jobs = [(d, _prepare(d, conversions[d.conversion_id], settings, now)) for d in deliveries]
+    with ThreadPoolExecutor(min(len(jobs), MAX_CONCURRENT)) as pool:
+        answers = list(
+            pool.map(lambda job: _perform(job[1], job[0].outbound_postback, settings), jobs)
+        )
+    states = {}
+    for (delivery, prepared), answer in zip(jobs, answers, strict=True):
+        states[delivery.id] = _settle(delivery, prepared, answer, now)
+    db.session.commit()
+    return states
+
+
+def _prepare(
+    delivery: Delivery, conversion: Conversion, settings: Settings, now: datetime
+) -> rules.Prepared:
+    postback = delivery.outbound_postback
+    return rules.prepare(
+        rules.Context(
+            postback=postback,
+            conversion=conversion,
+            source_name=conversion.source.name,
+            message_id=delivery.message_id,
+            now=now,
+            signing_secrets=signing_secrets(postback, settings.keyring, now),
+            url_secret=settings.keyring.decrypt(postback.url_secret_ciphertext)
+            if postback.url_secret_ciphertext
+            else None,
+        )
+    )
+
+
+def _settle(delivery: Delivery, prepared: rules.Prepared, answer: tuple, now: datetime) -> str:  # type: ignore[type-arg]
+    """Record the attempt and decide what comes next for the delivery."""
+    status_code, excerpt, error, retry_after, latency = answer
     refused = error is not None and error.startswith("refused:")
     # A target that is not allowed stays not allowed: retrying cannot help.
     result = "failed" if refused else rules.outcome(status_code)
@@ -150,8 +202,8 @@ def send(delivery_id: int, settings: Settings) -> str | None:
         )
     )
     delivery.last_status_code, delivery.last_error = status_code, error
+    postback = delivery.outbound_postback
     _advance(delivery, postback, result, now, rules.parse_retry_after(retry_after, now))
-    db.session.commit()
     return delivery.state
 
 
@@ -239,17 +291,32 @@ def _disable(postback: OutboundPostback, reason: str, now: datetime) -> None:
 
 
 def due(now: datetime, limit: int = 500) -> list[int]:
-    """Deliveries due now whose lease (if any) has run out: lost jobs, crashed workers,
-    retries whose time has come."""
+    """Deliveries to hand to a worker now: retries whose time has come, attempts whose
+    worker died (the lease ran out), and first attempts the planning job never made."""
+    lease_over = Delivery.lease_until < now
     return list(
         db.session.scalars(
             select(Delivery.id)
             .join(OutboundPostback)
             .where(
                 OutboundPostback.state == "active",
-                Delivery.state.in_(RETRYING_STATES),
                 Delivery.next_attempt_at <= now,
-                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                or_(
+                    and_(
+                        Delivery.state == "retrying",
+                        or_(Delivery.lease_until.is_(None), lease_over),
+                    ),
+                    and_(
+                        Delivery.state == "pending",
+                        or_(
+                            lease_over,
+                            and_(
+                                Delivery.lease_until.is_(None),
+                                Delivery.next_attempt_at <= now - PLAN_GRACE,
+                            ),
+                        ),
+                    ),
+                ),
             )
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
