@@ -405,3 +405,19 @@ def test_a_source_target_url_creates_its_signed_webhook(
     )
     [row] = db.session.scalars(select(OutboundPostback)).all()
     assert (row.owner_source_id, row.state) == (source["id"], "inactive")
+
+
+def test_the_cli_creates_tests_and_lists_outbound_postbacks(runner, httpserver):
+    httpserver.expect_request("/cli").respond_with_data("fine")
+    created = runner.invoke(
+        args=["outbound", "create", "--name", "cli", "--url-template", httpserver.url_for("/cli")]
+    )
+    assert created.exit_code == 0, created.output
+    postback_id = json.loads(created.output)["id"]
+    tested = runner.invoke(args=["outbound", "test", str(postback_id)])
+    assert json.loads(tested.output)["response"]["status_code"] == 200
+    assert "cli" in runner.invoke(args=["outbound", "list"]).output
+    rotated = runner.invoke(args=["outbound", "rotate-secret", str(postback_id)])
+    assert json.loads(rotated.output)["secret"].startswith("whsec_")
+    ended = runner.invoke(args=["outbound", "end-grace", str(postback_id)])
+    assert ended.exit_code == 0

@@ -56,3 +56,10 @@ def test_the_cli_rotates_a_token(runner, source):
     result = runner.invoke(args=["sources", "rotate-token", str(source["id"])])
     assert result.exit_code == 0, result.output
     assert "inbound_token" in result.output
+
+
+def test_the_cli_ends_the_grace(runner, client, operator_headers, source):
+    rotate(client, operator_headers, source)
+    result = runner.invoke(args=["sources", "end-token-grace", str(source["id"])])
+    assert result.exit_code == 0, result.output
+    assert client.get(source["postback_path"]).status_code == 403

@@ -194,3 +194,11 @@ def replay_dead(postback_id: int) -> None:
 def sweep_once() -> None:
     """Queue what is due or lost once (workers do this every few seconds)."""
     echo_json(sweep())
+
+
+@outbound.command("end-grace")
+@click.argument("postback_id", type=int)
+@handle_errors
+def end_grace(postback_id: int) -> None:
+    """Stop signing with the previous secret now."""
+    _show(service.end_grace(service.get_outbound(postback_id)))

@@ -176,3 +176,11 @@ def rotate_token(source_id: int, grace_hours: float) -> None:
     )
     echo_json(SourceUrlsSchema().dump(urls))
     click.echo(f"the previous token is accepted until {source.previous_token_until}", err=True)
+
+
+@sources.command("end-token-grace")
+@click.argument("source_id", type=int)
+@handle_errors
+def end_token_grace(source_id: int) -> None:
+    """Refuse the previous inbound token from now on."""
+    echo_json(dump(service.end_token_grace(service.get_source(source_id))))
