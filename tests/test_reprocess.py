@@ -205,3 +205,35 @@ def test_a_repeated_parameter_is_read_as_ingest_read_it(client, network, remap, 
     set_map(click_id="sub")
     remap()
     assert conversions()[0].click_id == token
+
+
+def test_keys_that_swap_within_the_set_go_to_the_oldest(post, remap, set_map):
+    older = post(event="reg", a="X", b="Y")["conversion_id"]
+    newer = post(event="reg", a="Y", b="X")["conversion_id"]
+    set_map(transaction_id="a")
+    remap()
+    set_map(transaction_id="b")
+    assert remap().get_json()["now_duplicate"] == 0
+    by_id = {c.id: c for c in conversions()}
+    assert (by_id[older].transaction_id, by_id[newer].transaction_id) == ("Y", "X")
+    assert {by_id[older].attribution, by_id[newer].attribution} == {"unmatched"}
+
+
+def test_a_re_map_that_meets_a_concurrent_change_changes_nothing(
+    post, remap, set_map, network, monkeypatch
+):
+    from app.services import reprocess
+
+    post(sub=token_for(network), event="reg", transaction_id="T1")
+    set_map(click_id="sub")
+    decide = reprocess._decide
+
+    def racing(conversion, *args):
+        plan = decide(conversion, *args)
+        db.session.execute(update(Conversion).values(revision=Conversion.revision + 1))
+        return plan
+
+    monkeypatch.setattr(reprocess, "_decide", racing)
+    answer = remap()
+    assert answer.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Remap)) == 0

@@ -29,6 +29,7 @@ from app.ingest.request_data import MULTIPART_BODY, stored_params
 from app.ingest.sources_cache import SourceSnapshot
 from app.models import Conversion, Remap, Source, StatusChange
 from app.models.types import utcnow
+from app.services.errors import Conflict
 
 COMPARED = (
     "attribution",
@@ -57,7 +58,7 @@ class Report:
     unchanged: int = 0
     now_matched: int = 0
     now_duplicate: int = 0
-    #: Stored truncated or as multipart (nothing to re-read), or changed meanwhile.
+    #: Stored truncated or as multipart: nothing to re-read.
     skipped: int = 0
     dry_run: bool = False
     #: (conversion id, kind) of changed conversions whose new result asks for deliveries.
@@ -95,12 +96,21 @@ def reprocess(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
-    """Re-map the source's conversions received in ``[since, until)``."""
+    """Re-map the source's conversions received in ``[since, until)``.
+
+    Everything is decided first, oldest conversion first, with the keys the set itself
+    claims taking precedence over their current holders inside the set; then it is
+    written in one transaction. A conversion that a postback changed meanwhile (its
+    revision moved) aborts the whole run with a Conflict: nothing half-done is kept.
+    """
     snapshot = SourceSnapshot.of(source)
     report = Report(dry_run=dry_run)
     ids = list(
         _ids(source, since=since, until=until, attribution=attribution, event_type=event_type)
     )
+    members = set(ids)
+    claimed: dict[str, int] = {}
+    plans: list[tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         conversions = db.session.scalars(
@@ -109,11 +119,15 @@ def reprocess(
             .order_by(Conversion.received_at, Conversion.id)
         ).all()
         for conversion in conversions:
-            _remap_one(conversion, snapshot, token_key, report)
+            plan = _decide(conversion, snapshot, token_key, members, claimed, report)
+            if plan is not None:
+                plans.append(plan)
         if progress:
             progress(len(chunk))
-    if dry_run:
+    if dry_run or not plans:
         db.session.rollback()
+        return report
+    _write_all(plans, report)
     return report
 
 
@@ -141,14 +155,20 @@ def _ids(
     yield from db.session.scalars(query)
 
 
-def _remap_one(
-    conversion: Conversion, source: SourceSnapshot, token_key: bytes, report: Report
-) -> None:
+def _decide(
+    conversion: Conversion,
+    source: SourceSnapshot,
+    token_key: bytes,
+    members: set[int],
+    claimed: dict[str, int],
+    report: Report,
+) -> tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+    """What re-mapping makes of one conversion: ``None`` when nothing changes."""
     report.examined += 1
     raw = conversion.raw_request or {}
     if raw.get("body_truncated") or raw.get("body") == MULTIPART_BODY:
         report.skipped += 1  # what was stored is not all that arrived: nothing to re-read
-        return
+        return None
     params, label = stored_params(raw)
     row, _ = conversion_row(
         source,
@@ -163,11 +183,17 @@ def _remap_one(
         replayed = _replayed(change, source)
         if is_status_change(row["status"], replayed["status"]):
             row.update(replayed)
-    if conversion.dedupe_key == f"{row['dedupe_key']}:{conversion.id}":
-        row["dedupe_key"] = conversion.dedupe_key  # released after 24 h by ingest: keep it
-    holder = _key_holder(row["dedupe_key"], conversion.id)
+    key = row["dedupe_key"]
+    if conversion.dedupe_key == f"{key}:{conversion.id}":
+        key = row["dedupe_key"] = conversion.dedupe_key  # released after 24 h: keep it
+    holder = claimed.get(key)
+    if holder is None:
+        outside = _key_holder(key, conversion.id)
+        holder = outside if outside not in members else None
     if holder is not None:
         row.update(attribution="duplicate", dedupe_key=None, duplicate_of_id=holder)
+    else:
+        claimed[key] = conversion.id
     before = {name: getattr(conversion, name) for name in COMPARED}
     after = {name: row[name] for name in COMPARED}
     diff = {
@@ -177,17 +203,9 @@ def _remap_one(
     }
     if not diff:
         report.unchanged += 1
-        return
-    if report.dry_run:
-        _count(report, before, after)
-        return
-    applied = _apply(conversion, after, diff)
-    if applied is None:
-        report.skipped += 1  # changed by a postback meanwhile; run the re-map again
-        return
-    _count(report, before, applied)
-    if applied["attribution"] != "duplicate":
-        report.follow_ups.append((conversion.id, "remapped"))
+        return None
+    _count(report, before, after)
+    return conversion.id, conversion.revision, before, after, diff
 
 
 def _count(report: Report, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -220,43 +238,56 @@ def _key_holder(key: str | None, conversion_id: int) -> int | None:
     return holder if holder not in (None, conversion_id) else None
 
 
-def _apply(
-    conversion: Conversion, after: dict[str, Any], diff: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Write the new values if the conversion is still at the revision read (a status
-    change arriving meanwhile wins: ``None``). When ingest took the key meanwhile the
-    conversion becomes that key's duplicate. Returns what was written."""
-    revision = conversion.revision
+def _write_all(
+    plans: list[tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]]],
+    report: Report,
+) -> None:
+    """One transaction: free the keys that move (so keys may swap within the set
+    without tripping the unique index), then write each conversion, compare-and-set
+    on its revision."""
+    moving = [
+        cid for cid, _, before, after, _ in plans if before["dedupe_key"] != after["dedupe_key"]
+    ]
     try:
-        return _write(conversion.id, revision, after, diff)
+        if moving:
+            db.session.execute(
+                update(Conversion)
+                .where(Conversion.id.in_(moving))
+                .values(dedupe_key=None)
+                .execution_options(synchronize_session=False)
+            )
+        now = utcnow()
+        for conversion_id, revision, _, after, diff in plans:
+            written = db.session.execute(
+                update(Conversion)
+                .where(Conversion.id == conversion_id, Conversion.revision == revision)
+                .values(
+                    **after,
+                    updated_at=now,
+                    revision=revision + 1,
+                    dispatch_pending=after["attribution"] != "duplicate",
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if written != 1:
+                raise Conflict(
+                    "postbacks changed some of these conversions while they were re-mapped; "
+                    "nothing was changed, run the re-map again"
+                )
+            db.session.add(Remap(conversion_id=conversion_id, changes=diff))
+        db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        holder = _key_holder(after["dedupe_key"], conversion.id)
-        after = {**after, "attribution": "duplicate", "dedupe_key": None, "duplicate_of_id": holder}
-        diff["attribution"] = [diff.get("attribution", [None])[0], "duplicate"]
-        return _write(conversion.id, revision, after, diff)
-
-
-def _write(
-    conversion_id: int, revision: int, after: dict[str, Any], diff: dict[str, Any]
-) -> dict[str, Any] | None:
-    written = db.session.execute(
-        update(Conversion)
-        .where(Conversion.id == conversion_id, Conversion.revision == revision)
-        .values(
-            **after,
-            updated_at=utcnow(),
-            revision=revision + 1,
-            dispatch_pending=after["attribution"] != "duplicate",
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if written != 1:
+        raise Conflict(
+            "a new postback took one of these keys while they were re-mapped; nothing was "
+            "changed, run the re-map again"
+        ) from None
+    except Conflict:
         db.session.rollback()
-        return None
-    db.session.add(Remap(conversion_id=conversion_id, changes=diff))
-    db.session.commit()
-    return after
+        raise
+    report.follow_ups = [
+        (cid, "remapped") for cid, _, _, after, _ in plans if after["attribution"] != "duplicate"
+    ]
 
 
 def _plain(value: Any) -> Any:
