@@ -15,9 +15,11 @@ a producer in this process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -116,7 +118,11 @@ def main() -> int:
         get_queue(app).join()
         started = time.perf_counter()
         for _ in range(WORKERS):
-            workers.append(subprocess.Popen([sys.executable, "worker.py"], cwd=REPO, env=env))
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, "worker.py"], cwd=REPO, env=env, start_new_session=True
+                )
+            )
         while len(delivered(out)) < total and time.perf_counter() - started < 300:
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
@@ -149,12 +155,13 @@ def main() -> int:
         return 2
     finally:
         for worker in workers:
-            worker.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGTERM)  # the worker and its scheduler
         for worker in workers:
             try:
                 worker.wait(20)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                os.killpg(worker.pid, signal.SIGKILL)
         stop.set()
         receiver.join(5)
         scratch.close()

@@ -114,8 +114,14 @@ def start_worker(app):
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "PBHUB_OUTBOUND_ALLOWED_HOSTS": "127.0.0.0/8",
     }
+    # A session of its own: killing the group also kills RQ's scheduler process, which
+    # the worker forks and which would otherwise outlive the test.
     return subprocess.Popen(
-        [sys.executable, "worker.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "worker.py"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -128,7 +134,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_delivers_once(
     try:
         assert receiver.first_arrived.wait(60), worker.stderr.read().decode()[-2000:]
     finally:
-        worker.send_signal(signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
     [held] = deliveries(redis_app)
     assert (held.state, held.attempts, held.lease_until is not None) == ("pending", 1, True)
