@@ -56,8 +56,13 @@ def receive(port: int, out: str, stop: multiprocessing.synchronize.Event) -> Non
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        # socketserver's default backlog is 5: connections past it lose their SYN and
+        # come back a second later, which would measure the receiver, not the hub.
+        request_queue_size = 256
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     while not stop.wait(0.2):
         with lock:
