@@ -154,7 +154,7 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     jobs = [(d, _prepare(d, conversions[d.conversion_id], settings, now)) for d in deliveries]
     with ThreadPoolExecutor(min(len(jobs), MAX_CONCURRENT)) as pool:
         answers = list(
-            pool.map(lambda job: _perform(job[1], job[0].outbound_postback, settings), jobs)
+            pool.map(lambda job: perform(job[1], job[0].outbound_postback, settings), jobs)
         )
     states = {}
     for (delivery, prepared), answer in zip(jobs, answers, strict=True):
@@ -219,7 +219,10 @@ def signing_secrets(postback: OutboundPostback, keyring: Keyring, now: datetime)
     return tuple(s for s in secrets if s)
 
 
-def _perform(prepared: rules.Prepared, postback: OutboundPostback, settings: Settings):  # type: ignore[no-untyped-def]
+def perform(prepared: rules.Prepared, postback: OutboundPostback, settings: Settings):  # type: ignore[no-untyped-def]
+    """Make one request, after the SSRF check: (status, first 2 KiB of the answer, error,
+    Retry-After, latency in ms). Network trouble is returned, not raised: it is what the
+    attempt records."""
     started = time.perf_counter()
     try:
         check_url(prepared.url, settings.allowed)

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from app.core.keys import mask
 from app.ingest.request_data import stored_params
 from app.outbound import signing
 from app.outbound.templates import (
@@ -180,12 +181,8 @@ def prepare(ctx: Context) -> Prepared:
     headers.setdefault("User-Agent", "PostbackHub/1.0")
     shown = url
     if ctx.url_secret:
-        shown = url.replace(ctx.url_secret, _mask(ctx.url_secret))
+        shown = url.replace(ctx.url_secret, mask(ctx.url_secret, visible=2))
     return Prepared(postback.method, url, headers, body, shown)
-
-
-def _mask(secret: str) -> str:
-    return secret[:2] + "…" if len(secret) > 6 else "…"
 
 
 def _with_params(url: str, extra: dict[str, Any]) -> str:

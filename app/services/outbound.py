@@ -232,7 +232,7 @@ def test_outbound(row: OutboundPostback, settings: dispatch.Settings) -> dict[st
         "headers": shown_headers,
         "body": (prepared.body or b"").decode("utf-8", "replace"),
     }
-    status, excerpt, error, _, latency = dispatch._perform(prepared, row, settings)
+    status, excerpt, error, _, latency = dispatch.perform(prepared, row, settings)
     response = None if status is None else {"status_code": status, "body": excerpt}
     return {"request": request, "response": response, "error": error, "latency_ms": latency}
 
