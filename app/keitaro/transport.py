@@ -1,0 +1,186 @@
+"""HTTP to Keitaro's Admin API: authentication, retries, and error translation.
+
+Retries (connection errors, timeouts, 429, 502, 503, 504) happen only for idempotent
+calls: a create that timed out may have been made, and repeating it would make two.
+Keitaro sits behind Cloudflare often enough that a library's default User-Agent is
+refused, so ours is explicit; self-hosted trackers often have self-made certificates, so
+TLS verification can be turned off per client.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from app.core.keys import mask
+from app.keitaro import errors
+
+API_PATH = "/admin_api/v1"
+RETRIED_STATUSES = (429, 502, 503, 504)
+IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
+USER_AGENT = "PostbackHub/1.0 (Keitaro Admin API client)"
+MAX_EXCERPT = 300
+
+
+def api_base(url: str) -> str:
+    """The Admin API's base, from the tracker's URL with or without ``/admin_api/v1``."""
+    base = url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ValueError("the Keitaro URL must start with http:// or https://")
+    return base if base.endswith(API_PATH) else base + API_PATH
+
+
+class Transport:
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        verify_tls: bool = True,
+        user_agent: str = USER_AGENT,
+        retries: int = 3,
+        backoff: float = 0.5,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base = api_base(url)
+        self._key = api_key
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        self.session.verify = verify_tls
+        self.session.headers.update({"Api-Key": api_key, "User-Agent": user_agent})
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """The decoded JSON answer (``None`` for an empty one); raises a KeitaroError."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = f"{self.base}/{path.lstrip('/')}"
+        attempts = self.retries + 1 if idempotent else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=body, timeout=self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt == attempts:
+                    raise errors.Unavailable(
+                        f"Keitaro at {self.base} did not answer: {type(exc).__name__}"
+                    ) from None
+                self._wait(attempt, None)
+                continue
+            if response.status_code in RETRIED_STATUSES and attempt < attempts:
+                self._wait(attempt, response.headers.get("Retry-After"))
+                continue
+            return self._decode(response)
+        raise AssertionError("unreachable")
+
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, min(float(retry_after), 60.0))
+        self._sleep(delay)
+
+    def _decode(self, response: requests.Response) -> Any:
+        text = response.text or ""
+        status = response.status_code
+        if 200 <= status < 300:
+            content_type = response.headers.get("Content-Type", "")
+            if "html" in content_type or text.lstrip()[:15].lower().startswith(
+                ("<!doctype", "<html")
+            ):
+                raise errors.NotAnAdminApi(
+                    f"{self.base} answered with a web page: this URL is not a Keitaro Admin API "
+                    "(check the tracker's address; the API lives under /admin_api/v1)",
+                    status,
+                    text[:MAX_EXCERPT],
+                )
+            if not text.strip():
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise errors.KeitaroError(
+                    "Keitaro answered with something that is not JSON", status, text[:MAX_EXCERPT]
+                ) from None
+        raise self._error(status, text)
+
+    def _error(self, status: int, text: str) -> errors.KeitaroError:
+        excerpt = text[:MAX_EXCERPT].replace(self._key, mask(self._key)) if self._key else text
+        detail = _message(text) or excerpt.strip()
+        if status == 401:
+            return errors.Unauthorized(
+                f"Keitaro refused the API key {mask(self._key)}: check it in Maintenance > Users",
+                status,
+                excerpt,
+            )
+        if status == 402:
+            return errors.LicenceRequired(
+                "this Keitaro licence does not include the Admin API", status, excerpt
+            )
+        if status == 403:
+            return errors.Forbidden(
+                f"the API key's user may not do this: {detail}", status, excerpt
+            )
+        if status == 404:
+            return errors.NotFound(
+                f"Keitaro: not found ({detail or 'no details'})", status, excerpt
+            )
+        if status in (406, 422):
+            fields = _fields(text)
+            summary = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()) or detail
+            return errors.FieldErrors(
+                f"Keitaro refused the fields: {summary}", fields, status, excerpt
+            )
+        if status >= 500:
+            return errors.Unavailable(f"Keitaro failed ({status}): {detail}", status, excerpt)
+        return errors.KeitaroError(f"Keitaro answered {status}: {detail}", status, excerpt)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _message(text: str) -> str:
+    data = _json(text)
+    if isinstance(data, dict):
+        for key in ("error", "message", "errors"):
+            if isinstance(data.get(key), str):
+                return data[key]
+    return ""
+
+
+def _fields(text: str) -> dict[str, list[str]]:
+    """``{"alias": ["..."]}`` or ``{"errors": {...}}`` as field -> messages."""
+    data = _json(text)
+    if isinstance(data, dict) and isinstance(data.get("errors"), dict):
+        data = data["errors"]
+    if not isinstance(data, dict):
+        return {}
+    fields: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if isinstance(value, list):
+            fields[str(name)] = [str(v) for v in value]
+        elif isinstance(value, str) and name not in ("error", "message"):
+            fields[str(name)] = [value]
+    return fields
