@@ -1,0 +1,70 @@
+"""Keitaro's long lists, read page by page (limit/offset) so callers just iterate.
+
+``clicks/log``, ``conversions/log`` and ``report/build`` answer a Report (``rows`` and
+``total``); ``logs/{type}`` answers a bare list. Report requests are POSTs that change
+nothing, so their pages may be retried like reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+from app.keitaro.transport import Transport
+
+REPORT_PATHS = ("clicks/log", "conversions/log", "report/build")
+
+
+def report_rows(
+    transport: Transport, path: str, request: Mapping[str, Any], *, page_size: int = 1000
+) -> Iterator[Any]:
+    """Every row of a Report endpoint, fetching the next page only when needed."""
+    if path not in REPORT_PATHS:
+        raise ValueError(f"{path!r} is not a paginated report ({', '.join(REPORT_PATHS)})")
+    offset = int(request.get("offset") or 0)
+    while True:
+        page = transport.request(
+            "POST", path, body={**request, "limit": page_size, "offset": offset}, idempotent=True
+        )
+        rows = list((page or {}).get("rows") or [])
+        yield from rows
+        offset += len(rows)
+        total = (page or {}).get("total")
+        if len(rows) < page_size or (total is not None and offset >= int(total)):
+            return
+
+
+def log_entries(
+    transport: Transport, log_type: str, *, query: str | None = None, page_size: int = 500
+) -> Iterator[Any]:
+    """Every entry of one of Keitaro's logs (``logs/{type}``)."""
+    offset = 0
+    while True:
+        params: dict[str, Any] = {"limit": page_size, "offset": offset}
+        if query:
+            params["query"] = query
+        page = transport.request("GET", f"logs/{quote(log_type, safe='')}", params=params)
+        entries = list(page or [])
+        yield from entries
+        offset += len(entries)
+        if len(entries) < page_size:
+            return
+
+
+def number(value: Any) -> int | Decimal | None:
+    """Keitaro sends numbers as numbers or as strings ("12.50", "3"); both become exact."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return value
+    try:
+        parsed = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not parsed.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    return int(parsed) if parsed == parsed.to_integral() and "." not in str(value) else parsed
