@@ -54,7 +54,7 @@ def receive(port: int, out: str, stop: multiprocessing.synchronize.Event) -> Non
             self.wfile.write(b"ok")
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Quiet: thousands of lines a second would cost more than the answers."""
 
     class Server(ThreadingHTTPServer):
         # socketserver's default backlog is 5: connections past it lose their SYN and

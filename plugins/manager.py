@@ -28,7 +28,7 @@ ENTRY_POINT_GROUP = "pbhub.signatures"
 
 
 class DuplicateSignature(ValueError):
-    pass
+    """Two plugins claim one signature id: detection could not tell which one is meant."""
 
 
 class AdminSignatures:

@@ -198,17 +198,11 @@ class Signature:
         macro's rank among that field's macros (0 = preferred)."""
         return self._macro_index.get(self._norm(name), {})
 
-    def macro_field(self, name: str) -> str | None:
-        return next(iter(self.macro_fields(name)), None)
-
     def knows_macro(self, name: str) -> bool:
         return bool(self.macro_fields(name)) or self._norm(name) in self._other_macros
 
     def param_fields(self, name: str) -> dict[str, int]:
         return self._param_index.get(name.casefold(), {})
-
-    def param_field(self, name: str) -> str | None:
-        return next(iter(self.param_fields(name)), None)
 
     def knows_param(self, name: str) -> bool:
         folded = name.casefold()

@@ -141,3 +141,11 @@ def test_of_requests_racing_to_a_learn_url_exactly_one_is_kept(app, capture):
         codes = sorted(pool.map(one, range(10)))
     assert codes == [200] + [409] * 9
     assert len(capture.state()["params"]) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"field_map": {"clik_id": "x"}}, {"field_map": {}, "event_map": {"a": "signup"}}]
+)
+def test_a_bad_finalize_is_a_422(client, capture, body):
+    client.get(capture.learn_path, query_string={"a": "1"})
+    assert capture.finalize(body).status_code == 422

@@ -46,7 +46,7 @@ class Receiver(http.server.ThreadingHTTPServer):
                 self.wfile.write(b"ok")
 
             def log_message(self, *args):
-                pass
+                """Quiet: the test output is for failures."""
 
         super().__init__(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()

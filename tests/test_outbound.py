@@ -421,3 +421,20 @@ def test_the_cli_creates_tests_and_lists_outbound_postbacks(runner, httpserver):
     assert json.loads(rotated.output)["secret"].startswith("whsec_")
     ended = runner.invoke(args=["outbound", "end-grace", str(postback_id)])
     assert ended.exit_code == 0
+
+
+def test_every_attempt_is_signed_afresh_under_the_same_webhook_id(
+    httpserver, outbound, convert, clock
+):
+    httpserver.expect_ordered_request("/again", method="POST").respond_with_data("x", status=503)
+    httpserver.expect_ordered_request("/again", method="POST").respond_with_data("ok")
+    created = outbound(preset="signed_webhook", url=httpserver.url_for("/again"))
+    convert()
+    clock.advance(minutes=1)
+    send_deliveries([deliveries()[0].id])
+    first, second = (dict(r.headers) for r, _ in httpserver.log)
+    assert first["Webhook-Id"] == second["Webhook-Id"]
+    assert int(second["Webhook-Timestamp"]) - int(first["Webhook-Timestamp"]) >= 60
+    assert first["Webhook-Signature"] != second["Webhook-Signature"]
+    for request, _ in httpserver.log:
+        Webhook(created["secret"]).verify(request.data, dict(request.headers))

@@ -85,7 +85,8 @@ def finalize_capture(source_id: int):  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    changes = FinalizeInSchema().load(json_object())
+    schema = FinalizeInSchema()
+    changes = schema.normalise(schema.load(json_object()))
     source = service.finalize(get_source(source_id), changes)
     source_cache().clear()
     return jsonify(SourceOutSchema().dump(source))

@@ -371,26 +371,16 @@ class CaptureSchema(Schema):
     platform = fields.String(allow_none=True)
 
 
-class FinalizeInSchema(Schema):
-    field_map = fields.Dict(
-        required=True,
-        keys=fields.String(validate=validate.OneOf(MAPPABLE_FIELDS)),
-        values=fields.String(allow_none=True, validate=validate.Length(max=128)),
-    )
-    event_map = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.String(validate=validate.OneOf(EVENTS)),
-    )
-    status_map = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.String(validate=validate.OneOf(STATUSES)),
-    )
+class FinalizeInSchema(SourceInSchema):
+    """The maps chosen after a capture: a source's own map fields and their checks."""
+
+    class Meta:
+        fields = ("field_map", "event_map", "status_map")
 
     @validates_schema
-    def _sizes(self, data: dict, **_: object) -> None:
-        for name in ("event_map", "status_map"):
-            if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
-                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+    def _field_map_given(self, data: dict, **_: object) -> None:
+        if "field_map" not in data:
+            raise ValidationError("Missing data for required field.", "field_map")
 
 
 class ReprocessInSchema(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from app.core import cid
-from app.core.money import AmountError, parse_amount, parse_currency
+from app.core.money import AmountError, is_currency, parse_amount
 from app.core.sample import Param, Sample
 from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
 
@@ -44,22 +44,23 @@ def value_shape(value: str) -> str:
         return "event_label"
     if text.casefold() in STATUS_SYNONYMS and not text.isdigit():
         return "status_label"
-    if len(text) == 3 and text.isalpha():
-        try:
-            parse_currency(text)
-            return "currency"
-        except AmountError:
-            pass
+    if len(text) == 3 and text.isalpha() and is_currency(text.upper()):
+        return "currency"
     if text.isdigit():
         return "integer"
-    try:
-        parse_amount(text)
+    if _is_amount(text):
         return "decimal"
-    except AmountError:
-        pass
     if _HEX_OR_UUID.match(text):
         return "identifier"
     return "text"
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        parse_amount(text)
+    except AmountError:
+        return False
+    return True
 
 
 def _names(param: Param) -> list[str]:

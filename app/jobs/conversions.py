@@ -12,16 +12,13 @@ log = logging.getLogger(__name__)
 
 
 def conversion_recorded(conversion_id: int, kind: str) -> None:
-    """Runs for every accepted conversion, status change and re-map (``kind``).
+    """Runs for every accepted conversion, status change and re-map (``kind``) when jobs
+    run in the web process; with Redis they travel in batches (``conversions_recorded``).
 
     The deliveries are planned in the database first, so losing this job loses
     nothing: the sweeper plans what is left unplanned.
     """
-    settings = delivery_settings()
-    created = dispatch.plan(conversion_id, settings.now())
-    log.debug("conversion %s (%s): %d deliveries planned", conversion_id, kind, len(created))
-    if created:
-        send_deliveries(created)
+    conversions_recorded([(conversion_id, kind)])
 
 
 def conversions_recorded(items: list[tuple[int, str]]) -> None:

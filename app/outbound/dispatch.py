@@ -55,11 +55,6 @@ class Settings:
     session: requests.Session | None = None
 
 
-def plan(conversion_id: int, now: datetime) -> list[int]:
-    """Create the deliveries a conversion's current revision owes; their ids."""
-    return plan_many([conversion_id], now)
-
-
 def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     """Plan several conversions in one transaction (one read of the postbacks, one
     insert of all their deliveries); the ids of the deliveries created."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -50,8 +50,11 @@ def remote_status(status_map: dict[str, str], status: str, event_type: str) -> s
     return event_type
 
 
-def triggers(postback: Any, conversion: Any, country: str | None = None) -> bool:
-    """Whether ``conversion`` is owed to ``postback`` (before the status map's say)."""
+def triggers(postback: Any, conversion: Any) -> bool:
+    """Whether ``conversion`` is owed to ``postback`` (before the status map's say).
+
+    Conversions carry no country yet, so a postback with a country filter matches none
+    (rather than all): a filter is a promise about what is sent."""
     if postback.state != "active" or conversion.attribution == "duplicate":
         return False
     if postback.events and conversion.event_type not in postback.events:
@@ -60,7 +63,7 @@ def triggers(postback: Any, conversion: Any, country: str | None = None) -> bool
         return False
     if postback.source_ids and conversion.source_id not in postback.source_ids:
         return False
-    return not postback.countries or (country or "").upper() in postback.countries
+    return not postback.countries
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,6 @@ class Context:
     signing_secrets: tuple[str, ...] = ()
     url_secret: str | None = None
     country: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def values_for(ctx: Context) -> Values:

@@ -19,6 +19,7 @@ Plain Python, no Flask: the resolver is injected, so tests need no network.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -256,10 +257,8 @@ def _literal_address(name: str) -> IPAddress | None:
             raise Refused(f"the host {name!r} is not a valid IPv6 address") from None
     if not _looks_numeric(name):
         return None
-    try:
+    with contextlib.suppress(ValueError):
         return ipaddress.IPv4Address(name)
-    except ValueError:
-        pass
     try:
         return ipaddress.IPv4Address(socket.inet_aton(name))
     except OSError:

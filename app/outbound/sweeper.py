@@ -34,9 +34,6 @@ class Sweeper:
             self._thread = threading.Thread(target=self._run, name="pbhub-sweeper", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-
     def _elected(self) -> bool:
         if self._redis is None:
             return True

@@ -38,7 +38,7 @@ _MACRO = re.compile(r"\{([^{}]*)\}")
 
 
 class TemplateError(ValueError):
-    pass
+    """A template names a macro no delivery can fill."""
 
 
 def unknown_macros(template: str, *, url_secret: bool = False) -> list[str]:

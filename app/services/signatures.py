@@ -23,7 +23,7 @@ from app.services import sources as source_service
 from app.services.errors import Conflict, Invalid, NotFound
 from plugins import Signature
 from plugins.detection import Detection, detect
-from plugins.manager import build_manager, collect
+from plugins.manager import AdminSignatures, build_manager, collect
 
 log = logging.getLogger(__name__)
 ADMIN_ORIGIN = "admin"
@@ -38,10 +38,11 @@ class SignatureRegistry:
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] | None = None
         self._admin: list[Signature] = []
-        self.manager = build_manager(admin_signatures=self._admin_signatures, blocked=blocked)
+        self.manager = build_manager(blocked=blocked)
         # Two plugins claiming one id, or one returning something else, stop start-up
-        # here rather than failing every detection later.
-        collect(build_manager(blocked=blocked))
+        # here rather than failing every detection later; admin signatures join after.
+        collect(self.manager)
+        self.manager.register(AdminSignatures(self._admin_signatures), name="admin")
 
     def all(self) -> list[Signature]:
         return collect(self.manager)
