@@ -149,6 +149,13 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
         "PBHUB_LOG_LEVEL": log_level(env),
         "PBHUB_OUTBOUND_ALLOWED_HOSTS": _allowed_hosts(env),
+        "PBHUB_KEITARO_SYNC_SECONDS": _int(env, "PBHUB_KEITARO_SYNC_SECONDS", 60, minimum=10),
+        "PBHUB_KEITARO_OVERLAP_SECONDS": _int(env, "PBHUB_KEITARO_OVERLAP_SECONDS", 600),
+        "PBHUB_KEITARO_BACKFILL_HOURS": _int(env, "PBHUB_KEITARO_BACKFILL_HOURS", 24, minimum=1),
+        "PBHUB_KEITARO_METADATA_SECONDS": _int(
+            env, "PBHUB_KEITARO_METADATA_SECONDS", 3600, minimum=60
+        ),
+        "PBHUB_KEITARO_TIMEOUT": _float(env, "PBHUB_KEITARO_TIMEOUT", 30.0, 1.0),
         "PBHUB_BLOCK_PLUGINS": tuple(
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),

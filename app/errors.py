@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
@@ -10,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.keitaro.errors import KeitaroError
 from app.services.errors import DomainError
 
 CODES = {
@@ -54,6 +56,15 @@ def init_app(app: Flask) -> None:
         if status == 503:
             response.headers["Retry-After"] = "30"
         return response, status
+
+    @app.errorhandler(KeitaroError)
+    def keitaro_failed(exc: KeitaroError):  # type: ignore[no-untyped-def]
+        """The tracker refused or failed: a bad gateway for our caller, with its reason."""
+        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+        code = kind if type(exc) is KeitaroError else f"keitaro_{kind}"
+        return error_response(
+            502, f"Keitaro: {exc.message}", code=code, fields=getattr(exc, "fields", None)
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from app.ingest.sources_cache import SourceCache
 
 if TYPE_CHECKING:
     from app.outbound.dispatch import Settings
+    from app.services.keitaro import ClientSettings
     from app.services.signatures import SignatureRegistry
 
 
@@ -52,6 +53,15 @@ def signature_registry() -> SignatureRegistry:
 def delivery_settings() -> Settings:
     """Keys, the SSRF allow-list, the clock and the HTTP session deliveries use."""
     return current_app.extensions["pbhub.delivery"]
+
+
+def keitaro_settings() -> ClientSettings:
+    from app.services.keitaro import ClientSettings
+
+    return ClientSettings(
+        timeout=current_app.config["PBHUB_KEITARO_TIMEOUT"],
+        allowed=delivery_settings().allowed,
+    )
 
 
 def base_url() -> str:

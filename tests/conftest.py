@@ -229,3 +229,33 @@ def outbound(client: Any, operator_headers: dict[str, str]) -> Callable[..., dic
         return answer.get_json()
 
     return create
+
+
+@pytest.fixture
+def fake_keitaro() -> Iterator[Any]:
+    """A fake Keitaro tracker on loopback (see ``tests/keitaro_fake.py``)."""
+    from tests.keitaro_fake import FakeKeitaro
+
+    fake = FakeKeitaro().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def keitaro_connection(app: Any, fake_keitaro: Any) -> Callable[..., Any]:
+    """Store a connection to the fake tracker; returns the row."""
+    from app.runtime import keitaro_settings, keyring
+    from app.services import keitaro as keitaro_service
+
+    def add(**fields: Any) -> Any:
+        data = {
+            "name": "main",
+            "url": fake_keitaro.url,
+            "api_key": fake_keitaro.api_key,
+            "postback_key": fake_keitaro.postback_key,
+            "timezone": fake_keitaro.timezone,
+            **fields,
+        }
+        return keitaro_service.add_connection(data, keyring(), keitaro_settings())
+
+    return add

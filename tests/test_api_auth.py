@@ -38,6 +38,10 @@ OPERATOR_ROUTES = [
     ("GET", "/api/v1/outbound-postbacks/1/deliveries"),
     ("POST", "/api/v1/outbound-postbacks/1/replay-dead"),
     ("POST", "/api/v1/deliveries/1/replay"),
+    ("GET", "/api/v1/keitaro/connections"),
+    ("GET", "/api/v1/keitaro/connections/1/sync"),
+    ("POST", "/api/v1/keitaro/connections/1/sync"),
+    ("GET", "/api/v1/keitaro/connections/1/reconcile"),
 ]
 ADMIN_ROUTES = [
     ("DELETE", "/api/v1/sources/1"),
@@ -49,6 +53,11 @@ ADMIN_ROUTES = [
     ("GET", "/api/v1/admin/tickets"),
     ("POST", "/api/v1/admin/tickets/1/resolve"),
     ("GET", "/api/v1/admin/tickets/1/draft-signature"),
+    ("POST", "/api/v1/keitaro/connections"),
+    ("PATCH", "/api/v1/keitaro/connections/1"),
+    ("DELETE", "/api/v1/keitaro/connections/1"),
+    ("POST", "/api/v1/keitaro/connections/1/test"),
+    ("POST", "/api/v1/keitaro/connections/1/forwarding"),
 ]
 
 

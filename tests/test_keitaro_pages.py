@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from werkzeug import Response
 
-from app.keitaro.pages import log_entries, number, report_rows
+from app.keitaro.client import Keitaro
+from app.keitaro.pages import number, report_rows
 from app.keitaro.transport import Transport
 
 
@@ -50,7 +51,8 @@ def test_log_entries_follow_limit_and_offset(httpserver, tracker):
     httpserver.expect_ordered_request(
         "/admin_api/v1/logs/postback", query_string="limit=2&offset=2"
     ).respond_with_json([{"n": 3}])
-    assert [e["n"] for e in log_entries(tracker, "postback", page_size=2)] == [1, 2, 3]
+    client = Keitaro("", "", transport=tracker)
+    assert [e["n"] for e in client.logs.iter("postback", page_size=2)] == [1, 2, 3]
 
 
 @pytest.mark.parametrize(

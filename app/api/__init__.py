@@ -21,4 +21,13 @@ def json_object() -> dict:
     return body
 
 
-from app.api import captures, conversions, openapi, outbound, signatures, sources, stats  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    captures,
+    conversions,
+    keitaro,
+    openapi,
+    outbound,
+    signatures,
+    sources,
+    stats,
+)

@@ -563,3 +563,114 @@ class DeliveryQuerySchema(Schema):
 
 class RotateTokenInSchema(Schema):
     grace_hours = fields.Float(load_default=72, validate=validate.Range(min=0, max=168))
+
+
+class KeitaroConnectionInSchema(Schema):
+    """Add or (``partial=True``) change a Keitaro connection; keys are write-only."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    url = fields.String(required=True, validate=[validate.Length(max=500), _http_url])
+    api_key = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=500))
+    postback_key = fields.String(load_only=True, allow_none=True, validate=validate.Length(max=200))
+    timezone = fields.String(load_default="UTC", validate=validate.Length(min=1, max=64))
+    verify_tls = fields.Boolean(load_default=True)
+    source = fields.String(
+        allow_none=True, metadata={"description": "hub source (name or id) for imported clicks"}
+    )
+    sync_enabled = fields.Boolean()
+    default = fields.Boolean()
+
+
+class KeitaroConnectionOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    url = fields.String()
+    api_key = fields.String(metadata={"description": "masked"})
+    postback_key = fields.String(allow_none=True, metadata={"description": "masked"})
+    timezone = fields.String()
+    verify_tls = fields.Boolean()
+    default = fields.Boolean()
+    source_id = fields.Integer(allow_none=True)
+    source_map = fields.Dict(keys=fields.String(), values=fields.Integer())
+    sync_enabled = fields.Boolean()
+    outbound_postback_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class KeitaroConnectionListSchema(Schema):
+    items = fields.List(fields.Nested(KeitaroConnectionOutSchema))
+
+
+class KeitaroRunSchema(Schema):
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    from_ = fields.DateTime(data_key="from", attribute="from", allow_none=True)
+    to = fields.DateTime(allow_none=True)
+    rows = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
+class KeitaroClickSyncSchema(Schema):
+    cursor = fields.DateTime(allow_none=True)
+    last_success_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    last_error_at = fields.DateTime(allow_none=True)
+    next_run_at = fields.DateTime(allow_none=True)
+    running = fields.Boolean()
+    imported_total = fields.Integer()
+    clicks_today = fields.Integer()
+    last_run = fields.Nested(KeitaroRunSchema, allow_none=True)
+
+
+class KeitaroMetadataSyncSchema(Schema):
+    refreshed_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    next_run_at = fields.DateTime(allow_none=True)
+
+
+class KeitaroSyncStatusSchema(Schema):
+    connection = fields.String()
+    sync_enabled = fields.Boolean()
+    clicks = fields.Nested(KeitaroClickSyncSchema)
+    metadata = fields.Nested(KeitaroMetadataSyncSchema)
+
+
+class KeitaroTestSchema(Schema):
+    ok = fields.Boolean()
+    campaigns = fields.Integer()
+    tracker_timezone = fields.String()
+    warning = fields.String()
+
+
+class ReconcileQuerySchema(Schema):
+    since = fields.String(
+        load_default="24h",
+        validate=validate.Regexp(r"^[1-9][0-9]{0,4}[mhd]$"),
+        metadata={"description": "90m, 24h, 7d ..."},
+    )
+
+
+class ReconcileItemSchema(Schema):
+    conversion_id = fields.Integer()
+    sub_id = fields.String(allow_none=True)
+    tid = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    payout = fields.Decimal(as_string=True, allow_none=True)
+    received_at = fields.DateTime()
+    delivery_state = fields.String()
+    keitaro_status = fields.String(allow_none=True)
+    keitaro_payout = fields.Decimal(as_string=True, allow_none=True)
+    at = fields.DateTime(allow_none=True, metadata={"description": "Keitaro's postback time"})
+
+
+class ReconcileReportSchema(Schema):
+    since = fields.DateTime()
+    until = fields.DateTime()
+    hub_forwarded = fields.Integer()
+    keitaro_conversions = fields.Integer()
+    matches = fields.Boolean()
+    missing_in_keitaro = fields.List(fields.Nested(ReconcileItemSchema))
+    missing_in_hub = fields.List(fields.Nested(ReconcileItemSchema))
+    status_differs = fields.List(fields.Nested(ReconcileItemSchema))
+    payout_differs = fields.List(fields.Nested(ReconcileItemSchema))
+    not_yet_delivered = fields.List(fields.Nested(ReconcileItemSchema))

@@ -52,10 +52,11 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import outbound, signatures, sources, users
+    from app.cli import keitaro, outbound, signatures, sources, users
 
     app.cli.add_command(users.users)
     app.cli.add_command(users.tokens)
     app.cli.add_command(sources.sources)
     app.cli.add_command(signatures.signatures)
     app.cli.add_command(outbound.outbound)
+    app.cli.add_command(keitaro.keitaro)

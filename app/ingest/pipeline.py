@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 
 from app.core.attribution import attribute_click, is_status_change
 from app.core.mapping import Canonical, translate
@@ -53,8 +53,9 @@ def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str
 
 
 def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
-    """Imported clicks of this source only: our own Track URL clicks are proven by their
-    token's signature, never by finding the token's text in the table."""
+    """Imported clicks: this source's, and any Keitaro click (sub ids are unique across
+    a tracker, whichever network's postback carries one back). Our own Track URL clicks
+    are proven by their token's signature, never by finding the token's text here."""
 
     def find(click_id: str) -> datetime | None:
         with db.engine.connect() as connection:
@@ -62,8 +63,8 @@ def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
                 select(Click.clicked_at)
                 .where(
                     Click.click_id == click_id,
-                    Click.source_id == source_id,
                     Click.origin != "track",
+                    or_(Click.source_id == source_id, Click.connection_id.isnot(None)),
                 )
                 .order_by(Click.id)
                 .limit(1)

@@ -44,3 +44,11 @@ class NotAnAdminApi(KeitaroError):
 
 class Unavailable(KeitaroError):
     """The tracker could not be reached or kept failing (after the retries allowed)."""
+
+
+class InvalidRequest(KeitaroError):
+    """Refused here, before sending: a body or parameter the tracker would refuse."""
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}

@@ -7,10 +7,9 @@ nothing, so their pages may be retried like reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from app.keitaro.transport import Transport
 
@@ -36,17 +35,12 @@ def report_rows(
             return
 
 
-def log_entries(
-    transport: Transport, log_type: str, *, query: str | None = None, page_size: int = 500
-) -> Iterator[Any]:
-    """Every entry of one of Keitaro's logs (``logs/{type}``)."""
+def list_pages(page: Callable[[int, int], list[Any]], page_size: int) -> Iterator[Any]:
+    """Every item of a bare-list endpoint (``logs/{type}``): ``page(offset, limit)`` is
+    called again only while pages come back full."""
     offset = 0
     while True:
-        params: dict[str, Any] = {"limit": page_size, "offset": offset}
-        if query:
-            params["query"] = query
-        page = transport.request("GET", f"logs/{quote(log_type, safe='')}", params=params)
-        entries = list(page or [])
+        entries = list(page(offset, page_size) or [])
         yield from entries
         offset += len(entries)
         if len(entries) < page_size:

@@ -58,6 +58,7 @@ class Transport:
         self.session = session or requests.Session()
         self.session.verify = verify_tls
         self.session.headers.update({"Api-Key": api_key, "User-Agent": user_agent})
+        self.last_request: dict[str, Any] | None = None
 
     def request(
         self,
@@ -67,13 +68,18 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        raw: bool = False,
     ) -> Any:
-        """The decoded JSON answer (``None`` for an empty one); raises a KeitaroError."""
+        """The decoded JSON answer (``None`` for an empty one), or the body's bytes with
+        ``raw`` (file downloads); raises a KeitaroError."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = f"{self.base}/{path.lstrip('/')}"
         attempts = self.retries + 1 if idempotent else 1
+        self._remember(
+            self.session.prepare_request(requests.Request(method, url, params=params, json=body))
+        )
         for attempt in range(1, attempts + 1):
             try:
                 response = self.session.request(
@@ -89,8 +95,19 @@ class Transport:
             if response.status_code in RETRIED_STATUSES and attempt < attempts:
                 self._wait(attempt, response.headers.get("Retry-After"))
                 continue
-            return self._decode(response)
+            return self._decode(response, raw)
         raise AssertionError("unreachable")
+
+    def _remember(self, prepared: requests.PreparedRequest) -> None:
+        """What was sent, key masked, for callers that show their work (the CLI)."""
+        self.last_request = {
+            "url": prepared.url,
+            "method": prepared.method,
+            "headers": {
+                name: mask(value) if name.lower() == "api-key" else value
+                for name, value in prepared.headers.items()
+            },
+        }
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
         delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
@@ -98,9 +115,11 @@ class Transport:
             delay = max(delay, min(float(retry_after), 60.0))
         self._sleep(delay)
 
-    def _decode(self, response: requests.Response) -> Any:
-        text = response.text or ""
+    def _decode(self, response: requests.Response, raw: bool) -> Any:
         status = response.status_code
+        if raw and 200 <= status < 300 and "html" not in response.headers.get("Content-Type", ""):
+            return response.content
+        text = response.text or ""
         if 200 <= status < 300:
             content_type = response.headers.get("Content-Type", "")
             if "html" in content_type or text.lstrip()[:15].lower().startswith(

@@ -2,6 +2,7 @@
 
 from app.models.clicks import Click
 from app.models.conversions import Conversion, RejectedPostback, StatusChange
+from app.models.keitaro import KeitaroConnection, KeitaroObject, KeitaroSyncRun
 from app.models.outbound import Delivery, DeliveryAttempt, OutboundPostback
 from app.models.signatures import AdminSignature, Capture, Remap, Ticket
 from app.models.sources import Source
@@ -15,6 +16,9 @@ __all__ = [
     "Conversion",
     "Delivery",
     "DeliveryAttempt",
+    "KeitaroConnection",
+    "KeitaroObject",
+    "KeitaroSyncRun",
     "OutboundPostback",
     "RejectedPostback",
     "Remap",

@@ -1,4 +1,5 @@
-"""Run the sweeper every few seconds in one process of the deployment.
+"""Run the periodic work (the delivery sweep, Keitaro sync scheduling) every few seconds
+in one process of the deployment.
 
 With Redis, each candidate process (every RQ worker runs one) takes a short Redis lock
 before sweeping, so one sweep runs per interval however many workers there are. Without
@@ -44,13 +45,13 @@ class Sweeper:
             return False
 
     def _run(self) -> None:
-        from app.jobs.deliveries import sweep
+        from app.jobs.periodic import tick
 
         while not self._stop.wait(self.interval):
             if not self._elected():
                 continue
             try:
                 with self._app.app_context():
-                    sweep()
+                    tick()
             except Exception:
                 log.exception("sweeper: a round failed; trying again in %.0f s", self.interval)

@@ -1,0 +1,379 @@
+"""``pbhub keitaro``: connections, sync, reconciliation, forwarding, and every Admin API
+operation as ``pbhub keitaro RESOURCE OPERATION``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from app.cli import echo_json, handle_errors
+from app.cli.keitaro_api import (
+    COMMANDS,
+    OPTIONS,
+    RESOURCES,
+    STANDARD,
+    Command,
+    emit,
+    envelope,
+    error_body,
+)
+from app.keitaro import errors
+from app.models.types import utcnow
+from app.runtime import keitaro_settings, keyring
+from app.services import keitaro as service
+from app.services import keitaro_reconcile, keitaro_sync
+from app.services.errors import DomainError
+
+CONNECTION_ENV = "PBHUB_KEITARO_CONNECTION"
+
+
+class ResourceGroup(click.Group):
+    """Answers an operation Keitaro lacks for this resource in one line."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        found = super().get_command(ctx, name)
+        if found is None and name in STANDARD:
+            have = ", ".join(sorted(self.commands))
+            raise click.UsageError(f"Keitaro has no {name!r} for {self.name} (it has: {have})", ctx)
+        return found
+
+
+@click.group()
+def keitaro() -> None:
+    """Drive a Keitaro tracker and sync it with the hub.
+
+    Every Admin API operation is `pbhub keitaro RESOURCE OPERATION`, printing JSON
+    (or --table). Connections are stored with `pbhub keitaro connections add`.
+    """
+
+
+def _connection_option() -> click.Option:
+    return click.Option(
+        ["--connection"],
+        envvar=CONNECTION_ENV,
+        help="A stored connection's name (default: the default connection).",
+    )
+
+
+def _api_command(command: Command) -> click.Command:
+    params = [OPTIONS[name]() for name in command.options]
+    params += [
+        _connection_option(),
+        click.Option(["--table"], is_flag=True, help="A readable table instead of JSON."),
+    ]
+
+    @with_appcontext
+    def callback(**args: Any) -> None:
+        table = args.pop("table")
+        name = args.pop("connection")
+        request: Any = None
+        data: Any = None
+        error: Any = None
+        client = None
+        try:
+            row = service.get_connection(name)
+            client = service.client_for(row, keyring(), keitaro_settings())
+            if command.needs_connection:
+                args["_connection"] = _plain(row)
+            data = command.run(client, args)
+            request = client.transport.last_request
+            if command.needs_connection and isinstance(data, dict):
+                request = data.pop("request", request)
+        except errors.KeitaroError as exc:
+            error = error_body(exc)
+            request = client.transport.last_request if client else None
+        except DomainError as exc:
+            error = {"type": type(exc).__name__, "message": exc.message}
+        emit(envelope(command, request, data, error), table)
+
+    return click.Command(command.name, callback=callback, params=params, help=command.help)
+
+
+def _plain(row: Any) -> SimpleNamespace:
+    key = keyring().decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
+    return SimpleNamespace(url=row.url, postback_key=key, verify_tls=row.verify_tls)
+
+
+for _resource, _help in RESOURCES.items():
+    _group = ResourceGroup(_resource, help=_help)
+    for _command in COMMANDS:
+        if _command.resource == _resource:
+            _group.add_command(_api_command(_command))
+    keitaro.add_command(_group)
+
+
+# -- connections -----------------------------------------------------------------------
+
+
+@keitaro.group()
+def connections() -> None:
+    """Stored trackers: URL, API key (encrypted), postback key, timezone."""
+
+
+@connections.command("add")
+@click.argument("name")
+@click.option("--url", required=True, help="The tracker's address (with or without /admin_api/v1).")
+@click.option("--api-key", required=True, prompt=True, hide_input=True)
+@click.option("--postback-key", help="The key in the tracker's postback URL (for forwarding).")
+@click.option("--timezone", default="UTC", show_default=True, help="The tracker's timezone.")
+@click.option("--no-verify-tls", is_flag=True, help="Accept a self-signed certificate.")
+@click.option("--source", help="Hub source whose stats count the imported clicks.")
+@with_appcontext
+@handle_errors
+def add(
+    name: str,
+    url: str,
+    api_key: str,
+    postback_key: str | None,
+    timezone: str,
+    no_verify_tls: bool,
+    source: str | None,
+) -> None:
+    """Store a tracker (keys are encrypted; the API key is never shown again)."""
+    row = service.add_connection(
+        {
+            "name": name,
+            "url": url,
+            "api_key": api_key,
+            "postback_key": postback_key,
+            "timezone": timezone,
+            "verify_tls": not no_verify_tls,
+            "source": source,
+        },
+        keyring(),
+        keitaro_settings(),
+    )
+    echo_json(service.describe(row, keyring()))
+
+
+@connections.command("update")
+@click.argument("name")
+@click.option("--url")
+@click.option("--api-key")
+@click.option("--postback-key")
+@click.option("--timezone")
+@click.option("--verify-tls/--no-verify-tls", default=None)
+@click.option("--sync/--no-sync", "sync_enabled", default=None, help="Scheduled imports.")
+@click.option("--source", help="Hub source for imported clicks ('' for none).")
+@click.option("--default", "make_default", is_flag=True, help="Make this the default connection.")
+@with_appcontext
+@handle_errors
+def update(name: str, make_default: bool, **options: Any) -> None:
+    """Change a stored tracker."""
+    changes = {k: v for k, v in options.items() if v is not None}
+    if make_default:
+        changes["default"] = True
+    row = service.update_connection(
+        service.get_connection(name), changes, keyring(), keitaro_settings()
+    )
+    echo_json(service.describe(row, keyring()))
+
+
+@connections.command("map")
+@click.argument("name")
+@click.argument("network_id", type=int)
+@click.argument("source", required=False)
+@with_appcontext
+@handle_errors
+def map_(name: str, network_id: int, source: str | None) -> None:
+    """Count clicks on one Keitaro affiliate network's offers towards a hub SOURCE
+    (leave SOURCE out to remove the mapping)."""
+    row = service.get_connection(name)
+    service.map_network(row, network_id, source)
+    echo_json(service.describe(row, keyring()))
+
+
+@connections.command("list")
+@with_appcontext
+def list_() -> None:
+    """Stored trackers, keys masked."""
+    echo_json([service.describe(row, keyring()) for row in service.list_connections()])
+
+
+@connections.command("test")
+@click.argument("name", required=False)
+@with_appcontext
+@handle_errors
+def test(name: str | None) -> None:
+    """Call the tracker with the stored key and say what it answered."""
+    row = service.get_connection(name)
+    client = service.client_for(row, keyring(), keitaro_settings())
+    try:
+        echo_json({"connection": row.name, **service.check_connection(client)})
+    except errors.KeitaroError as exc:
+        raise click.ClickException(f"{row.name}: {exc.message}") from None
+
+
+@connections.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@with_appcontext
+@handle_errors
+def remove(name: str, yes: bool) -> None:
+    """Remove a tracker and the clicks imported from it."""
+    row = service.get_connection(name)
+    if not yes:
+        click.confirm(f"Remove {row.name!r} and the clicks imported from it?", abort=True)
+    clicks = service.remove_connection(row)
+    click.echo(f"removed {name}, with {clicks} imported clicks")
+
+
+# -- sync ------------------------------------------------------------------------------
+
+
+@keitaro.group()
+def sync() -> None:
+    """Click import and catalogue refresh (scheduled; also on demand here)."""
+
+
+@sync.command("status")
+@click.option("--connection", envvar=CONNECTION_ENV)
+@with_appcontext
+@handle_errors
+def sync_status(connection: str | None) -> None:
+    """Cursor, last success, last error, clicks imported (today and in all)."""
+    rows = [service.get_connection(connection)] if connection else service.list_connections()
+    echo_json([keitaro_sync.status(row, utcnow()) for row in rows])
+
+
+@sync.command("clicks")
+@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option("--since", help="Re-read from this long ago (90m, 24h, 7d) instead of the cursor.")
+@with_appcontext
+@handle_errors
+def sync_clicks(connection: str | None, since: str | None) -> None:
+    """Import clicks now, with a progress bar."""
+    from flask import current_app
+
+    row = service.get_connection(connection)
+    client = service.client_for(row, keyring(), keitaro_settings())
+    config = current_app.config
+    now = utcnow()
+    start = keitaro_reconcile.window(since, now)[0] if since else None
+    window = keitaro_sync.import_window(
+        row,
+        now,
+        overlap=timedelta(seconds=config["PBHUB_KEITARO_OVERLAP_SECONDS"]),
+        backfill=timedelta(hours=config["PBHUB_KEITARO_BACKFILL_HOURS"]),
+        since=start,
+    )
+    if not row.metadata_refreshed_at:
+        _refresh(row, client)
+    with click.progressbar(length=0, label=f"clicks from {row.name}", file=_err()) as bar:
+        try:
+            result = keitaro_sync.import_clicks(row, client, window, progress=bar.update)
+        except keitaro_sync.Busy as exc:
+            raise click.ClickException(str(exc)) from None
+        except errors.KeitaroError as exc:
+            raise click.ClickException(f"{row.name}: {exc.message}") from None
+    echo_json(
+        {
+            "connection": row.name,
+            "from": window.start,
+            "to": window.end,
+            "imported": result.rows,
+            "skipped": result.skipped,
+            "cursor": result.cursor,
+        }
+    )
+
+
+@sync.command("metadata")
+@click.option("--connection", envvar=CONNECTION_ENV)
+@with_appcontext
+@handle_errors
+def sync_metadata(connection: str | None) -> None:
+    """Refresh the cached campaigns, offers, affiliate networks and traffic sources."""
+    row = service.get_connection(connection)
+    echo_json(_refresh(row, service.client_for(row, keyring(), keitaro_settings())))
+
+
+def _refresh(row: Any, client: Any) -> dict[str, int]:
+    try:
+        return keitaro_sync.refresh_metadata(row, client, utcnow())
+    except errors.KeitaroError as exc:
+        raise click.ClickException(f"{row.name}: {exc.message}") from None
+
+
+def _err() -> Any:
+    return click.get_text_stream("stderr")
+
+
+# -- forwarding and reconciliation -----------------------------------------------------
+
+
+@keitaro.group()
+def forward() -> None:
+    """Forward the hub's conversions to Keitaro (the Keitaro outbound preset)."""
+
+
+@forward.command("setup")
+@click.option("--connection", envvar=CONNECTION_ENV)
+@with_appcontext
+@handle_errors
+def forward_setup(connection: str | None) -> None:
+    """Create the outbound postback that posts every accepted conversion to the tracker."""
+    row = service.get_connection(connection)
+    postback, created = service.setup_forwarding(row, keyring())
+    echo_json(
+        {
+            "connection": row.name,
+            "outbound_postback_id": postback.id,
+            "name": postback.name,
+            "created": created,
+            "state": postback.state,
+        }
+    )
+
+
+@keitaro.command("reconcile")
+@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option("--since", default="24h", show_default=True, help="90m, 24h, 7d ...")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+@with_appcontext
+@handle_errors
+def reconcile(connection: str | None, since: str, as_json: bool) -> None:
+    """Compare Keitaro's conversions log with what the hub forwarded (by subid + tid)."""
+    row = service.get_connection(connection)
+    client = service.client_for(row, keyring(), keitaro_settings())
+    start, end = keitaro_reconcile.window(since, utcnow())
+    with click.progressbar(length=0, label="reading Keitaro's conversions", file=_err()) as bar:
+        try:
+            report = keitaro_reconcile.reconcile(row, client, start, end, progress=bar.update)
+        except errors.KeitaroError as exc:
+            raise click.ClickException(f"{row.name}: {exc.message}") from None
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        _print_report(report)
+    if not report.matches:
+        raise SystemExit(1)
+
+
+def _print_report(report: keitaro_reconcile.Report) -> None:
+    click.echo(
+        f"{report.since:%Y-%m-%d %H:%M} .. {report.until:%Y-%m-%d %H:%M} UTC: "
+        f"hub forwarded {report.hub}, Keitaro has {report.keitaro}"
+    )
+    sections = (
+        ("missing in Keitaro", report.missing_in_keitaro, ""),
+        ("missing in the hub", report.missing_in_hub, ""),
+        ("status differs", report.status_differs, "keitaro_status"),
+        ("payout differs", report.payout_differs, "keitaro_payout"),
+        ("not yet delivered", report.not_yet_delivered, "delivery_state"),
+    )
+    for title, items, extra in sections:
+        click.echo(f"{title}: {len(items)}")
+        for item in items[:50]:
+            theirs = f" {extra}={item[extra]}" if extra and extra in item else ""
+            click.echo(
+                f"  subid={item.get('sub_id')} tid={item.get('tid')} "
+                f"status={item.get('status')} payout={item.get('payout')}{theirs}"
+            )
+        if len(items) > 50:
+            click.echo(f"  ... and {len(items) - 50} more (--json for all)")
+    click.echo("everything matches" if report.matches else "differences found")

@@ -1,0 +1,483 @@
+"""The Keitaro Admin API as Python: ``Keitaro(url, key).campaigns.list()``.
+
+One typed method per operation, grouped by resource as Keitaro groups them. Paths and
+methods live in ``operations.py``; bodies are validated with the schemas of
+``schemas.py`` before anything is sent, so a typo fails here with the field's name.
+Long lists (clicks, conversions, reports, logs) also have ``iter_*`` methods that read
+page after page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from marshmallow import ValidationError
+
+from app.keitaro import errors, pages, schemas
+from app.keitaro.operations import Operation, operation
+from app.keitaro.times import tracker_datetime
+from app.keitaro.transport import Transport
+
+Json = Any
+Body = Mapping[str, Any]
+
+
+class Keitaro:
+    """A client of one tracker. ``timezone`` is the tracker's own (Maintenance > Settings):
+    Keitaro writes datetimes without an offset, meaning that timezone."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timezone: str = "UTC",
+        transport: Transport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        self.transport = transport or Transport(url, api_key, **transport_options)
+        self.timezone = ZoneInfo(timezone)
+        self.campaigns = Campaigns(self)
+        self.streams = Streams(self)
+        self.landings = Landings(self)
+        self.offers = Offers(self)
+        self.affiliate_networks = AffiliateNetworks(self)
+        self.traffic_sources = TrafficSources(self)
+        self.domains = Domains(self)
+        self.groups = Groups(self)
+        self.users = Users(self)
+        self.botlist = BotList(self)
+        self.clicks = Clicks(self)
+        self.conversions = Conversions(self)
+        self.reports = Reports(self)
+        self.logs = Logs(self)
+        self.integrations = Integrations(self)
+        self.settings = Settings(self)
+
+    def call(
+        self,
+        op: Operation,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Body | None = None,
+    ) -> Json:
+        """Send one operation after checking what it needs is there and well formed."""
+        return self.transport.request(
+            op.method,
+            self._path(op, path or {}),
+            params=self._query(op, query or {}) or None,
+            body=self.validate(op, body),
+            idempotent=op.idempotent,
+            raw=op.binary,
+        )
+
+    def validate(self, op: Operation, body: Body | None) -> dict[str, Any] | None:
+        if op.body is None:
+            if body:
+                raise errors.InvalidRequest(f"{op.key} takes no body")
+            return None
+        if body is None:
+            body = {}
+        if not isinstance(body, Mapping):
+            raise errors.InvalidRequest(f"{op.key} takes a JSON object")
+        try:
+            return getattr(schemas, op.body)().load(dict(body))
+        except ValidationError as exc:
+            fields = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()}
+            summary = "; ".join(
+                f"{name}: {' '.join(map(str, msgs))}" for name, msgs in fields.items()
+            )
+            raise errors.InvalidRequest(f"{op.key}: {summary}", fields) from None
+
+    def parse_time(self, value: str | None) -> datetime | None:
+        """A tracker datetime as an aware UTC datetime."""
+        return tracker_datetime(value, self.timezone)
+
+    @staticmethod
+    def _path(op: Operation, values: Mapping[str, Any]) -> str:
+        path = op.path
+        for name in op.path_params:
+            value = values.get(name)
+            if value is None or value == "":
+                raise errors.InvalidRequest(f"{op.key} needs {name}")
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        return path
+
+    @staticmethod
+    def _query(op: Operation, values: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(values) - set(op.query)
+        if unknown:
+            raise errors.InvalidRequest(f"{op.key} takes no {', '.join(sorted(unknown))}")
+        missing = [name for name in op.required_query if values.get(name) in (None, "")]
+        if missing:
+            raise errors.InvalidRequest(f"{op.key} needs {', '.join(missing)}")
+        return {k: v for k, v in values.items() if v is not None}
+
+
+class Resource:
+    name: ClassVar[str]
+
+    def __init__(self, client: Keitaro) -> None:
+        self._client = client
+
+    def _call(
+        self,
+        op_name: str,
+        *,
+        in_path: Mapping[str, Any] | None = None,
+        body: Body | None = None,
+        **query: Any,
+    ) -> Json:
+        return self._client.call(
+            operation(self.name, op_name), path=in_path, query=query, body=body
+        )
+
+    def _by_id(self, op_name: str, id: int, body: Body | None = None, **query: Any) -> Json:
+        return self._call(op_name, in_path={"id": id}, body=body, **query)
+
+
+class _Crud(Resource):
+    def list(self) -> list[dict[str, Any]]:
+        return self._call("list")
+
+    def get(self, id: int) -> dict[str, Any]:
+        return self._by_id("get", id)
+
+    def create(self, data: Body) -> dict[str, Any]:
+        return self._call("create", body=data)
+
+    def update(self, id: int, data: Body) -> dict[str, Any]:
+        return self._by_id("update", id, data)
+
+
+class _Files(Resource):
+    def download(self, id: int) -> bytes:
+        return self._by_id("download", id)
+
+    def get_file(self, id: int, path: str) -> dict[str, Any]:
+        return self._by_id("get-file", id, path=path)
+
+    def get_structure(self, id: int) -> Json:
+        return self._by_id("get-structure", id)
+
+    def add_file(self, id: int, path: str) -> dict[str, Any]:
+        return self._by_id("add-file", id, path=path)
+
+    def remove_file(self, id: int, path: str) -> Json:
+        return self._by_id("remove-file", id, path=path)
+
+    def update_file(self, id: int, path: str, data: str) -> dict[str, Any]:
+        return self._by_id("update-file", id, path=path, data=data)
+
+
+class Campaigns(_Crud):
+    name = "campaigns"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def deleted(self) -> list[dict[str, Any]]:
+        return self._call("deleted")
+
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+    def enable(self, id: int) -> Json:
+        return self._by_id("enable", id)
+
+    def disable(self, id: int) -> Json:
+        return self._by_id("disable", id)
+
+    def restore(self, id: int) -> Json:
+        return self._by_id("restore", id)
+
+    def update_costs(self, id: int, data: Body) -> Json:
+        return self._by_id("update-costs", id, data)
+
+
+class Streams(Resource):
+    name = "streams"
+
+    def list(self, campaign_id: int) -> list[dict[str, Any]]:
+        return self._by_id("list", campaign_id)
+
+    def get(self, id: int) -> dict[str, Any]:
+        return self._by_id("get", id)
+
+    def create(self, data: Body) -> dict[str, Any]:
+        return self._call("create", body=data)
+
+    def update(self, id: int, data: Body) -> dict[str, Any]:
+        return self._by_id("update", id, data)
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def deleted(self) -> list[dict[str, Any]]:
+        return self._call("deleted")
+
+    def enable(self, id: int) -> Json:
+        return self._by_id("enable", id)
+
+    def disable(self, id: int) -> Json:
+        return self._by_id("disable", id)
+
+    def restore(self, id: int) -> Json:
+        return self._by_id("restore", id)
+
+    def events(self, id: int) -> list[dict[str, Any]]:
+        return self._by_id("events", id)
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        return self._call("search", query=query)
+
+    def filters(self) -> list[dict[str, Any]]:
+        return self._call("filters")
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return self._call("schemas")
+
+    def types(self) -> list[dict[str, Any]]:
+        return self._call("types")
+
+    def actions(self) -> list[dict[str, Any]]:
+        return self._call("actions")
+
+
+class Landings(_Crud, _Files):
+    name = "landings"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+
+class Offers(_Crud, _Files):
+    name = "offers"
+
+    def archive(self, id: int) -> Json:
+        return self._by_id("archive", id)
+
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+
+class AffiliateNetworks(_Crud):
+    name = "affiliate_networks"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+
+class TrafficSources(_Crud):
+    name = "traffic_sources"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+
+class Domains(_Crud):
+    name = "domains"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def deleted(self) -> list[dict[str, Any]]:
+        return self._call("deleted")
+
+    def restore(self, id: int) -> Json:
+        return self._by_id("restore", id)
+
+    def check(self, id: int) -> Json:
+        return self._by_id("check", id)
+
+
+class Groups(Resource):
+    name = "groups"
+
+    def list(self, type: str = "campaigns") -> list[dict[str, Any]]:
+        return self._call("list", type=type)
+
+    def create(self, data: Body) -> dict[str, Any]:
+        return self._call("create", body=data)
+
+    def update(self, id: int, data: Body) -> dict[str, Any]:
+        return self._by_id("update", id, data)
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+
+class Users(_Crud):
+    name = "users"
+
+    def delete(self, id: int) -> Json:
+        return self._by_id("delete", id)
+
+    def access(self, id: int, data: Body) -> Json:
+        return self._by_id("access", id, data)
+
+
+class BotList(Resource):
+    """Keitaro's bot list: IPs and ranges, one per line, in ``value``."""
+
+    name = "botlist"
+
+    def list(self) -> dict[str, Any]:
+        return self._call("list")
+
+    def add(self, value: str) -> Json:
+        return self._call("add", body={"value": value})
+
+    def exclude(self, value: str) -> Json:
+        return self._call("exclude", body={"value": value})
+
+    def replace(self, value: str) -> Json:
+        return self._call("replace", body={"value": value})
+
+    def clear(self) -> Json:
+        return self._call("clear")
+
+
+class Clicks(Resource):
+    name = "clicks"
+
+    def log(self, query: Body) -> dict[str, Any]:
+        return self._call("log", body=query)
+
+    def iter_log(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "log", self.name, query, page_size)
+
+    def update_costs(self, data: Body) -> Json:
+        return self._call("update-costs", body=data)
+
+    def clean(self, data: Body) -> Json:
+        return self._call("clean", body=data)
+
+
+class Conversions(Resource):
+    name = "conversions"
+
+    def log(self, query: Body) -> dict[str, Any]:
+        return self._call("log", body=query)
+
+    def iter_log(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "log", self.name, query, page_size)
+
+
+class Reports(Resource):
+    name = "reports"
+
+    def build(self, query: Body) -> dict[str, Any]:
+        return self._call("build", body=query)
+
+    def iter_rows(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "build", self.name, query, page_size)
+
+    def labels(self, campaign_id: int, label_name: str, ref_name: str) -> dict[str, Any]:
+        return self._call(
+            "labels", campaign_id=campaign_id, label_name=label_name, ref_name=ref_name
+        )
+
+    def update_labels(self, data: Body) -> Json:
+        return self._call("update-labels", body=data)
+
+
+class Logs(Resource):
+    name = "logs"
+
+    def get(
+        self, type: str, *, limit: int = 100, offset: int = 0, query: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self._call("get", in_path={"type": type}, limit=limit, offset=offset, query=query)
+
+    def iter(
+        self, type: str, *, query: str | None = None, page_size: int = 500
+    ) -> Iterator[dict[str, Any]]:
+        def page(offset: int, limit: int) -> list[dict[str, Any]]:
+            return self.get(type, limit=limit, offset=offset, query=query) or []
+
+        return pages.list_pages(page, page_size)
+
+    def clear(self, type: str) -> Json:
+        return self._call("clear", in_path={"type": type})
+
+    def types(self) -> list[str]:
+        return self._call("types")
+
+
+class Integrations(Resource):
+    name = "integrations"
+
+    def avscan(self) -> dict[str, Any]:
+        return self._call("avscan")
+
+    def set_avscan(self, avscan_key: str) -> Json:
+        return self._call("set-avscan", avscan_key=avscan_key)
+
+    def imklo(self) -> dict[str, Any]:
+        return self._call("imklo")
+
+    def set_imklo(self, imklo_api_url: str) -> Json:
+        return self._call("set-imklo", imklo_api_url=imklo_api_url)
+
+    def facebook_list(self) -> list[dict[str, Any]]:
+        return self._call("facebook-list")
+
+    def facebook_create(self, data: Body) -> dict[str, Any]:
+        return self._call("facebook-create", body=data)
+
+    def facebook_get(self, id: int) -> dict[str, Any]:
+        return self._by_id("facebook-get", id)
+
+    def facebook_update(self, id: int, data: Body) -> dict[str, Any]:
+        return self._by_id("facebook-update", id, data)
+
+    def facebook_delete(self, id: int) -> Json:
+        return self._by_id("facebook-delete", id)
+
+    def facebook_campaigns(self, id: int) -> list[dict[str, Any]]:
+        return self._by_id("facebook-campaigns", id)
+
+    def facebook_add_campaign(self, id: int, campaign_id: int) -> Json:
+        return self._by_id("facebook-add-campaign", id, {"campaign_id": campaign_id})
+
+    def facebook_remove_campaign(self, id: int, campaign_id: int) -> Json:
+        return self._by_id("facebook-remove-campaign", id, {"campaign_id": campaign_id})
+
+
+class Settings(Resource):
+    name = "settings"
+
+    def get(self) -> dict[str, Any]:
+        """Newer trackers answer; older ones say 404, turned into a clear NotFound."""
+        try:
+            return self._call("get")
+        except errors.NotFound as exc:
+            raise errors.NotFound(
+                "this Keitaro version does not answer GET /settings (older than the API's "
+                "settings endpoint)",
+                exc.status,
+                exc.body,
+            ) from None
+
+
+def _report(
+    client: Keitaro, op_name: str, resource: str, query: Body, page_size: int
+) -> Iterator[dict[str, Any]]:
+    op = operation(resource, op_name)
+    body = client.validate(op, query) or {}
+    return pages.report_rows(client.transport, op.path, body, page_size=page_size)

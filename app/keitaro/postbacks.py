@@ -1,0 +1,107 @@
+"""A campaign's S2S postbacks, which Keitaro keeps inside the campaign object: reading
+one means reading the campaign, changing one means writing the campaign's list back.
+Plus a test postback fired at the tracker's own postback URL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from marshmallow import ValidationError
+
+from app.core.keys import mask
+from app.keitaro import errors
+from app.keitaro.client import Keitaro
+from app.keitaro.schemas import S2SPostback
+from app.keitaro.transport import API_PATH, USER_AGENT
+
+
+def list_postbacks(client: Keitaro, campaign_id: int) -> list[dict[str, Any]]:
+    return list(client.campaigns.get(campaign_id).get("postbacks") or [])
+
+
+def get_postback(client: Keitaro, campaign_id: int, postback_id: int) -> dict[str, Any]:
+    for postback in list_postbacks(client, campaign_id):
+        if postback.get("id") == postback_id:
+            return postback
+    raise errors.NotFound(f"campaign {campaign_id} has no postback {postback_id}")
+
+
+def create_postback(client: Keitaro, campaign_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    new = _valid(data)
+    new.pop("id", None)
+    current = list_postbacks(client, campaign_id)
+    known = {p.get("id") for p in current}
+    saved = _save(client, campaign_id, [*current, {**new, "campaign_id": campaign_id}])
+    added = [p for p in saved if p.get("id") not in known]
+    return added[-1] if added else {**new, "campaign_id": campaign_id}
+
+
+def update_postback(
+    client: Keitaro, campaign_id: int, postback_id: int, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    changes = _valid(data)
+    current = list_postbacks(client, campaign_id)
+    if not any(p.get("id") == postback_id for p in current):
+        raise errors.NotFound(f"campaign {campaign_id} has no postback {postback_id}")
+    merged = [
+        {**p, **changes, "id": postback_id} if p.get("id") == postback_id else p for p in current
+    ]
+    saved = _save(client, campaign_id, merged)
+    return next((p for p in saved if p.get("id") == postback_id), merged[0])
+
+
+def delete_postback(client: Keitaro, campaign_id: int, postback_id: int) -> list[dict[str, Any]]:
+    current = list_postbacks(client, campaign_id)
+    kept = [p for p in current if p.get("id") != postback_id]
+    if len(kept) == len(current):
+        raise errors.NotFound(f"campaign {campaign_id} has no postback {postback_id}")
+    return _save(client, campaign_id, kept)
+
+
+def _valid(data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return S2SPostback().load(dict(data))
+    except ValidationError as exc:
+        raise errors.InvalidRequest(f"postback: {exc.messages}", exc.messages) from None
+
+
+def _save(
+    client: Keitaro, campaign_id: int, postbacks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    campaign = client.campaigns.update(campaign_id, {"postbacks": postbacks})
+    return list((campaign or {}).get("postbacks") or postbacks)
+
+
+def fire_test_postback(
+    tracker_url: str,
+    postback_key: str,
+    params: Mapping[str, Any],
+    *,
+    timeout: float = 10.0,
+    verify_tls: bool = True,
+) -> dict[str, Any]:
+    """GET ``{tracker}/{key}/postback?subid=...&status=...``, as a network would; what was
+    sent (key masked) and what came back."""
+    base = tracker_url.rstrip("/").removesuffix(API_PATH)
+    query = {"subid": f"pbhub-test-{secrets.token_hex(4)}", "status": "lead", **params}
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    url = f"{base}/{postback_key}/postback?{urlencode(query)}"
+    shown = url.replace(postback_key, mask(postback_key))
+    try:
+        response = requests.get(
+            url, timeout=timeout, verify=verify_tls, headers={"User-Agent": USER_AGENT}
+        )
+    except requests.RequestException as exc:
+        raise errors.Unavailable(
+            f"the tracker at {base} did not answer: {type(exc).__name__}"
+        ) from None
+    return {
+        "request": {"url": shown, "method": "GET"},
+        "ok": response.status_code < 400,
+        "status_code": response.status_code,
+        "body": response.text[:500],
+    }

@@ -1,0 +1,258 @@
+"""Keitaro connections: the trackers the hub drives, their keys kept encrypted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, update
+
+from app.core.keys import Keyring, mask
+from app.extensions import db
+from app.keitaro import errors as keitaro_errors
+from app.keitaro.client import Keitaro
+from app.keitaro.transport import API_PATH, api_base
+from app.models import Click, KeitaroConnection, OutboundPostback, Source
+from app.outbound import ssrf
+from app.services.errors import Conflict, Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the hub talks to trackers (timeouts, which private hosts are allowed)."""
+
+    timeout: float = 30.0
+    allowed: ssrf.Allowed | None = None
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"unknown timezone {name!r} (use a name like Europe/Moscow)",
+            {"timezone": ["Unknown timezone."]},
+        ) from None
+    return name
+
+
+def add_connection(
+    data: Mapping[str, Any], keyring: Keyring, settings: ClientSettings
+) -> KeitaroConnection:
+    """A new connection. The tracker URL is checked like outbound targets are: a private
+    address needs PBHUB_OUTBOUND_ALLOWED_HOSTS."""
+    name = data["name"].strip()
+    if db.session.scalar(select(KeitaroConnection.id).where(KeitaroConnection.name == name)):
+        raise Conflict(f"a Keitaro connection named {name!r} exists", {"name": ["Taken."]})
+    url = _checked_url(data["url"], settings)
+    row = KeitaroConnection(
+        name=name,
+        url=url,
+        api_key_ciphertext=keyring.encrypt(data["api_key"].strip()),
+        postback_key_ciphertext=(
+            keyring.encrypt(data["postback_key"].strip()) if data.get("postback_key") else None
+        ),
+        timezone=check_timezone(data.get("timezone") or "UTC"),
+        verify_tls=data.get("verify_tls", True),
+        source_id=_source_id(data.get("source")),
+        source_map={},
+        is_default=not db.session.scalar(select(func.count()).select_from(KeitaroConnection)),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def update_connection(
+    row: KeitaroConnection, data: Mapping[str, Any], keyring: Keyring, settings: ClientSettings
+) -> KeitaroConnection:
+    if "url" in data:
+        row.url = _checked_url(data["url"], settings)
+    if data.get("api_key"):
+        row.api_key_ciphertext = keyring.encrypt(data["api_key"].strip())
+    if "postback_key" in data:
+        key = (data["postback_key"] or "").strip()
+        row.postback_key_ciphertext = keyring.encrypt(key) if key else None
+    if "timezone" in data:
+        row.timezone = check_timezone(data["timezone"])
+    if "verify_tls" in data:
+        row.verify_tls = data["verify_tls"]
+    if "sync_enabled" in data:
+        row.sync_enabled = data["sync_enabled"]
+    if "source" in data:
+        row.source_id = _source_id(data["source"])
+    if data.get("default"):
+        db.session.execute(update(KeitaroConnection).values(is_default=False))
+        row.is_default = True
+    db.session.commit()
+    return row
+
+
+def map_network(row: KeitaroConnection, network_id: int, source: str | None) -> None:
+    """Count clicks of one Keitaro affiliate network's offers towards a hub source
+    (``None`` removes the mapping)."""
+    mapping = dict(row.source_map or {})
+    if source is None:
+        mapping.pop(str(network_id), None)
+    else:
+        mapping[str(network_id)] = _source_id(source)
+    row.source_map = mapping
+    db.session.commit()
+
+
+def _checked_url(url: str, settings: ClientSettings) -> str:
+    try:
+        base = api_base(url)
+    except ValueError as exc:
+        raise Invalid(str(exc), {"url": [str(exc)]}) from None
+    if settings.allowed is not None:
+        try:
+            ssrf.check_url(base, settings.allowed)
+        except ssrf.Refused as exc:
+            raise Invalid(f"{exc} (allow it with {ssrf.SETTING})", {"url": [str(exc)]}) from None
+        except ssrf.Unresolvable as exc:
+            raise Invalid(
+                f"the tracker's host does not resolve: {exc}", {"url": [str(exc)]}
+            ) from None
+    return url.strip().rstrip("/")
+
+
+def _source_id(name_or_id: str | int | None) -> int | None:
+    if name_or_id in (None, ""):
+        return None
+    text = str(name_or_id)
+    condition = Source.id == int(text) if text.isdigit() else Source.name == text
+    found = db.session.scalar(select(Source.id).where(condition))
+    if found is None:
+        raise NotFound(f"no source {text!r}")
+    return found
+
+
+def list_connections() -> list[KeitaroConnection]:
+    return list(db.session.scalars(select(KeitaroConnection).order_by(KeitaroConnection.name)))
+
+
+def get_connection(name: str | None = None) -> KeitaroConnection:
+    """By name, or the default one (the first added, unless another was made default)."""
+    if name:
+        condition = (
+            KeitaroConnection.id == int(name) if name.isdigit() else KeitaroConnection.name == name
+        )
+        row = db.session.scalar(select(KeitaroConnection).where(condition))
+        if row is None:
+            raise NotFound(f"no Keitaro connection {name!r}")
+        return row
+    rows = list_connections()
+    if not rows:
+        raise NotFound(
+            "no Keitaro connection yet: add one with "
+            "`pbhub keitaro connections add NAME --url URL --api-key KEY`"
+        )
+    return next((r for r in rows if r.is_default), rows[0])
+
+
+def remove_connection(row: KeitaroConnection) -> int:
+    """Remove it and the clicks imported through it; the number of those clicks."""
+    clicks = db.session.scalar(
+        select(func.count()).select_from(Click).where(Click.connection_id == row.id)
+    )
+    if row.outbound_postback_id:
+        postback = db.session.get(OutboundPostback, row.outbound_postback_id)
+        if postback is not None:
+            postback.state = "disabled"
+            postback.disabled_reason = f"its Keitaro connection {row.name!r} was removed"
+    db.session.delete(row)
+    db.session.commit()
+    return int(clicks or 0)
+
+
+def client_for(row: KeitaroConnection, keyring: Keyring, settings: ClientSettings) -> Keitaro:
+    api_key = keyring.decrypt(row.api_key_ciphertext)
+    if api_key is None:
+        raise Invalid(
+            f"the API key of {row.name!r} cannot be decrypted: SECRET_KEY changed since it "
+            "was saved; add the key again with `pbhub keitaro connections update`"
+        )
+    return Keitaro(
+        row.url,
+        api_key,
+        timezone=row.timezone,
+        timeout=settings.timeout,
+        verify_tls=row.verify_tls,
+    )
+
+
+def check_connection(client: Keitaro) -> dict[str, Any]:
+    """A cheap authenticated call, and the tracker's own timezone when it tells it."""
+    campaigns = client.campaigns.list()
+    result: dict[str, Any] = {"ok": True, "campaigns": len(campaigns or [])}
+    try:
+        settings = client.settings.get() or {}
+    except keitaro_errors.KeitaroError:
+        settings = {}
+    tracker_zone = settings.get("timezone") if isinstance(settings, dict) else None
+    if tracker_zone:
+        result["tracker_timezone"] = tracker_zone
+        configured = client.timezone.key
+        if tracker_zone != configured:
+            result["warning"] = (
+                f"the tracker says its timezone is {tracker_zone}, the connection says "
+                f"{configured}: click times would be off; update the connection"
+            )
+    return result
+
+
+def describe(row: KeitaroConnection, keyring: Keyring) -> dict[str, Any]:
+    """What may be shown: keys masked, never whole."""
+    postback_key = (
+        keyring.decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
+    )
+    return {
+        "id": row.id,
+        "name": row.name,
+        "url": row.url,
+        "api_key": mask(keyring.decrypt(row.api_key_ciphertext) or "?"),
+        "postback_key": mask(postback_key) if postback_key else None,
+        "timezone": row.timezone,
+        "verify_tls": row.verify_tls,
+        "default": row.is_default,
+        "source_id": row.source_id,
+        "source_map": row.source_map or {},
+        "sync_enabled": row.sync_enabled,
+        "outbound_postback_id": row.outbound_postback_id,
+        "created_at": row.created_at,
+    }
+
+
+def setup_forwarding(row: KeitaroConnection, keyring: Keyring) -> tuple[OutboundPostback, bool]:
+    """The Keitaro outbound preset for this connection: every accepted conversion is
+    posted to the tracker's postback URL. Returns (postback, created); a second call
+    returns the existing one."""
+    from app.services.outbound import create_outbound
+
+    if row.outbound_postback_id:
+        existing = db.session.get(OutboundPostback, row.outbound_postback_id)
+        if existing is not None:
+            return existing, False
+    key = keyring.decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
+    if not key:
+        raise Invalid(
+            f"{row.name!r} has no postback key: find it in Keitaro (Maintenance > Settings > "
+            "Postback URL) and run `pbhub keitaro connections update "
+            f"{row.name} --postback-key KEY`",
+            {"postback_key": ["Required."]},
+        )
+    created = create_outbound(
+        {
+            "name": f"Keitaro: {row.name}",
+            "preset": "keitaro",
+            "tracker_url": row.url.removesuffix(API_PATH),
+            "postback_key": key,
+        },
+        keyring,
+    )
+    row.outbound_postback_id = created.postback.id
+    db.session.commit()
+    return created.postback, True

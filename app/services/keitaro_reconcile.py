@@ -1,0 +1,215 @@
+"""Compare what the hub forwarded to a Keitaro tracker with what the tracker recorded.
+
+Both sides are keyed by (sub id, tid), never by time: Keitaro moves a conversion's
+datetime when it is posted again. The tracker is read from a day before the window,
+so a conversion the hub received at the window's start but Keitaro dated earlier is
+still found; tracker-only conversions count as missing from the hub only when they fall
+inside the window and the hub never forwarded that key at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.keitaro.client import Keitaro
+from app.keitaro.pages import number
+from app.keitaro.times import tracker_text
+from app.models import Conversion, Delivery, KeitaroConnection, OutboundPostback
+from app.outbound.rules import remote_status
+from app.services.errors import Invalid
+
+LOOKBEHIND = timedelta(days=1)
+COLUMNS = ("sub_id", "tid", "status", "revenue", "postback_datetime")
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime
+    hub: int = 0
+    keitaro: int = 0
+    missing_in_keitaro: list[dict[str, Any]] = field(default_factory=list)
+    missing_in_hub: list[dict[str, Any]] = field(default_factory=list)
+    status_differs: list[dict[str, Any]] = field(default_factory=list)
+    payout_differs: list[dict[str, Any]] = field(default_factory=list)
+    not_yet_delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        return not (
+            self.missing_in_keitaro
+            or self.missing_in_hub
+            or self.status_differs
+            or self.payout_differs
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "hub_forwarded": self.hub,
+            "keitaro_conversions": self.keitaro,
+            "matches": self.matches,
+            "missing_in_keitaro": self.missing_in_keitaro,
+            "missing_in_hub": self.missing_in_hub,
+            "status_differs": self.status_differs,
+            "payout_differs": self.payout_differs,
+            "not_yet_delivered": self.not_yet_delivered,
+        }
+
+
+def reconcile(
+    row: KeitaroConnection,
+    client: Keitaro,
+    since: datetime,
+    until: datetime,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    postback = (
+        db.session.get(OutboundPostback, row.outbound_postback_id)
+        if row.outbound_postback_id
+        else None
+    )
+    if postback is None:
+        raise Invalid(
+            f"{row.name!r} forwards nothing yet: set it up with "
+            f"`pbhub keitaro forward setup --connection {row.name}`"
+        )
+    report = Report(since, until)
+    hub, pending = _hub_side(postback, since, until)
+    report.hub = len(hub)
+    report.not_yet_delivered = pending
+    tracker = _tracker_side(client, since - LOOKBEHIND, until, progress)
+    report.keitaro = sum(
+        1 for entry in tracker.values() if entry["at"] is None or entry["at"] >= since
+    )
+    for key, sent in hub.items():
+        seen = tracker.get(key)
+        if seen is None:
+            report.missing_in_keitaro.append(sent)
+            continue
+        if seen["status"] != sent["status"]:
+            report.status_differs.append({**sent, "keitaro_status": seen["status"]})
+        if _differ(seen["payout"], sent["payout"]):
+            report.payout_differs.append({**sent, "keitaro_payout": seen["payout"]})
+    forwarded_ever = _forwarded_keys(postback, [k for k in tracker if k not in hub])
+    for key, seen in tracker.items():
+        in_window = seen["at"] is None or since <= seen["at"] <= until
+        if key not in hub and key not in forwarded_ever and in_window:
+            report.missing_in_hub.append(seen)
+    return report
+
+
+def _differ(a: Decimal | None, b: Decimal | None) -> bool:
+    return (a or Decimal(0)) != (b or Decimal(0))
+
+
+def _key(sub_id: Any, tid: Any) -> Key:
+    return (str(sub_id or "").strip(), str(tid or "").strip())
+
+
+def _hub_side(
+    postback: OutboundPostback, since: datetime, until: datetime
+) -> tuple[dict[Key, dict[str, Any]], list[dict[str, Any]]]:
+    latest = (
+        select(Delivery.conversion_id, func.max(Delivery.revision).label("revision"))
+        .where(Delivery.outbound_postback_id == postback.id)
+        .group_by(Delivery.conversion_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Conversion, Delivery.state)
+        .join(latest, latest.c.conversion_id == Conversion.id)
+        .join(
+            Delivery,
+            (Delivery.conversion_id == Conversion.id)
+            & (Delivery.outbound_postback_id == postback.id)
+            & (Delivery.revision == latest.c.revision),
+        )
+        .where(Conversion.received_at >= since, Conversion.received_at <= until)
+        .order_by(Conversion.id)
+    ).all()
+    hub: dict[Key, dict[str, Any]] = {}
+    pending: list[dict[str, Any]] = []
+    for conversion, state in rows:
+        entry = {
+            "conversion_id": conversion.id,
+            "sub_id": conversion.click_id,
+            "tid": conversion.transaction_id,
+            "status": remote_status(
+                postback.status_map or {}, conversion.status, conversion.event_type
+            ),
+            "payout": conversion.payout_amount,
+            "received_at": conversion.received_at,
+            "delivery_state": state,
+        }
+        if state == "delivered":
+            hub[_key(conversion.click_id, conversion.transaction_id)] = entry
+        else:
+            pending.append(entry)
+    return hub, pending
+
+
+def _forwarded_keys(postback: OutboundPostback, keys: list[Key]) -> set[Key]:
+    sub_ids = sorted({sub for sub, _ in keys if sub})
+    found: set[Key] = set()
+    for start in range(0, len(sub_ids), 500):
+        rows = db.session.execute(
+            select(Conversion.click_id, Conversion.transaction_id)
+            .join(Delivery, Delivery.conversion_id == Conversion.id)
+            .where(
+                Delivery.outbound_postback_id == postback.id,
+                Conversion.click_id.in_(sub_ids[start : start + 500]),
+            )
+        )
+        found.update(_key(sub, tid) for sub, tid in rows)
+    return found
+
+
+def _tracker_side(
+    client: Keitaro, start: datetime, end: datetime, progress: Callable[[int], None] | None
+) -> dict[Key, dict[str, Any]]:
+    zone = client.timezone
+    query = {
+        "range": {
+            "from": tracker_text(start, zone),
+            "to": tracker_text(end, zone),
+            "timezone": zone.key,
+        },
+        "columns": list(COLUMNS),
+        "sort": [{"name": "postback_datetime", "order": "ASC"}],
+    }
+    seen: dict[Key, dict[str, Any]] = {}
+    for item in client.conversions.iter_log(query):
+        if progress:
+            progress(1)
+        if not isinstance(item, dict):
+            continue
+        payout = number(item.get("revenue"))
+        seen[_key(item.get("sub_id"), item.get("tid"))] = {
+            "sub_id": item.get("sub_id"),
+            "tid": item.get("tid") or None,
+            "status": item.get("status"),
+            "payout": Decimal(payout) if payout is not None else None,
+            "at": client.parse_time(item.get("postback_datetime")),
+        }
+    return seen
+
+
+def window(text: str, now: datetime) -> tuple[datetime, datetime]:
+    """``24h``, ``7d``, ``90m`` back from now."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    value, unit = text[:-1].strip(), text[-1:].lower()
+    if unit not in units or not value.isdigit() or int(value) == 0:
+        raise Invalid(f"--since takes a length like 90m, 24h or 7d, got {text!r}")
+    return now - timedelta(**{units[unit]: int(value)}), now

@@ -1,0 +1,390 @@
+"""Keitaro's clicks and catalogue brought into the hub.
+
+Click import reads ``clicks/log`` from the cursor (the newest click time seen) minus an
+overlap, because a tracker writes clicks a little late and out of order; every click is
+upserted by (connection, sub id), so reading a window twice changes nothing. One import
+per connection runs at a time: a lease in the connection's row, taken by compare-and-set,
+so several workers on several hosts never import the same connection at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.keitaro.client import Keitaro
+from app.keitaro.pages import number
+from app.keitaro.times import tracker_text
+from app.models import Click, KeitaroConnection, KeitaroObject, KeitaroSyncRun
+from app.models.types import utcnow
+
+CLICK_COLUMNS = (
+    "sub_id",
+    "datetime",
+    "campaign_id",
+    "offer_id",
+    "ts_id",
+    "affiliate_network_id",
+    "country_code",
+    "external_id",
+)
+WRITE_BATCH = 500
+LEASE = timedelta(minutes=15)
+METADATA_KINDS = {
+    "campaign": ("campaigns", ("traffic_source_id", "group_id")),
+    "offer": ("offers", ("affiliate_network_id", "group_id")),
+    "affiliate_network": ("affiliate_networks", ()),
+    "traffic_source": ("traffic_sources", ()),
+}
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportWindow:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    window: ImportWindow
+    rows: int
+    skipped: int
+    cursor: datetime | None
+
+
+class Busy(Exception):
+    """Another process is importing this connection's clicks right now."""
+
+
+def import_window(
+    row: KeitaroConnection,
+    now: datetime,
+    *,
+    overlap: timedelta,
+    backfill: timedelta,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ImportWindow:
+    if since is None:
+        since = row.clicks_cursor - overlap if row.clicks_cursor else now - backfill
+    return ImportWindow(since, min(until or now, now))
+
+
+def claim(connection_id: int, now: datetime) -> bool:
+    """Take the import lease; False while another holds it."""
+    taken = db.session.execute(
+        update(KeitaroConnection)
+        .where(
+            KeitaroConnection.id == connection_id,
+            or_(
+                KeitaroConnection.clicks_lease_until.is_(None),
+                KeitaroConnection.clicks_lease_until < now,
+            ),
+        )
+        .values(clicks_lease_until=now + LEASE)
+    ).rowcount
+    db.session.commit()
+    return bool(taken)
+
+
+def import_clicks(
+    row: KeitaroConnection,
+    client: Keitaro,
+    window: ImportWindow,
+    *,
+    now: Callable[[], datetime] = utcnow,
+    page_size: int = 1000,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Upsert every click of the window; moves the cursor forward only on success."""
+    if not claim(row.id, now()):
+        raise Busy(f"clicks of {row.name!r} are being imported by another process")
+    run = KeitaroSyncRun(
+        connection_id=row.id, kind="clicks", range_from=window.start, range_to=window.end
+    )
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    zone = client.timezone
+    query = {
+        "range": {
+            "from": tracker_text(window.start, zone),
+            "to": tracker_text(window.end, zone),
+            "timezone": zone.key,
+        },
+        "columns": list(CLICK_COLUMNS),
+        "sort": [{"name": "datetime", "order": "ASC"}],
+    }
+    networks = offer_networks(row.id)
+    written = skipped = 0
+    newest: datetime | None = None
+    try:
+        for batch in _batches(client.clicks.iter_log(query, page_size=page_size), WRITE_BATCH):
+            values, bad = _click_values(row, client, batch, networks)
+            skipped += bad
+            _upsert(values)
+            written += len(values)
+            newest = max([newest, *(v["clicked_at"] for v in values)], key=_sortable)
+            run.rows = written
+            db.session.commit()
+            if progress:
+                progress(len(batch))
+    except Exception as exc:
+        db.session.rollback()
+        _finish(row.id, run_id, now(), error=f"{type(exc).__name__}: {exc}")
+        raise
+    cursor = max([row.clicks_cursor, min(newest, window.end) if newest else None], key=_sortable)
+    _finish(row.id, run_id, now(), cursor=cursor, rows=written)
+    return ImportResult(window, written, skipped, cursor)
+
+
+def _sortable(value: datetime | None) -> datetime:
+    return value or datetime.min.replace(tzinfo=utcnow().tzinfo)
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _click_values(
+    row: KeitaroConnection, client: Keitaro, batch: list[Any], networks: dict[int, int]
+) -> tuple[list[dict[str, Any]], int]:
+    values, skipped = [], 0
+    for item in batch:
+        try:
+            values.append(_click(row, client, item, networks))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            skipped += 1
+    unique = {v["click_id"]: v for v in values}
+    return list(unique.values()), skipped
+
+
+def _click(
+    row: KeitaroConnection, client: Keitaro, item: dict[str, Any], networks: dict[int, int]
+) -> dict[str, Any]:
+    sub_id = str(item["sub_id"]).strip()
+    if not sub_id or len(sub_id) > 128:
+        raise ValueError("no usable sub_id")
+    clicked_at = client.parse_time(item["datetime"])
+    if clicked_at is None:
+        raise ValueError("no datetime")
+    offer_id = _id(item.get("offer_id"))
+    network_id = _id(item.get("affiliate_network_id")) or networks.get(offer_id or -1)
+    mapped = (row.source_map or {}).get(str(network_id)) if network_id else None
+    country = (item.get("country_code") or "").strip().upper() or None
+    external = str(item.get("external_id") or "").strip() or None
+    return {
+        "connection_id": row.id,
+        "click_id": sub_id,
+        "origin": "keitaro",
+        "source_id": mapped or row.source_id,
+        "clicked_at": clicked_at,
+        "tracker_campaign_id": _id(item.get("campaign_id")),
+        "tracker_offer_id": offer_id,
+        "tracker_traffic_source_id": _id(item.get("ts_id")),
+        "country": country[:8] if country else None,
+        "external_id": external[:255] if external else None,
+    }
+
+
+def _id(value: Any) -> int | None:
+    parsed = number(value)
+    return int(parsed) if parsed is not None and int(parsed) > 0 else None
+
+
+def _upsert(values: list[dict[str, Any]]) -> None:
+    if not values:
+        return
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Click).values(values)
+    changed = {
+        name: statement.excluded[name]
+        for name in values[0]
+        if name not in ("connection_id", "click_id", "origin")
+    }
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["connection_id", "click_id"],
+            index_where=Click.connection_id.isnot(None),
+            set_=changed,
+        )
+    )
+
+
+def _finish(
+    connection_id: int,
+    run_id: int,
+    when: datetime,
+    *,
+    cursor: datetime | None = None,
+    rows: int = 0,
+    error: str | None = None,
+) -> None:
+    db.session.execute(
+        update(KeitaroSyncRun)
+        .where(KeitaroSyncRun.id == run_id)
+        .values(finished_at=when, error=error[:2000] if error else None)
+    )
+    values: dict[str, Any] = {"clicks_lease_until": None}
+    if error:
+        values.update(clicks_last_error=error[:2000], clicks_last_error_at=when)
+    else:
+        values.update(
+            clicks_cursor=cursor,
+            clicks_last_success_at=when,
+            clicks_last_error=None,
+            clicks_imported=KeitaroConnection.clicks_imported + rows,
+        )
+    db.session.execute(
+        update(KeitaroConnection).where(KeitaroConnection.id == connection_id).values(**values)
+    )
+    db.session.commit()
+
+
+# -- the catalogue ---------------------------------------------------------------------
+
+
+def refresh_metadata(row: KeitaroConnection, client: Keitaro, now: datetime) -> dict[str, int]:
+    """Replace the cached campaigns, offers, networks and traffic sources; counts per kind."""
+    counts: dict[str, int] = {}
+    try:
+        fetched = {
+            kind: getattr(client, attr).list() or [] for kind, (attr, _) in METADATA_KINDS.items()
+        }
+    except Exception as exc:
+        db.session.rollback()
+        row.metadata_last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        raise
+    db.session.execute(delete(KeitaroObject).where(KeitaroObject.connection_id == row.id))
+    for kind, items in fetched.items():
+        links = METADATA_KINDS[kind][1]
+        objects = {}
+        for item in items:
+            object_id = _id(item.get("id")) if isinstance(item, dict) else None
+            if object_id is None:
+                continue
+            objects[object_id] = KeitaroObject(
+                connection_id=row.id,
+                kind=kind,
+                object_id=object_id,
+                name=str(item.get("name") or "")[:255],
+                state=(str(item["state"])[:32] if item.get("state") else None),
+                links={k: _id(item.get(k)) for k in links if _id(item.get(k))},
+                refreshed_at=now,
+            )
+        db.session.add_all(objects.values())
+        counts[kind] = len(objects)
+    row.metadata_refreshed_at = now
+    row.metadata_last_error = None
+    db.session.commit()
+    return counts
+
+
+def offer_networks(connection_id: int) -> dict[int, int]:
+    """Offer id -> affiliate network id, from the cache."""
+    rows = db.session.execute(
+        select(KeitaroObject.object_id, KeitaroObject.links).where(
+            KeitaroObject.connection_id == connection_id, KeitaroObject.kind == "offer"
+        )
+    )
+    return {
+        object_id: links["affiliate_network_id"]
+        for object_id, links in rows
+        if links and links.get("affiliate_network_id")
+    }
+
+
+def labels(connection_id: int) -> dict[tuple[str, int], str]:
+    """(kind, id) -> name, to label clicks and conversions."""
+    rows = db.session.execute(
+        select(KeitaroObject.kind, KeitaroObject.object_id, KeitaroObject.name).where(
+            KeitaroObject.connection_id == connection_id
+        )
+    )
+    return {(kind, object_id): name for kind, object_id, name in rows}
+
+
+# -- status ----------------------------------------------------------------------------
+
+
+def status(row: KeitaroConnection, now: datetime) -> dict[str, Any]:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = db.session.scalar(
+        select(func.count())
+        .select_from(Click)
+        .where(Click.connection_id == row.id, Click.clicked_at >= day_start)
+    )
+    last_run = db.session.scalar(
+        select(KeitaroSyncRun)
+        .where(KeitaroSyncRun.connection_id == row.id, KeitaroSyncRun.kind == "clicks")
+        .order_by(KeitaroSyncRun.id.desc())
+        .limit(1)
+    )
+    running = bool(row.clicks_lease_until and row.clicks_lease_until > now)
+    return {
+        "connection": row.name,
+        "sync_enabled": row.sync_enabled,
+        "clicks": {
+            "cursor": row.clicks_cursor,
+            "last_success_at": row.clicks_last_success_at,
+            "last_error": row.clicks_last_error,
+            "last_error_at": row.clicks_last_error_at,
+            "next_run_at": row.clicks_next_at,
+            "running": running,
+            "imported_total": row.clicks_imported,
+            "clicks_today": int(today or 0),
+            "last_run": (
+                {
+                    "started_at": last_run.started_at,
+                    "finished_at": last_run.finished_at,
+                    "from": last_run.range_from,
+                    "to": last_run.range_to,
+                    "rows": last_run.rows,
+                    "error": last_run.error,
+                }
+                if last_run
+                else None
+            ),
+        },
+        "metadata": {
+            "refreshed_at": row.metadata_refreshed_at,
+            "last_error": row.metadata_last_error,
+            "next_run_at": row.metadata_next_at,
+        },
+    }
+
+
+def due_connections(now: datetime, field: str) -> list[int]:
+    column = getattr(KeitaroConnection, field)
+    return list(
+        db.session.scalars(
+            select(KeitaroConnection.id).where(
+                KeitaroConnection.sync_enabled.is_(True),
+                or_(column.is_(None), column <= now),
+            )
+        )
+    )
+
+
+def reserve(connection_id: int, field: str, now: datetime, interval: timedelta) -> bool:
+    """Push the next run time forward by compare-and-set: one scheduler wins a slot."""
+    column = getattr(KeitaroConnection, field)
+    won = db.session.execute(
+        update(KeitaroConnection)
+        .where(and_(KeitaroConnection.id == connection_id, or_(column.is_(None), column <= now)))
+        .values({field: now + interval})
+    ).rowcount
+    db.session.commit()
+    return bool(won)

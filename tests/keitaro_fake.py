@@ -1,0 +1,247 @@
+"""A fake Keitaro tracker: a real HTTP server on loopback answering like the real one.
+
+Quirks included, because the client must survive them: numbers as strings, datetimes
+without an offset (in the tracker's timezone), a plain-text 404, the admin panel's HTML
+page with 200 on a path outside the API, 402 when the licence lacks the API, and 422
+bodies naming fields. Every request is recorded for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+API = "/admin_api/v1"
+ADMIN_PAGE = "<!DOCTYPE html><html><head><title>Keitaro</title></head><body>Login</body></html>"
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeKeitaro:
+    api_key: str = "fake-api-key-0123456789"
+    postback_key: str = "pbkey123"
+    timezone: str = "Europe/Moscow"
+    licensed: bool = True
+    requests: list[Seen] = field(default_factory=list)
+    campaigns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    offers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    networks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    traffic_sources: dict[int, dict[str, Any]] = field(default_factory=dict)
+    streams: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Clicks and conversions as the tracker holds them: aware datetimes.
+    clicks: list[dict[str, Any]] = field(default_factory=list)
+    conversions: list[dict[str, Any]] = field(default_factory=list)
+    postbacks_received: list[dict[str, str]] = field(default_factory=list)
+    #: Statuses to answer, in order, before behaving normally (e.g. [503, 503]).
+    failures: list[int] = field(default_factory=list)
+    answer_settings: bool = True
+    _server: Any = None
+    _thread: Any = None
+    _next_id: int = 100
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> FakeKeitaro:
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    # -- data helpers --------------------------------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, moment: datetime) -> str:
+        """How Keitaro writes a time: wall clock in its timezone, no offset."""
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    def add_click(self, sub_id: str, at: datetime, **extra: Any) -> None:
+        self.clicks.append({"sub_id": sub_id, "at": at, **extra})
+
+    def add_conversion(
+        self, sub_id: str, tid: str, status: str, revenue: str, at: datetime
+    ) -> None:
+        self.conversions.append(
+            {"sub_id": sub_id, "tid": tid, "status": status, "revenue": revenue, "at": at}
+        )
+
+    def seen(self, path_part: str) -> list[Seen]:
+        return [r for r in self.requests if path_part in r.path]
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        return self._answer(request)(environ, start_response)
+
+    def _answer(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data(as_text=True) or "null")
+        except ValueError:
+            body = None
+        self.requests.append(
+            Seen(
+                request.method,
+                request.path,
+                request.args.to_dict(),
+                body,
+                dict(request.headers),
+            )
+        )
+        if re.fullmatch(rf"/{re.escape(self.postback_key)}/postback", request.path):
+            self.postbacks_received.append(request.args.to_dict())
+            return Response("Success", content_type="text/plain")
+        if not request.path.startswith(API + "/"):
+            return Response(ADMIN_PAGE, content_type="text/html; charset=utf-8")
+        if self.failures:
+            return Response("busy", status=self.failures.pop(0))
+        if request.headers.get("Api-Key") != self.api_key:
+            return _json({"error": "Unauthorized"}, 401)
+        if not self.licensed:
+            return _json({"error": "Admin API is not available for your license"}, 402)
+        path = request.path[len(API) :]
+        try:
+            return self._route(request.method, path, request.args, body)
+        except KeyError:
+            return Response("Not found", status=404, content_type="text/plain")
+
+    def _route(self, method: str, path: str, args: Any, body: Any) -> Response:
+        item = re.fullmatch(r"/campaigns/(\d+)", path)
+        if path == "/campaigns" and method == "GET":
+            return _json(list(self.campaigns.values()))
+        if path == "/campaigns" and method == "POST":
+            if any(c["alias"] == body.get("alias") for c in self.campaigns.values()):
+                return _json({"alias": ["The alias is already taken"]}, 422)
+            created = {"id": self._new_id(), "state": "active", "postbacks": [], **body}
+            self.campaigns[created["id"]] = created
+            return _json(created)
+        if item and method == "GET":
+            return _json(self.campaigns[int(item.group(1))])
+        if item and method == "PUT":
+            campaign = self.campaigns[int(item.group(1))]
+            changes = dict(body or {})
+            if "postbacks" in changes:
+                changes["postbacks"] = [
+                    {**p, "id": p.get("id") or self._new_id(), "campaign_id": campaign["id"]}
+                    for p in changes["postbacks"]
+                ]
+            campaign.update(changes)
+            return _json(campaign)
+        stream = re.fullmatch(r"/streams/(\d+)", path)
+        if stream and method == "GET":
+            return _json(self.streams[int(stream.group(1))])
+        if stream and method == "PUT":
+            self.streams[int(stream.group(1))].update(body or {})
+            return _json(self.streams[int(stream.group(1))])
+        if path == "/offers" and method == "GET":
+            return _json(list(self.offers.values()))
+        if path == "/affiliate_networks" and method == "GET":
+            return _json(list(self.networks.values()))
+        if path == "/traffic_sources" and method == "GET":
+            return _json(list(self.traffic_sources.values()))
+        if path == "/settings":
+            if not self.answer_settings:
+                raise KeyError(path)
+            return _json({"timezone": self.timezone, "currency": "USD"})
+        if path == "/clicks/log":
+            return _json(self._log(body or {}, self.clicks, self._click_row))
+        if path == "/conversions/log":
+            return _json(self._log(body or {}, self.conversions, self._conversion_row))
+        if path == "/report/build":
+            return _json(
+                {
+                    "rows": [{"campaign": "A", "clicks": "10", "revenue": "1.50"}],
+                    "total": 1,
+                    "meta": [],
+                }
+            )
+        if path.endswith("/download"):
+            return Response(b"PK\x03\x04zip", content_type="application/octet-stream")
+        if re.fullmatch(r"/logs/\w+", path) and method == "GET":
+            return _json([])
+        if method == "GET":
+            return _json([])
+        return _json({"success": True})
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _log(self, query: dict[str, Any], items: list[dict[str, Any]], row: Callable) -> dict:
+        selected = items
+        span = query.get("range") or {}
+        zone = ZoneInfo(span.get("timezone") or self.timezone)
+        if span.get("from"):
+            start = _parse(span["from"], zone)
+            selected = [i for i in selected if i["at"] >= start]
+        if span.get("to"):
+            end = _parse(span["to"], zone)
+            selected = [i for i in selected if i["at"] <= end]
+        for condition in query.get("filters") or []:
+            name, value = condition["name"], condition.get("expression")
+            selected = [i for i in selected if str(i.get(name)) == str(value)]
+        selected = sorted(selected, key=lambda i: i["at"])
+        offset, limit = int(query.get("offset") or 0), int(query.get("limit") or 1_000_000)
+        page = selected[offset : offset + limit]
+        return {"rows": [row(i) for i in page], "total": str(len(selected)), "meta": []}
+
+    def _click_row(self, click: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "sub_id": click["sub_id"],
+            "datetime": self.local(click["at"]),
+            "campaign_id": str(click.get("campaign_id", 1)),
+            "offer_id": str(click.get("offer_id", 0)),
+            "ts_id": str(click.get("ts_id", 0)),
+            "country_code": click.get("country", "DE"),
+            "external_id": click.get("external_id", ""),
+        }
+
+    def _conversion_row(self, conversion: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "sub_id": conversion["sub_id"],
+            "tid": conversion["tid"],
+            "status": conversion["status"],
+            "revenue": str(Decimal(conversion["revenue"])),
+            "postback_datetime": self.local(conversion["at"]),
+        }
+
+
+def _parse(text: str, zone: ZoneInfo) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    if len(text) == 10 and text.count("-") == 2:
+        parsed = parsed.replace(hour=0)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, content_type="application/json")
