@@ -259,3 +259,19 @@ def keitaro_connection(app: Any, fake_keitaro: Any) -> Callable[..., Any]:
         return keitaro_service.add_connection(data, keyring(), keitaro_settings())
 
     return add
+
+
+@pytest.fixture
+def convert(app: Any, client: Any, source: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    """Fire a postback at ``source`` and wait until its follow-up jobs have run."""
+    from app.models.types import utcnow
+    from app.queue import get_queue
+
+    def fire(**params: str) -> dict[str, Any]:
+        params.setdefault("event", "dep")
+        params.setdefault("transaction_id", f"T-{utcnow().timestamp()}")
+        answer = client.get(source["postback_path"], query_string=params).get_json()
+        get_queue(app).join()
+        return answer
+
+    return fire

@@ -53,6 +53,8 @@ class FakeKeitaro:
     #: Statuses to answer, in order, before behaving normally (e.g. [503, 503]).
     failures: list[int] = field(default_factory=list)
     answer_settings: bool = True
+    #: What the postback URL answers (a failing tracker: 503).
+    postback_status: int = 200
     _server: Any = None
     _thread: Any = None
     _next_id: int = 100
@@ -119,7 +121,9 @@ class FakeKeitaro:
             )
         )
         if re.fullmatch(rf"/{re.escape(self.postback_key)}/postback", request.path):
-            self.postbacks_received.append(request.args.to_dict())
+            if self.postback_status >= 400:
+                return Response("busy", status=self.postback_status)
+            self._record_postback(request.args.to_dict())
             return Response("Success", content_type="text/plain")
         if not request.path.startswith(API + "/"):
             return Response(ADMIN_PAGE, content_type="text/html; charset=utf-8")
@@ -192,6 +196,20 @@ class FakeKeitaro:
         if method == "GET":
             return _json([])
         return _json({"success": True})
+
+    def _record_postback(self, params: dict[str, str]) -> None:
+        """Like Keitaro: a postback records a conversion; one repeating a (subid, tid)
+        updates it (and moves its time)."""
+        self.postbacks_received.append(params)
+        key = (params.get("subid", ""), params.get("tid", ""))
+        self.conversions = [c for c in self.conversions if (c["sub_id"], c["tid"]) != key]
+        self.add_conversion(
+            key[0],
+            key[1],
+            params.get("status", "lead"),
+            params.get("payout") or "0",
+            datetime.now(UTC),
+        )
 
     def _new_id(self) -> int:
         self._next_id += 1

@@ -583,3 +583,66 @@ def test_a_tracker_without_settings_says_it_is_older(fake_keitaro, keitaro):
     fake_keitaro.answer_settings = False
     with pytest.raises(errors.NotFound, match="does not answer GET /settings"):
         keitaro.settings.get()
+
+
+def test_a_create_is_never_retried(fake_keitaro, keitaro):
+    fake_keitaro.failures = [503]
+    with pytest.raises(errors.Unavailable):
+        keitaro.campaigns.create(CAMPAIGN)
+    assert len(fake_keitaro.seen("/campaigns")) == 1
+
+
+def test_a_clone_is_never_retried(fake_keitaro, keitaro):
+    fake_keitaro.failures = [502]
+    with pytest.raises(errors.Unavailable):
+        keitaro.offers.clone(4)
+    assert len(fake_keitaro.seen("/clone")) == 1
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda k: k.reports.build({"grouping": ["campaign"]}),
+        lambda k: k.campaigns.enable(1),
+        lambda k: k.campaigns.list(),
+    ],
+    ids=["report build", "enable", "list"],
+)
+def test_reads_reports_and_state_changes_are_retried(fake_keitaro, keitaro, call):
+    fake_keitaro.failures = [503, 429]
+    call(keitaro)
+    assert len(fake_keitaro.requests) == 3
+
+
+def test_a_licence_without_the_api_is_named(fake_keitaro, keitaro):
+    fake_keitaro.licensed = False
+    with pytest.raises(errors.LicenceRequired, match="licence"):
+        keitaro.campaigns.list()
+
+
+def test_field_errors_name_each_field(keitaro):
+    with pytest.raises(errors.FieldErrors) as caught:
+        keitaro.campaigns.create({"alias": "old", "name": "Again"})
+    assert "alias" in caught.value.fields
+
+
+def test_a_missing_object_is_a_plain_not_found(keitaro):
+    with pytest.raises(errors.NotFound, match="not found"):
+        keitaro.campaigns.get(404)
+
+
+def test_the_admin_panel_answering_instead_of_the_api_is_detected(fake_keitaro):
+    wrong = Keitaro(fake_keitaro.url + "/admin", fake_keitaro.api_key)
+    with pytest.raises(errors.NotAnAdminApi, match="not a Keitaro Admin API"):
+        wrong.campaigns.list()
+
+
+def test_both_report_dialects_reach_keitaro_as_grouping_and_metrics(fake_keitaro, keitaro):
+    keitaro.reports.build({"dimensions": ["offer"], "measures": ["clicks"]})
+    body = fake_keitaro.requests[-1].body
+    assert (body["grouping"], body["metrics"]) == (["offer"], ["clicks"])
+
+
+def test_report_rows_are_read_across_pages_with_string_numbers(fake_keitaro, keitaro):
+    rows = list(keitaro.reports.iter_rows({"grouping": ["campaign"]}))
+    assert rows == [{"campaign": "A", "clicks": "10", "revenue": "1.50"}]

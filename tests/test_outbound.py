@@ -41,20 +41,6 @@ def clock(app):
     return fake
 
 
-@pytest.fixture
-def convert(app, client, source):
-    """Fire a postback at ``source`` and wait until its follow-up jobs have run."""
-
-    def fire(**params):
-        params.setdefault("event", "dep")
-        params.setdefault("transaction_id", f"T-{utcnow().timestamp()}")
-        answer = client.get(source["postback_path"], query_string=params).get_json()
-        get_queue(app).join()
-        return answer
-
-    return fire
-
-
 def deliveries():
     db.session.expire_all()
     return db.session.scalars(select(Delivery).order_by(Delivery.id)).all()

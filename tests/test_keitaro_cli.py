@@ -1,0 +1,721 @@
+"""``pbhub keitaro``: every Admin API operation from the shell, against a fake tracker.
+
+Each command prints ``{request, resource, operation, success, data, error}`` (plus
+``count`` for lists) as JSON, or a table with ``--table``, never shows a key whole, and
+exits non-zero when the tracker or the input is refused.
+"""
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import KeitaroConnection
+
+API = "/admin_api/v1"
+CAMPAIGN = {"id": 1, "alias": "a", "name": "A", "postbacks": []}
+S2S = {"url": "https://network.test/pb?cid={subid}", "method": "GET", "statuses": ["sale"]}
+
+
+@pytest.fixture
+def fake(fake_keitaro, keitaro_connection):
+    """The fake tracker, stored as the connection "main" (the default)."""
+    keitaro_connection()
+    return fake_keitaro
+
+
+def keitaro(runner, *args, input=None):
+    return runner.invoke(args=["keitaro", *args], input=input)
+
+
+def envelope(result):
+    return json.loads(result.stdout)
+
+
+def sent(fake, method, path):
+    """The requests the fake saw with this method and Admin API path."""
+    return [r for r in fake.requests if r.method == method and r.path == f"{API}/{path}"]
+
+
+def moscow_yesterday():
+    return datetime.now(ZoneInfo("Europe/Moscow")).date() - timedelta(days=1)
+
+
+# -- the envelope ----------------------------------------------------------------------
+
+
+def test_a_list_prints_the_json_envelope_with_a_count_and_exits_zero(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+    fake.campaigns[2] = {**CAMPAIGN, "id": 2, "alias": "b"}
+
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code == 0, result.output
+    out = envelope(result)
+    assert set(out) == {"request", "resource", "operation", "success", "data", "error", "count"}
+    assert (out["resource"], out["operation"], out["success"], out["error"]) == (
+        "campaign",
+        "list",
+        True,
+        None,
+    )
+    assert [c["alias"] for c in out["data"]] == ["a", "b"]
+    assert out["count"] == 2
+    assert set(out["request"]) == {"url", "method", "headers"}
+    assert out["request"]["method"] == "GET"
+    assert out["request"]["url"] == f"{fake.url}{API}/campaigns"
+
+
+def test_an_operation_on_one_object_has_no_count(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(runner, "campaign", "get", "--id", "1")
+
+    assert result.exit_code == 0, result.output
+    out = envelope(result)
+    assert out["data"] == CAMPAIGN
+    assert "count" not in out
+
+
+# -- secrets ---------------------------------------------------------------------------
+
+
+def test_the_api_key_is_masked_in_the_request_and_never_printed(runner, fake):
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code == 0, result.output
+    assert envelope(result)["request"]["headers"]["Api-Key"] == "fake…"
+    assert fake.api_key not in result.stdout + result.stderr
+    assert fake.requests[0].headers["Api-Key"] == fake.api_key
+
+
+def test_a_failing_call_does_not_print_the_api_key_either(runner, fake_keitaro, keitaro_connection):
+    keitaro_connection(api_key="wrong-secret-key-987")
+
+    result = keitaro(runner, "campaign", "get", "--id", "999")
+
+    assert result.exit_code != 0
+    out = envelope(result)
+    assert out["success"] is False
+    assert out["request"]["headers"]["Api-Key"] == "wron…"
+    assert "wrong-secret-key-987" not in result.stdout + result.stderr
+
+
+# -- failures --------------------------------------------------------------------------
+
+
+def test_a_wrong_api_key_is_unauthorized_and_exits_non_zero(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection()
+    fake_keitaro.api_key = "rotated-key-0000"
+
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code != 0
+    out = envelope(result)
+    assert (out["success"], out["data"]) == (False, None)
+    assert out["error"]["type"] == "Unauthorized"
+    assert out["error"]["status"] == 401
+    assert "count" not in out
+
+
+def test_a_licence_without_the_admin_api_is_licence_required(runner, fake):
+    fake.licensed = False
+
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code != 0
+    assert envelope(result)["error"]["type"] == "LicenceRequired"
+
+
+def test_a_missing_object_is_not_found(runner, fake):
+    result = keitaro(runner, "campaign", "get", "--id", "999")
+
+    assert result.exit_code != 0
+    error = envelope(result)["error"]
+    assert (error["type"], error["status"]) == ("NotFound", 404)
+
+
+def test_fields_the_tracker_refuses_are_named_in_the_error(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(runner, "campaign", "create", "--data", '{"alias": "a", "name": "Again"}')
+
+    assert result.exit_code != 0
+    error = envelope(result)["error"]
+    assert error["type"] == "FieldErrors"
+    assert error["fields"] == {"alias": ["The alias is already taken"]}
+
+
+def test_a_url_outside_the_admin_api_is_not_an_admin_api(runner, fake_keitaro, keitaro_connection):
+    keitaro_connection(url=fake_keitaro.url + "/admin")
+
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code != 0
+    error = envelope(result)["error"]
+    assert error["type"] == "NotAnAdminApi"
+    assert "not a Keitaro Admin API" in error["message"]
+    assert fake_keitaro.requests[0].path == f"/admin{API}/campaigns"
+
+
+# -- input -----------------------------------------------------------------------------
+
+
+def test_create_sends_the_body_given_with_data(runner, fake):
+    result = keitaro(runner, "campaign", "create", "--data", '{"alias": "new", "name": "New"}')
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "campaigns")
+    assert request.body == {"alias": "new", "name": "New"}
+    assert envelope(result)["data"]["alias"] == "new"
+
+
+def test_create_reads_the_body_from_a_file(runner, fake, tmp_path):
+    body = tmp_path / "campaign.json"
+    body.write_text('{"alias": "from-file", "name": "File"}')
+
+    result = keitaro(runner, "campaign", "create", "--data", f"@{body}")
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "campaigns")
+    assert request.body == {"alias": "from-file", "name": "File"}
+
+
+def test_a_missing_data_file_is_a_clear_error_and_sends_nothing(runner, fake, tmp_path):
+    result = keitaro(runner, "campaign", "create", "--data", f"@{tmp_path / 'nope.json'}")
+
+    assert result.exit_code != 0
+    assert "cannot read" in envelope(result)["error"]["message"]
+    assert fake.requests == []
+
+
+def test_update_reads_the_body_from_stdin(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(runner, "campaign", "update", "--id", "1", input='{"name": "Piped"}')
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "PUT", "campaigns/1")
+    assert request.body == {"name": "Piped"}
+    assert fake.campaigns[1]["name"] == "Piped"
+
+
+def test_invalid_json_is_a_clear_error_and_sends_nothing(runner, fake):
+    result = keitaro(runner, "campaign", "create", "--data", "{alias: oops")
+
+    assert result.exit_code != 0
+    out = envelope(result)
+    assert out["error"]["type"] == "InvalidRequest"
+    assert "not JSON" in out["error"]["message"]
+    assert out["request"] is None
+    assert fake.requests == []
+
+
+def test_a_body_missing_a_required_field_is_refused_before_sending(runner, fake):
+    result = keitaro(runner, "campaign", "create", "--data", '{"name": "No alias"}')
+
+    assert result.exit_code != 0
+    error = envelope(result)["error"]
+    assert "alias" in error["message"]
+    assert "alias" in error["fields"]
+    assert fake.requests == []
+
+
+def test_create_without_any_body_says_how_to_give_one(runner, fake):
+    result = keitaro(runner, "campaign", "create")
+
+    assert result.exit_code != 0
+    assert "--data" in envelope(result)["error"]["message"]
+    assert fake.requests == []
+
+
+# -- the table -------------------------------------------------------------------------
+
+
+def test_table_prints_a_list_as_columns(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+    fake.campaigns[2] = {**CAMPAIGN, "id": 2, "alias": "second", "name": "Second"}
+
+    result = keitaro(runner, "campaign", "list", "--table")
+
+    assert result.exit_code == 0, result.output
+    header, rule, *rows = result.stdout.splitlines()
+    assert header.split() == ["id", "alias", "name", "postbacks"]
+    assert set(rule) <= {"-", " "}
+    assert rows[1].split()[:3] == ["2", "second", "Second"]
+    assert not result.stdout.lstrip().startswith(("{", "["))
+
+
+def test_table_prints_a_failure_as_one_line_on_stderr(runner, fake):
+    result = keitaro(runner, "campaign", "get", "--id", "999", "--table")
+
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: Keitaro: not found")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- help ------------------------------------------------------------------------------
+
+
+def test_help_on_keitaro_lists_the_resources(runner):
+    result = keitaro(runner, "--help")
+
+    assert result.exit_code == 0
+    for name in ("campaign", "postback", "statistics", "connections", "sync"):
+        assert name in result.stdout
+
+
+def test_help_on_a_resource_lists_its_operations(runner):
+    result = keitaro(runner, "campaign", "--help")
+
+    assert result.exit_code == 0
+    for name in ("list", "get", "create", "update", "delete", "clone", "update-costs"):
+        assert f"  {name} " in result.stdout
+
+
+def test_help_on_an_operation_lists_its_options(runner):
+    result = keitaro(runner, "conversion", "get-all", "--help")
+
+    assert result.exit_code == 0
+    for option in ("--range", "--status", "--subid", "--limit", "--connection", "--table"):
+        assert option in result.stdout
+
+
+def test_an_operation_keitaro_lacks_is_refused_in_one_line(runner, fake):
+    result = keitaro(runner, "group", "get", "--id", "1")
+
+    assert result.exit_code != 0
+    [line] = [line for line in result.output.splitlines() if "no 'get'" in line]
+    assert "create, delete, list, update" in line
+    assert fake.requests == []
+
+
+# -- connections -----------------------------------------------------------------------
+
+
+def test_without_connection_the_default_one_is_used(runner, fake, keitaro_connection):
+    keitaro_connection(name="other", api_key="other-key-4567")
+
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code == 0, result.output
+    assert fake.requests[0].headers["Api-Key"] == fake.api_key
+
+
+def test_connection_selects_a_stored_connection_by_name(runner, fake, keitaro_connection):
+    keitaro_connection(name="other", api_key="other-key-4567")
+
+    result = keitaro(runner, "campaign", "list", "--connection", "other")
+
+    assert envelope(result)["request"]["headers"]["Api-Key"] == "othe…"
+    assert fake.requests[0].headers["Api-Key"] == "other-key-4567"
+
+
+def test_an_unknown_connection_is_a_clear_error_and_sends_nothing(runner, fake):
+    result = keitaro(runner, "campaign", "list", "--connection", "nope")
+
+    assert result.exit_code != 0
+    assert envelope(result)["error"]["message"] == "no Keitaro connection 'nope'"
+    assert fake.requests == []
+
+
+def test_without_any_connection_the_error_says_how_to_add_one(runner):
+    result = keitaro(runner, "campaign", "list")
+
+    assert result.exit_code != 0
+    assert "connections add" in envelope(result)["error"]["message"]
+
+
+# -- postbacks -------------------------------------------------------------------------
+
+
+def test_postback_create_adds_it_to_the_campaigns_postbacks(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(runner, "postback", "create", "--campaign-id", "1", "--data", json.dumps(S2S))
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "PUT", "campaigns/1")
+    assert request.body == {"postbacks": [{**S2S, "campaign_id": 1}]}
+    created = envelope(result)["data"]
+    assert created["url"] == S2S["url"]
+    assert created["id"] == fake.campaigns[1]["postbacks"][0]["id"]
+
+
+def test_postback_list_reads_the_campaigns_postbacks(runner, fake):
+    fake.campaigns[1] = {**CAMPAIGN, "postbacks": [{**S2S, "id": 7, "campaign_id": 1}]}
+
+    result = keitaro(runner, "postback", "list", "--campaign-id", "1")
+
+    assert result.exit_code == 0, result.output
+    out = envelope(result)
+    assert (out["count"], out["data"][0]["id"]) == (1, 7)
+    assert sent(fake, "GET", "campaigns/1")
+
+
+def test_postback_update_changes_one_and_keeps_the_others(runner, fake):
+    other = {**S2S, "id": 8, "campaign_id": 1}
+    fake.campaigns[1] = {**CAMPAIGN, "postbacks": [{**S2S, "id": 7, "campaign_id": 1}, other]}
+
+    result = keitaro(
+        runner,
+        "postback",
+        "update",
+        "--campaign-id",
+        "1",
+        "--id",
+        "7",
+        "--data",
+        '{"url": "https://network.test/changed"}',
+    )
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "PUT", "campaigns/1")
+    assert request.body["postbacks"] == [
+        {**S2S, "id": 7, "campaign_id": 1, "url": "https://network.test/changed"},
+        other,
+    ]
+    assert envelope(result)["data"]["url"] == "https://network.test/changed"
+
+
+def test_postback_delete_writes_back_the_remaining_ones(runner, fake):
+    other = {**S2S, "id": 8, "campaign_id": 1}
+    fake.campaigns[1] = {**CAMPAIGN, "postbacks": [{**S2S, "id": 7, "campaign_id": 1}, other]}
+
+    result = keitaro(runner, "postback", "delete", "--campaign-id", "1", "--id", "7")
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "PUT", "campaigns/1")
+    assert request.body == {"postbacks": [other]}
+    assert envelope(result)["count"] == 1
+
+
+def test_postback_update_of_an_unknown_id_is_not_found_and_writes_nothing(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(
+        runner, "postback", "update", "--campaign-id", "1", "--id", "7", "--data", '{"url": "x"}'
+    )
+
+    assert result.exit_code != 0
+    assert envelope(result)["error"]["type"] == "NotFound"
+    assert not sent(fake, "PUT", "campaigns/1")
+
+
+def test_postback_test_fires_at_the_trackers_postback_url_with_the_key_masked(runner, fake):
+    result = keitaro(runner, "postback", "test", "--subid", "abc", "--status", "sale")
+
+    assert result.exit_code == 0, result.output
+    assert fake.postbacks_received == [{"subid": "abc", "status": "sale"}]
+    out = envelope(result)
+    assert out["request"]["url"] == f"{fake.url}/pbke…/postback?subid=abc&status=sale"
+    assert out["data"]["ok"] is True
+    assert fake.postback_key not in result.stdout + result.stderr
+
+
+def test_postback_test_without_a_postback_key_says_how_to_add_one(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(postback_key=None)
+
+    result = keitaro(runner, "postback", "test", "--subid", "abc")
+
+    assert result.exit_code != 0
+    assert "--postback-key" in envelope(result)["error"]["message"]
+    assert fake_keitaro.requests == []
+
+
+# -- the bot list ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource", ["blacklist", "bot"])
+def test_adding_to_the_bot_list_posts_the_value(runner, fake, resource):
+    result = keitaro(runner, resource, "add", "--value", "1.2.3.4")
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "botlist/add")
+    assert request.body == {"value": "1.2.3.4"}
+
+
+def test_bot_list_rows_are_read_from_stdin(runner, fake):
+    result = keitaro(runner, "bot", "add", input="1.2.3.4\n10.0.0.0/8\n")
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "botlist/add")
+    assert request.body["value"].split() == ["1.2.3.4", "10.0.0.0/8"]
+
+
+def test_blacklist_clear_deletes_the_bot_list(runner, fake):
+    result = keitaro(runner, "blacklist", "clear")
+
+    assert result.exit_code == 0, result.output
+    assert [(r.method, r.path) for r in fake.requests] == [("DELETE", f"{API}/botlist")]
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def test_statistics_yesterday_is_the_connections_day(runner, fake):
+    before = moscow_yesterday()
+    result = keitaro(
+        runner,
+        "statistics",
+        "build",
+        "--range",
+        "yesterday",
+        "--grouping",
+        "campaign,offer",
+        "--metrics",
+        "clicks",
+    )
+    after = moscow_yesterday()
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "report/build")
+    assert request.body["grouping"] == ["campaign", "offer"]
+    assert request.body["metrics"] == ["clicks"]
+    assert request.body["range"] in [
+        {"from": f"{day} 00:00:00", "to": f"{day} 23:59:59", "timezone": "Europe/Moscow"}
+        for day in {before, after}
+    ]
+
+
+def test_statistics_custom_range_covers_from_and_to_days(runner, fake):
+    result = keitaro(
+        runner,
+        "statistics",
+        "build",
+        "--range",
+        "custom",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-02",
+    )
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "report/build")
+    assert request.body["range"] == {
+        "from": "2026-11-01 00:00:00",
+        "to": "2026-11-02 23:59:59",
+        "timezone": "Europe/Moscow",
+    }
+
+
+def test_statistics_timezone_option_overrides_the_connections(runner, fake):
+    result = keitaro(
+        runner,
+        "statistics",
+        "build",
+        "--range",
+        "custom",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-01",
+        "--timezone",
+        "UTC",
+    )
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "report/build")
+    assert request.body["range"]["timezone"] == "UTC"
+
+
+def test_statistics_unknown_timezone_is_a_clear_error_and_sends_nothing(runner, fake):
+    result = keitaro(runner, "statistics", "build", "--timezone", "Mars/Olympus")
+
+    assert result.exit_code != 0
+    assert "Mars/Olympus" in envelope(result)["error"]["message"]
+    assert fake.requests == []
+
+
+def test_statistics_custom_range_without_from_is_refused(runner, fake):
+    result = keitaro(runner, "statistics", "build", "--range", "custom")
+
+    assert result.exit_code != 0
+    assert "--from" in envelope(result)["error"]["message"]
+    assert fake.requests == []
+
+
+def test_statistics_from_without_a_custom_range_is_refused(runner, fake):
+    result = keitaro(runner, "statistics", "build", "--from", "2026-11-01")
+
+    assert result.exit_code != 0
+    assert "--range custom" in envelope(result)["error"]["message"]
+    assert fake.requests == []
+
+
+# -- logs ------------------------------------------------------------------------------
+
+
+def test_conversion_get_all_sends_filters_limit_and_sort(runner, fake):
+    now = datetime.now(UTC)
+    fake.add_conversion("s1", "t1", "sale", "5", now)
+    fake.add_conversion("s1", "t2", "lead", "0", now)
+    fake.add_conversion("s2", "t3", "sale", "5", now)
+
+    result = keitaro(
+        runner,
+        "conversion",
+        "get-all",
+        "--range",
+        "7d",
+        "--status",
+        "sale",
+        "--subid",
+        "s1",
+        "--limit",
+        "5",
+    )
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "conversions/log")
+    assert request.body["limit"] == 5
+    assert request.body["filters"] == [
+        {"name": "status", "operator": "EQUALS", "expression": "sale"},
+        {"name": "sub_id", "operator": "EQUALS", "expression": "s1"},
+    ]
+    assert request.body["sort"] == [{"name": "postback_datetime", "order": "DESC"}]
+    out = envelope(result)
+    assert out["count"] == 1
+    assert out["data"][0]["tid"] == "t1"
+
+
+def test_conversion_get_all_reads_100_rows_unless_told(runner, fake):
+    result = keitaro(runner, "conversion", "get-all")
+
+    assert result.exit_code == 0, result.output
+    [request] = sent(fake, "POST", "conversions/log")
+    assert (request.body["limit"], request.body["offset"]) == (100, 0)
+    assert request.body["filters"] == []
+
+
+def test_click_get_all_with_all_reads_every_page(runner, fake):
+    at = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    for n in range(1001):
+        fake.add_click(f"sub{n}", at)
+
+    result = keitaro(
+        runner,
+        "click",
+        "get-all",
+        "--all",
+        "--range",
+        "custom",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-01",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert envelope(result)["count"] == 1001
+    pages = sent(fake, "POST", "clicks/log")
+    assert [(p.body["offset"], p.body["limit"]) for p in pages] == [(0, 1000), (1000, 1000)]
+
+
+# -- stored connections ----------------------------------------------------------------
+
+
+def test_connections_add_prints_the_connection_with_keys_masked(runner, fake_keitaro):
+    result = keitaro(
+        runner,
+        "connections",
+        "add",
+        "tracker",
+        "--url",
+        fake_keitaro.url,
+        "--api-key",
+        fake_keitaro.api_key,
+        "--postback-key",
+        fake_keitaro.postback_key,
+        "--timezone",
+        "Europe/Moscow",
+    )
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["name"], shown["api_key"], shown["postback_key"]) == (
+        "tracker",
+        "fake…",
+        "pbke…",
+    )
+    assert fake_keitaro.api_key not in result.output
+    assert fake_keitaro.postback_key not in result.output
+    assert db.session.scalars(select(KeitaroConnection.name)).all() == ["tracker"]
+
+
+def test_connections_add_refuses_an_unknown_timezone(runner, fake_keitaro):
+    result = keitaro(
+        runner,
+        "connections",
+        "add",
+        "tracker",
+        "--url",
+        fake_keitaro.url,
+        "--api-key",
+        fake_keitaro.api_key,
+        "--timezone",
+        "Mars/Olympus",
+    )
+
+    assert result.exit_code != 0
+    assert "unknown timezone 'Mars/Olympus'" in result.stderr
+    assert db.session.scalars(select(KeitaroConnection)).all() == []
+
+
+def test_connections_list_masks_the_keys(runner, fake):
+    result = keitaro(runner, "connections", "list")
+
+    assert result.exit_code == 0, result.output
+    [shown] = json.loads(result.stdout)
+    assert (shown["name"], shown["api_key"], shown["default"]) == ("main", "fake…", True)
+    assert fake.api_key not in result.output
+
+
+def test_connections_test_reports_ok_and_the_campaign_count(runner, fake):
+    fake.campaigns[1] = dict(CAMPAIGN)
+
+    result = keitaro(runner, "connections", "test", "main")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["connection"], report["ok"], report["campaigns"]) == ("main", True, 1)
+    assert "warning" not in report
+
+
+def test_connections_test_with_a_refused_key_fails_in_one_line(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(api_key="wrong-secret-key-987")
+
+    result = keitaro(runner, "connections", "test")
+
+    assert result.exit_code != 0
+    assert result.stderr.startswith("Error: main: Keitaro refused the API key wron…")
+    assert "wrong-secret-key-987" not in result.output
+
+
+def test_connections_remove_with_yes_removes_it(runner, fake):
+    result = keitaro(runner, "connections", "remove", "main", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "removed main" in result.stdout
+    assert db.session.scalars(select(KeitaroConnection)).all() == []
+
+
+def test_sync_status_prints_the_connections_state_as_json(runner, fake):
+    result = keitaro(runner, "sync", "status")
+
+    assert result.exit_code == 0, result.output
+    [status] = json.loads(result.stdout)
+    assert status["connection"] == "main"
+    assert status["clicks"]["clicks_today"] == 0
+    assert status["clicks"]["last_run"] is None

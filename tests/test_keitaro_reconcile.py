@@ -1,0 +1,132 @@
+"""Forwarding the hub's conversions to Keitaro through the preset, and reconciling what
+Keitaro recorded with what the hub forwarded."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.extensions import db
+from app.models import OutboundPostback
+from app.models.types import utcnow
+from app.runtime import keitaro_settings, keyring
+from app.services import keitaro as connections
+from app.services import keitaro_reconcile
+from app.services.errors import Invalid
+
+
+@pytest.fixture
+def forwarding(keitaro_connection):
+    row = keitaro_connection()
+    connections.setup_forwarding(row, keyring())
+    return row
+
+
+@pytest.fixture
+def reconcile(forwarding):
+    def run(since=timedelta(hours=1)):
+        tracker = connections.client_for(forwarding, keyring(), keitaro_settings())
+        now = utcnow()
+        return keitaro_reconcile.reconcile(
+            forwarding, tracker, now - since, now + timedelta(minutes=1)
+        )
+
+    return run
+
+
+def test_setup_creates_the_keitaro_preset_once(keitaro_connection):
+    row = keitaro_connection()
+    first, created = connections.setup_forwarding(row, keyring())
+    again, created_again = connections.setup_forwarding(row, keyring())
+    assert (created, created_again, first.id) == (True, False, again.id)
+    assert first.preset == "keitaro"
+    assert "pbkey123" not in first.url_template
+
+
+def test_setup_without_a_postback_key_says_where_to_find_it(keitaro_connection):
+    row = keitaro_connection(postback_key=None)
+    with pytest.raises(Invalid, match="postback key"):
+        connections.setup_forwarding(row, keyring())
+
+
+def test_a_conversion_the_hub_accepts_lands_in_keitaro(fake_keitaro, forwarding, convert):
+    convert(click_id="kt-sub-1", transaction_id="T1", payout="3.50")
+    (received,) = fake_keitaro.postbacks_received
+    assert (received["subid"], received["tid"], received["status"]) == ("kt-sub-1", "T1", "sale")
+    assert Decimal(received["payout"]) == Decimal("3.50")
+
+
+def test_removing_the_connection_disables_its_forwarding(forwarding):
+    postback_id = forwarding.outbound_postback_id
+    connections.remove_connection(forwarding)
+    assert db.session.get(OutboundPostback, postback_id).state == "disabled"
+
+
+def test_forwarded_conversions_that_keitaro_recorded_match(fake_keitaro, convert, reconcile):
+    convert(click_id="a", transaction_id="T1", payout="1.00")
+    convert(click_id="b", transaction_id="T2", payout="2.00")
+    report = reconcile()
+    assert (report.hub, report.keitaro, report.matches) == (2, 2, True)
+
+
+def test_reconciliation_finds_every_planted_difference(fake_keitaro, convert, reconcile):
+    for n in range(4):
+        convert(click_id=f"s{n}", transaction_id=f"T{n}", payout="1.00")
+    by_key = {(c["sub_id"], c["tid"]): c for c in fake_keitaro.conversions}
+    fake_keitaro.conversions.remove(by_key[("s0", "T0")])
+    by_key[("s1", "T1")]["status"] = "rejected"
+    by_key[("s2", "T2")]["revenue"] = "0.40"
+    fake_keitaro.add_conversion("stray", "TX", "lead", "5", utcnow())
+    report = reconcile()
+    assert [i["sub_id"] for i in report.missing_in_keitaro] == ["s0"]
+    assert [(i["sub_id"], i["keitaro_status"]) for i in report.status_differs] == [
+        ("s1", "rejected")
+    ]
+    assert [(i["sub_id"], i["keitaro_payout"]) for i in report.payout_differs] == [
+        ("s2", Decimal("0.40"))
+    ]
+    assert [i["sub_id"] for i in report.missing_in_hub] == ["stray"]
+    assert not report.matches
+
+
+def test_a_conversion_keitaro_redated_is_still_matched_by_subid_and_tid(
+    fake_keitaro, convert, reconcile
+):
+    convert(click_id="moved", transaction_id="TM", payout="1.00")
+    fake_keitaro.conversions[0]["at"] = utcnow() - timedelta(hours=20)
+    assert reconcile().matches
+
+
+def test_a_tracker_conversion_older_than_the_window_is_not_reported_missing(
+    fake_keitaro, reconcile
+):
+    fake_keitaro.add_conversion("old", "TO", "sale", "1", utcnow() - timedelta(hours=5))
+    assert reconcile().missing_in_hub == []
+
+
+def test_a_conversion_not_yet_delivered_is_listed_apart(fake_keitaro, convert, reconcile):
+    fake_keitaro.postback_status = 503
+    convert(click_id="slow", transaction_id="TS", payout="1.00")
+    report = reconcile()
+    assert [i["sub_id"] for i in report.not_yet_delivered] == ["slow"]
+    assert report.missing_in_keitaro == []
+
+
+def test_reconciling_a_connection_that_forwards_nothing_says_how_to_start(keitaro_connection):
+    row = keitaro_connection()
+    tracker = connections.client_for(row, keyring(), keitaro_settings())
+    with pytest.raises(Invalid, match="forward setup"):
+        keitaro_reconcile.reconcile(row, tracker, utcnow() - timedelta(hours=1), utcnow())
+
+
+@pytest.mark.parametrize(("text", "hours"), [("90m", 1.5), ("24h", 24), ("7d", 168)])
+def test_the_window_reads_minutes_hours_and_days(text, hours):
+    now = utcnow()
+    start, end = keitaro_reconcile.window(text, now)
+    assert (end - start, end) == (timedelta(hours=hours), now)
+
+
+@pytest.mark.parametrize("text", ["", "24", "0h", "h", "1w"])
+def test_a_bad_window_is_refused(text):
+    with pytest.raises(Invalid):
+        keitaro_reconcile.window(text, utcnow())
