@@ -291,9 +291,17 @@ def test_an_operation_keitaro_lacks_is_refused_in_one_line(runner, fake):
     result = keitaro(runner, "group", "get", "--id", "1")
 
     assert result.exit_code != 0
-    [line] = [line for line in result.output.splitlines() if "no 'get'" in line]
-    assert "create, delete, list, update" in line
+    assert result.stderr == (
+        "Error: Keitaro has no 'get' for group (it has: create, delete, list, update)\n"
+    )
     assert fake.requests == []
+
+
+def test_an_unknown_operation_name_is_a_usage_error(runner, fake):
+    result = keitaro(runner, "campaign", "frobnicate")
+
+    assert result.exit_code == 2
+    assert "No such command 'frobnicate'" in result.stderr
 
 
 # -- connections -----------------------------------------------------------------------
@@ -556,10 +564,10 @@ def test_statistics_from_without_a_custom_range_is_refused(runner, fake):
 
 
 def test_conversion_get_all_sends_filters_limit_and_sort(runner, fake):
-    now = datetime.now(UTC)
-    fake.add_conversion("s1", "t1", "sale", "5", now)
-    fake.add_conversion("s1", "t2", "lead", "0", now)
-    fake.add_conversion("s2", "t3", "sale", "5", now)
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    fake.add_conversion("s1", "t1", "sale", "5", hour_ago)
+    fake.add_conversion("s1", "t2", "lead", "0", hour_ago)
+    fake.add_conversion("s2", "t3", "sale", "5", hour_ago)
 
     result = keitaro(
         runner,
@@ -709,6 +717,14 @@ def test_connections_remove_with_yes_removes_it(runner, fake):
     assert result.exit_code == 0, result.output
     assert "removed main" in result.stdout
     assert db.session.scalars(select(KeitaroConnection)).all() == []
+
+
+def test_connections_remove_asks_first_and_keeps_it_on_no(runner, fake):
+    result = keitaro(runner, "connections", "remove", "main", input="n\n")
+
+    assert result.exit_code != 0
+    assert "Remove 'main'" in result.output
+    assert db.session.scalars(select(KeitaroConnection.name)).all() == ["main"]
 
 
 def test_sync_status_prints_the_connections_state_as_json(runner, fake):

@@ -270,3 +270,22 @@ def test_removing_a_connection_removes_its_imported_clicks(fake_keitaro, connect
 
 def test_aware_times_from_the_tracker_keep_their_offset(tracker):
     assert tracker.parse_time("2026-11-23T10:00:00+02:00") == datetime(2026, 11, 23, 8, tzinfo=UTC)
+
+
+def test_conversions_of_imported_clicks_carry_keitaros_names(
+    fake_keitaro, connection, tracker, run_import, client, source, operator_headers
+):
+    fake_keitaro.campaigns[7] = {"id": 7, "name": "Spring"}
+    fake_keitaro.offers[9] = {"id": 9, "name": "Casino"}
+    sync.refresh_metadata(connection, tracker, utcnow())
+    fake_keitaro.add_click("lab", utcnow() - timedelta(minutes=5), campaign_id=7, offer_id=9,
+                           ts_id=2, country="fr")
+    run_import()
+    conversion_id = client.get(
+        source["postback_path"], query_string={"click_id": "lab"}
+    ).get_json()["conversion_id"]
+    page = client.get("/api/v1/conversions", headers=operator_headers).get_json()
+    detail = client.get(f"/api/v1/conversions/{conversion_id}", headers=operator_headers)
+    expected = {"campaign": "Spring", "offer": "Casino", "traffic_source": "#2", "country": "FR"}
+    assert page["items"][0]["tracker"] == expected
+    assert detail.get_json()["tracker"] == expected

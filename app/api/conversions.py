@@ -8,6 +8,7 @@ from app.api import bp
 from app.api.auth import require
 from app.api.schemas import ConversionDetailSchema, ConversionPageSchema, ConversionQuerySchema
 from app.services import conversions as service
+from app.services import keitaro_sync
 
 
 @bp.get("/conversions")
@@ -32,6 +33,7 @@ def list_conversions():  # type: ignore[no-untyped-def]
     """
     query = ConversionQuerySchema().load(request.args)
     page = service.list_conversions(query, limit=query["limit"])
+    _label(page.items)
     return jsonify(ConversionPageSchema().dump(page))
 
 
@@ -56,4 +58,13 @@ def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
             application/json:
               schema: ErrorSchema
     """
-    return jsonify(ConversionDetailSchema().dump(service.get_conversion(conversion_id)))
+    conversion = service.get_conversion(conversion_id)
+    _label([conversion])
+    return jsonify(ConversionDetailSchema().dump(conversion))
+
+
+def _label(conversions) -> None:  # type: ignore[no-untyped-def]
+    """Attach Keitaro's names of each conversion's imported click, if it has one."""
+    labels = keitaro_sync.click_labels(c.click_id for c in conversions)
+    for conversion in conversions:
+        conversion.tracker = labels.get(conversion.click_id)

@@ -146,6 +146,13 @@ class ConversionSchema(Schema):
     external_user_id = fields.String(allow_none=True)
     duplicate_of_id = fields.Integer(allow_none=True)
     parse_notes = fields.List(fields.String())
+    tracker = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Keitaro's campaign, offer, traffic source and country of the "
+            "imported click behind this conversion"
+        },
+    )
 
 
 class StatusChangeSchema(Schema):

@@ -3,6 +3,7 @@ operation as ``pbhub keitaro RESOURCE OPERATION``."""
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +39,8 @@ class ResourceGroup(click.Group):
         found = super().get_command(ctx, name)
         if found is None and name in STANDARD:
             have = ", ".join(sorted(self.commands))
-            raise click.UsageError(f"Keitaro has no {name!r} for {self.name} (it has: {have})", ctx)
+            # A ClickException, not a UsageError: one line, without the usage preamble.
+            raise click.ClickException(f"Keitaro has no {name!r} for {self.name} (it has: {have})")
         return found
 
 
@@ -300,7 +302,7 @@ def _refresh(row: Any, client: Any) -> dict[str, int]:
 
 
 def _err() -> Any:
-    return click.get_text_stream("stderr")
+    return sys.stderr
 
 
 # -- forwarding and reconciliation -----------------------------------------------------

@@ -131,8 +131,7 @@ def read_data(args: Args, required: bool = True) -> Any:
     """``--data`` as JSON text, ``@file``, ``-``, or piped stdin."""
     raw = args.get("data")
     if raw is None or raw == "-":
-        stdin = click.get_text_stream("stdin")
-        raw = stdin.read() if raw == "-" or not stdin.isatty() else ""
+        raw = _stdin(even_a_terminal=raw == "-")
     elif raw.startswith("@"):
         try:
             raw = Path(raw[1:]).read_text()
@@ -154,11 +153,21 @@ def _value(args: Args) -> str:
     data = read_data(args, required=False) if args.get("data") else None
     if isinstance(data, dict) and data.get("value"):
         return str(data["value"])
-    stdin = click.get_text_stream("stdin")
-    text = "" if stdin.isatty() else stdin.read()
+    text = _stdin()
     if not text.strip():
         raise errors.InvalidRequest("give the rows with --value, --data or stdin")
     return text
+
+
+def _stdin(even_a_terminal: bool = False) -> str:
+    """What is piped in; a terminal is read only when asked (``--data -``).
+
+    ``sys.stdin`` rather than ``click.get_text_stream``, which Click 8.5 deprecates; the
+    test runner swaps ``sys.stdin`` just the same."""
+    stdin = sys.stdin
+    if stdin is None or (stdin.isatty() and not even_a_terminal):
+        return ""
+    return stdin.read()
 
 
 def _csv(text: str) -> list[str]:
@@ -166,9 +175,14 @@ def _csv(text: str) -> list[str]:
 
 
 def _range(client: Keitaro, args: Args) -> dict[str, str]:
-    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    zone = ZoneInfo(args["timezone"]) if args.get("timezone") else client.timezone
+    try:
+        zone = ZoneInfo(args["timezone"]) if args.get("timezone") else client.timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise errors.InvalidRequest(
+            f"unknown timezone {args['timezone']!r} (use a name like Europe/Moscow)"
+        ) from None
     try:
         return build_range(
             args["range_name"],

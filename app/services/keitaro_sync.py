@@ -388,3 +388,44 @@ def reserve(connection_id: int, field: str, now: datetime, interval: timedelta) 
     ).rowcount
     db.session.commit()
     return bool(won)
+
+
+def click_labels(click_ids: Iterable[str | None]) -> dict[str, dict[str, Any]]:
+    """Keitaro's names for the clicks behind these conversions: click id -> campaign,
+    offer, traffic source (named from the cache, else by id) and country."""
+    wanted = sorted({c for c in click_ids if c})
+    if not wanted:
+        return {}
+    clicks = db.session.execute(
+        select(
+            Click.click_id,
+            Click.connection_id,
+            Click.tracker_campaign_id,
+            Click.tracker_offer_id,
+            Click.tracker_traffic_source_id,
+            Click.country,
+        ).where(Click.click_id.in_(wanted), Click.connection_id.isnot(None))
+    ).all()
+    names: dict[tuple[int, str, int], str] = {}
+    for connection_id in {row.connection_id for row in clicks}:
+        for (kind, object_id), name in labels(connection_id).items():
+            names[(connection_id, kind, object_id)] = name
+    found: dict[str, dict[str, Any]] = {}
+    for row in clicks:
+        found[row.click_id] = {
+            "campaign": _named(names, row.connection_id, "campaign", row.tracker_campaign_id),
+            "offer": _named(names, row.connection_id, "offer", row.tracker_offer_id),
+            "traffic_source": _named(
+                names, row.connection_id, "traffic_source", row.tracker_traffic_source_id
+            ),
+            "country": row.country,
+        }
+    return found
+
+
+def _named(
+    names: dict[tuple[int, str, int], str], connection_id: int, kind: str, object_id: int | None
+) -> str | None:
+    if object_id is None:
+        return None
+    return names.get((connection_id, kind, object_id)) or f"#{object_id}"
