@@ -646,3 +646,9 @@ def test_both_report_dialects_reach_keitaro_as_grouping_and_metrics(fake_keitaro
 def test_report_rows_are_read_across_pages_with_string_numbers(fake_keitaro, keitaro):
     rows = list(keitaro.reports.iter_rows({"grouping": ["campaign"]}))
     assert rows == [{"campaign": "A", "clicks": "10", "revenue": "1.50"}]
+
+
+def test_every_operation_has_a_typed_method_on_its_resource(keitaro):
+    for op in OPERATIONS:
+        method = getattr(getattr(keitaro, op.resource), op.name.replace("-", "_"))
+        assert callable(method), op.key

@@ -141,10 +141,7 @@ class Resource:
         return self._call(op_name, in_path={"id": id}, body=body, **query)
 
 
-class _Crud(Resource):
-    def list(self) -> list[dict[str, Any]]:
-        return self._call("list")
-
+class _Item(Resource):
     def get(self, id: int) -> dict[str, Any]:
         return self._by_id("get", id)
 
@@ -153,6 +150,38 @@ class _Crud(Resource):
 
     def update(self, id: int, data: Body) -> dict[str, Any]:
         return self._by_id("update", id, data)
+
+
+class _Crud(_Item):
+    def list(self) -> list[dict[str, Any]]:
+        return self._call("list")
+
+
+class _Delete(Resource):
+    def delete(self, id: int) -> Json:
+        """Archive, where Keitaro archives (campaigns, flows, landings, networks, domains)."""
+        return self._by_id("delete", id)
+
+
+class _Clone(Resource):
+    def clone(self, id: int) -> Json:
+        return self._by_id("clone", id)
+
+
+class _Archive(Resource):
+    def deleted(self) -> list[dict[str, Any]]:
+        return self._call("deleted")
+
+    def restore(self, id: int) -> Json:
+        return self._by_id("restore", id)
+
+
+class _Switch(Resource):
+    def enable(self, id: int) -> Json:
+        return self._by_id("enable", id)
+
+    def disable(self, id: int) -> Json:
+        return self._by_id("disable", id)
 
 
 class _Files(Resource):
@@ -175,60 +204,18 @@ class _Files(Resource):
         return self._by_id("update-file", id, path=path, data=data)
 
 
-class Campaigns(_Crud):
+class Campaigns(_Crud, _Delete, _Archive, _Clone, _Switch):
     name = "campaigns"
-
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
-
-    def deleted(self) -> list[dict[str, Any]]:
-        return self._call("deleted")
-
-    def clone(self, id: int) -> Json:
-        return self._by_id("clone", id)
-
-    def enable(self, id: int) -> Json:
-        return self._by_id("enable", id)
-
-    def disable(self, id: int) -> Json:
-        return self._by_id("disable", id)
-
-    def restore(self, id: int) -> Json:
-        return self._by_id("restore", id)
 
     def update_costs(self, id: int, data: Body) -> Json:
         return self._by_id("update-costs", id, data)
 
 
-class Streams(Resource):
+class Streams(_Item, _Delete, _Archive, _Switch):
     name = "streams"
 
     def list(self, campaign_id: int) -> list[dict[str, Any]]:
         return self._by_id("list", campaign_id)
-
-    def get(self, id: int) -> dict[str, Any]:
-        return self._by_id("get", id)
-
-    def create(self, data: Body) -> dict[str, Any]:
-        return self._call("create", body=data)
-
-    def update(self, id: int, data: Body) -> dict[str, Any]:
-        return self._by_id("update", id, data)
-
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
-
-    def deleted(self) -> list[dict[str, Any]]:
-        return self._call("deleted")
-
-    def enable(self, id: int) -> Json:
-        return self._by_id("enable", id)
-
-    def disable(self, id: int) -> Json:
-        return self._by_id("disable", id)
-
-    def restore(self, id: int) -> Json:
-        return self._by_id("restore", id)
 
     def events(self, id: int) -> list[dict[str, Any]]:
         return self._by_id("events", id)
@@ -249,63 +236,35 @@ class Streams(Resource):
         return self._call("actions")
 
 
-class Landings(_Crud, _Files):
+class Landings(_Crud, _Delete, _Clone, _Files):
     name = "landings"
 
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
 
-    def clone(self, id: int) -> Json:
-        return self._by_id("clone", id)
-
-
-class Offers(_Crud, _Files):
+class Offers(_Crud, _Clone, _Files):
     name = "offers"
 
     def archive(self, id: int) -> Json:
         return self._by_id("archive", id)
 
-    def clone(self, id: int) -> Json:
-        return self._by_id("clone", id)
 
-
-class AffiliateNetworks(_Crud):
+class AffiliateNetworks(_Crud, _Delete, _Clone):
     name = "affiliate_networks"
 
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
 
-    def clone(self, id: int) -> Json:
-        return self._by_id("clone", id)
-
-
-class TrafficSources(_Crud):
+class TrafficSources(_Crud, _Delete, _Clone):
     name = "traffic_sources"
 
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
 
-    def clone(self, id: int) -> Json:
-        return self._by_id("clone", id)
-
-
-class Domains(_Crud):
+class Domains(_Crud, _Delete, _Archive):
     name = "domains"
-
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
-
-    def deleted(self) -> list[dict[str, Any]]:
-        return self._call("deleted")
-
-    def restore(self, id: int) -> Json:
-        return self._by_id("restore", id)
 
     def check(self, id: int) -> Json:
         return self._by_id("check", id)
 
 
-class Groups(Resource):
+class Groups(_Delete):
+    """Groups have no ``get``: Keitaro lists them by type only."""
+
     name = "groups"
 
     def list(self, type: str = "campaigns") -> list[dict[str, Any]]:
@@ -317,15 +276,9 @@ class Groups(Resource):
     def update(self, id: int, data: Body) -> dict[str, Any]:
         return self._by_id("update", id, data)
 
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
 
-
-class Users(_Crud):
+class Users(_Crud, _Delete):
     name = "users"
-
-    def delete(self, id: int) -> Json:
-        return self._by_id("delete", id)
 
     def access(self, id: int, data: Body) -> Json:
         return self._by_id("access", id, data)
