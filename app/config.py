@@ -156,6 +156,7 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
             env, "PBHUB_KEITARO_METADATA_SECONDS", 3600, minimum=60
         ),
         "PBHUB_KEITARO_TIMEOUT": _float(env, "PBHUB_KEITARO_TIMEOUT", 30.0, 1.0),
+        "PBHUB_KEITARO_USER_AGENT": env.get("PBHUB_KEITARO_USER_AGENT", "").strip() or None,
         "PBHUB_BLOCK_PLUGINS": tuple(
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),

@@ -61,6 +61,7 @@ def keitaro_settings() -> ClientSettings:
     return ClientSettings(
         timeout=current_app.config["PBHUB_KEITARO_TIMEOUT"],
         allowed=delivery_settings().allowed,
+        user_agent=current_app.config["PBHUB_KEITARO_USER_AGENT"],
     )
 
 

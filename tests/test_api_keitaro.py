@@ -161,3 +161,16 @@ def test_removing_a_connection_reports_the_clicks_that_went_with_it(add, client,
     answer = client.delete(f"{BASE}/{connection['id']}", headers=admin_headers)
     assert answer.get_json() == {"removed": True, "imported_clicks_removed": 0}
     assert client.delete(f"{BASE}/{connection['id']}", headers=admin_headers).status_code == 404
+
+
+@pytest.fixture
+def browser_agent(app_config):
+    app_config["PBHUB_KEITARO_USER_AGENT"] = "Mozilla/5.0 (compatible; ops)"
+
+
+def test_the_user_agent_is_configurable_for_cloudflare_fronted_trackers(
+    browser_agent, add, client, admin_headers, fake_keitaro
+):
+    connection = add().get_json()
+    client.post(f"{BASE}/{connection['id']}/test", headers=admin_headers)
+    assert fake_keitaro.requests[-1].headers["User-Agent"] == "Mozilla/5.0 (compatible; ops)"

@@ -20,6 +20,11 @@ CAMPAIGN = {"id": 1, "alias": "a", "name": "A", "postbacks": []}
 S2S = {"url": "https://network.test/pb?cid={subid}", "method": "GET", "statuses": ["sale"]}
 
 
+@pytest.fixture(autouse=True)
+def no_connection_from_the_environment(monkeypatch):
+    monkeypatch.delenv("PBHUB_KEITARO_CONNECTION", raising=False)
+
+
 @pytest.fixture
 def fake(fake_keitaro, keitaro_connection):
     """The fake tracker, stored as the connection "main" (the default)."""
@@ -325,6 +330,19 @@ def test_connection_selects_a_stored_connection_by_name(runner, fake, keitaro_co
     assert fake.requests[0].headers["Api-Key"] == "other-key-4567"
 
 
+def test_the_connection_can_be_chosen_with_an_environment_variable(
+    runner, fake, keitaro_connection
+):
+    keitaro_connection(name="other", api_key="other-key-4567")
+
+    result = runner.invoke(
+        args=["keitaro", "campaign", "list"], env={"PBHUB_KEITARO_CONNECTION": "other"}
+    )
+
+    assert envelope(result)["request"]["headers"]["Api-Key"] == "othe…"
+    assert fake.requests[0].headers["Api-Key"] == "other-key-4567"
+
+
 def test_an_unknown_connection_is_a_clear_error_and_sends_nothing(runner, fake):
     result = keitaro(runner, "campaign", "list", "--connection", "nope")
 
@@ -425,6 +443,29 @@ def test_postback_test_fires_at_the_trackers_postback_url_with_the_key_masked(ru
     assert out["request"]["url"] == f"{fake.url}/pbke…/postback?subid=abc&status=sale"
     assert out["data"]["ok"] is True
     assert fake.postback_key not in result.stdout + result.stderr
+
+
+def test_postback_test_refused_by_the_tracker_fails_and_still_shows_the_request(runner, fake):
+    fake.postback_status = 503
+
+    result = keitaro(runner, "postback", "test", "--subid", "abc")
+
+    assert result.exit_code != 0
+    out = envelope(result)
+    assert "503" in out["error"]["message"]
+    assert out["request"]["url"].startswith(f"{fake.url}/pbke…/postback?")
+
+
+def test_postback_test_answered_by_a_web_page_is_a_failure(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(postback_key="wrong-key")
+
+    result = keitaro(runner, "postback", "test", "--subid", "abc")
+
+    assert result.exit_code != 0
+    assert "postback key" in envelope(result)["error"]["message"]
+    assert fake_keitaro.postbacks_received == []
 
 
 def test_postback_test_without_a_postback_key_says_how_to_add_one(

@@ -5,12 +5,14 @@ table checks the client's operation table rather than repeating it.
 """
 
 import contextlib
+from decimal import Decimal
 
 import pytest
 
 from app.keitaro import errors
 from app.keitaro.client import Keitaro
 from app.keitaro.operations import OPERATIONS
+from app.keitaro.pages import typed
 
 CAMPAIGN = {"alias": "spring", "name": "Spring"}
 BODY = {"name": "Renamed"}
@@ -643,9 +645,14 @@ def test_both_report_dialects_reach_keitaro_as_grouping_and_metrics(fake_keitaro
     assert (body["grouping"], body["metrics"]) == (["offer"], ["clicks"])
 
 
-def test_report_rows_are_read_across_pages_with_string_numbers(fake_keitaro, keitaro):
+def test_report_rows_come_with_string_numbers_read_exactly(fake_keitaro, keitaro):
     rows = list(keitaro.reports.iter_rows({"grouping": ["campaign"]}))
-    assert rows == [{"campaign": "A", "clicks": "10", "revenue": "1.50"}]
+    assert rows == [{"campaign": "A", "clicks": 10, "revenue": Decimal("1.50")}]
+
+
+def test_text_columns_that_look_numeric_stay_text():
+    row = {"sub_id": "12345", "sub_id_1": "7", "external_id": "42", "clicks": "3"}
+    assert typed(row) == {"sub_id": "12345", "sub_id_1": "7", "external_id": "42", "clicks": 3}
 
 
 def test_every_operation_has_a_typed_method_on_its_resource(keitaro):

@@ -278,8 +278,9 @@ def test_conversions_of_imported_clicks_carry_keitaros_names(
     fake_keitaro.campaigns[7] = {"id": 7, "name": "Spring"}
     fake_keitaro.offers[9] = {"id": 9, "name": "Casino"}
     sync.refresh_metadata(connection, tracker, utcnow())
-    fake_keitaro.add_click("lab", utcnow() - timedelta(minutes=5), campaign_id=7, offer_id=9,
-                           ts_id=2, country="fr")
+    fake_keitaro.add_click(
+        "lab", utcnow() - timedelta(minutes=5), campaign_id=7, offer_id=9, ts_id=2, country="fr"
+    )
     run_import()
     conversion_id = client.get(
         source["postback_path"], query_string={"click_id": "lab"}

@@ -87,7 +87,7 @@ def _api_command(command: Command) -> click.Command:
                 request = data.pop("request", request)
         except errors.KeitaroError as exc:
             error = error_body(exc)
-            request = client.transport.last_request if client else None
+            request = exc.request or (client.transport.last_request if client else None)
         except DomainError as exc:
             error = {"type": type(exc).__name__, "message": exc.message}
         emit(envelope(command, request, data, error), table)

@@ -349,11 +349,9 @@ def _test_postback(k: Keitaro, a: Args) -> Any:
         connection.url, connection.postback_key, params, verify_tls=connection.verify_tls
     )
     if not result["ok"]:
-        raise errors.KeitaroError(
-            f"the tracker answered {result['status_code']} to the test postback",
-            result["status_code"],
-            result["body"],
-        )
+        failure = errors.KeitaroError(result["problem"], result["status_code"], result["body"])
+        failure.request = result["request"]
+        raise failure
     return result
 
 

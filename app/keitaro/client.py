@@ -4,7 +4,7 @@ One typed method per operation, grouped by resource as Keitaro groups them. Path
 methods live in ``operations.py``; bodies are validated with the schemas of
 ``schemas.py`` before anything is sent, so a typo fails here with the field's name.
 Long lists (clicks, conversions, reports, logs) also have ``iter_*`` methods that read
-page after page.
+page after page and give number columns as exact numbers, however Keitaro sent them.
 """
 
 from __future__ import annotations
@@ -433,4 +433,5 @@ def _report(
 ) -> Iterator[dict[str, Any]]:
     op = operation(resource, op_name)
     body = client.validate(op, query) or {}
-    return pages.report_rows(client.transport, op.path, body, page_size=page_size)
+    for row in pages.report_rows(client.transport, op.path, body, page_size=page_size):
+        yield pages.typed(row)

@@ -11,6 +11,8 @@ class KeitaroError(Exception):
         self.message = message
         self.status = status
         self.body = body
+        #: What was sent, key masked, when the caller wants to show it.
+        self.request: dict | None = None
 
 
 class Unauthorized(KeitaroError):

@@ -99,9 +99,18 @@ def fire_test_postback(
         raise errors.Unavailable(
             f"the tracker at {base} did not answer: {type(exc).__name__}"
         ) from None
+    problem = None
+    if response.status_code >= 400:
+        problem = f"the tracker answered {response.status_code} to the test postback"
+    elif "html" in response.headers.get("Content-Type", ""):
+        problem = (
+            "the tracker answered with a web page, not its postback reply: check the "
+            "connection's postback key and URL"
+        )
     return {
         "request": {"url": shown, "method": "GET"},
-        "ok": response.status_code < 400,
+        "ok": problem is None,
+        "problem": problem,
         "status_code": response.status_code,
         "body": response.text[:500],
     }

@@ -25,6 +25,8 @@ class ClientSettings:
 
     timeout: float = 30.0
     allowed: ssrf.Allowed | None = None
+    #: Sent instead of ours when a tracker's firewall wants a browser-like agent.
+    user_agent: str | None = None
 
 
 def check_timezone(name: str) -> str:
@@ -181,6 +183,7 @@ def client_for(row: KeitaroConnection, keyring: Keyring, settings: ClientSetting
         timezone=row.timezone,
         timeout=settings.timeout,
         verify_tls=row.verify_tls,
+        **({"user_agent": settings.user_agent} if settings.user_agent else {}),
     )
 
 
