@@ -5,6 +5,7 @@ table checks the client's operation table rather than repeating it.
 """
 
 import contextlib
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -659,3 +660,12 @@ def test_every_operation_has_a_typed_method_on_its_resource(keitaro):
     for op in OPERATIONS:
         method = getattr(getattr(keitaro, op.resource), op.name.replace("-", "_"))
         assert callable(method), op.key
+
+
+def test_the_announced_total_is_heard_before_the_first_row(fake_keitaro, keitaro):
+    for n in range(3):
+        fake_keitaro.add_click(f"t{n}", datetime.now(UTC) - timedelta(minutes=n + 1))
+    heard = []
+    rows = keitaro.clicks.iter_log({}, page_size=2, on_total=heard.append)
+    next(rows)
+    assert heard == [3]

@@ -265,9 +265,11 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
     )
     if not row.metadata_refreshed_at:
         _refresh(row, client)
-    with click.progressbar(length=0, label=f"clicks from {row.name}", file=_err()) as bar:
+    with _progress(f"clicks from {row.name}") as bar:
         try:
-            result = keitaro_sync.import_clicks(row, client, window, progress=bar.update)
+            result = keitaro_sync.import_clicks(
+                row, client, window, progress=bar.update, on_total=_resize(bar)
+            )
         except keitaro_sync.Busy as exc:
             raise click.ClickException(str(exc)) from None
         except errors.KeitaroError as exc:
@@ -299,6 +301,18 @@ def _refresh(row: Any, client: Any) -> dict[str, int]:
         return keitaro_sync.refresh_metadata(row, client, utcnow())
     except errors.KeitaroError as exc:
         raise click.ClickException(f"{row.name}: {exc.message}") from None
+
+
+def _progress(label: str) -> Any:
+    """A bar whose length becomes the row count Keitaro announces with its first page."""
+    return click.progressbar(length=1, label=label, file=_err(), show_pos=True)
+
+
+def _resize(bar: Any) -> Any:
+    def resize(total: int) -> None:
+        bar.length = max(total, 1)
+
+    return resize
 
 
 def _err() -> Any:
@@ -343,9 +357,11 @@ def reconcile(connection: str | None, since: str, as_json: bool) -> None:
     row = service.get_connection(connection)
     client = service.client_for(row, keyring(), keitaro_settings())
     start, end = keitaro_reconcile.window(since, utcnow())
-    with click.progressbar(length=0, label="reading Keitaro's conversions", file=_err()) as bar:
+    with _progress("reading Keitaro's conversions") as bar:
         try:
-            report = keitaro_reconcile.reconcile(row, client, start, end, progress=bar.update)
+            report = keitaro_reconcile.reconcile(
+                row, client, start, end, progress=bar.update, on_total=_resize(bar)
+            )
         except errors.KeitaroError as exc:
             raise click.ClickException(f"{row.name}: {exc.message}") from None
     if as_json:

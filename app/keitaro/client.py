@@ -9,7 +9,7 @@ page after page and give number columns as exact numbers, however Keitaro sent t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -311,8 +311,14 @@ class Clicks(Resource):
     def log(self, query: Body) -> dict[str, Any]:
         return self._call("log", body=query)
 
-    def iter_log(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        return _report(self._client, "log", self.name, query, page_size)
+    def iter_log(
+        self,
+        query: Body,
+        *,
+        page_size: int = 1000,
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "log", self.name, query, page_size, on_total)
 
     def update_costs(self, data: Body) -> Json:
         return self._call("update-costs", body=data)
@@ -327,8 +333,14 @@ class Conversions(Resource):
     def log(self, query: Body) -> dict[str, Any]:
         return self._call("log", body=query)
 
-    def iter_log(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        return _report(self._client, "log", self.name, query, page_size)
+    def iter_log(
+        self,
+        query: Body,
+        *,
+        page_size: int = 1000,
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "log", self.name, query, page_size, on_total)
 
 
 class Reports(Resource):
@@ -337,8 +349,14 @@ class Reports(Resource):
     def build(self, query: Body) -> dict[str, Any]:
         return self._call("build", body=query)
 
-    def iter_rows(self, query: Body, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        return _report(self._client, "build", self.name, query, page_size)
+    def iter_rows(
+        self,
+        query: Body,
+        *,
+        page_size: int = 1000,
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        return _report(self._client, "build", self.name, query, page_size, on_total)
 
     def labels(self, campaign_id: int, label_name: str, ref_name: str) -> dict[str, Any]:
         return self._call(
@@ -429,9 +447,17 @@ class Settings(Resource):
 
 
 def _report(
-    client: Keitaro, op_name: str, resource: str, query: Body, page_size: int
+    client: Keitaro,
+    op_name: str,
+    resource: str,
+    query: Body,
+    page_size: int,
+    on_total: Callable[[int], None] | None,
 ) -> Iterator[dict[str, Any]]:
     op = operation(resource, op_name)
     body = client.validate(op, query) or {}
-    for row in pages.report_rows(client.transport, op.path, body, page_size=page_size):
+    rows = pages.report_rows(
+        client.transport, op.path, body, page_size=page_size, on_total=on_total
+    )
+    for row in rows:
         yield pages.typed(row)

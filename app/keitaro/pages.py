@@ -17,9 +17,15 @@ REPORT_PATHS = ("clicks/log", "conversions/log", "report/build")
 
 
 def report_rows(
-    transport: Transport, path: str, request: Mapping[str, Any], *, page_size: int = 1000
+    transport: Transport,
+    path: str,
+    request: Mapping[str, Any],
+    *,
+    page_size: int = 1000,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[Any]:
-    """Every row of a Report endpoint, fetching the next page only when needed."""
+    """Every row of a Report endpoint, fetching the next page only when needed;
+    ``on_total`` hears the row count Keitaro announces (for progress bars)."""
     if path not in REPORT_PATHS:
         raise ValueError(f"{path!r} is not a paginated report ({', '.join(REPORT_PATHS)})")
     offset = int(request.get("offset") or 0)
@@ -28,9 +34,11 @@ def report_rows(
             "POST", path, body={**request, "limit": page_size, "offset": offset}, idempotent=True
         )
         rows = list((page or {}).get("rows") or [])
+        total = number((page or {}).get("total"))
+        if on_total is not None and total is not None:
+            on_total(int(total))
         yield from rows
         offset += len(rows)
-        total = (page or {}).get("total")
         if len(rows) < page_size or (total is not None and offset >= int(total)):
             return
 

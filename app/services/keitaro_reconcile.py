@@ -74,6 +74,7 @@ def reconcile(
     until: datetime,
     *,
     progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Report:
     postback = (
         db.session.get(OutboundPostback, row.outbound_postback_id)
@@ -89,7 +90,7 @@ def reconcile(
     hub, pending = _hub_side(postback, since, until)
     report.hub = len(hub)
     report.not_yet_delivered = pending
-    tracker = _tracker_side(client, since - LOOKBEHIND, until, progress)
+    tracker = _tracker_side(client, since - LOOKBEHIND, until, progress, on_total)
     report.keitaro = sum(
         1 for entry in tracker.values() if entry["at"] is None or entry["at"] >= since
     )
@@ -177,7 +178,11 @@ def _forwarded_keys(postback: OutboundPostback, keys: list[Key]) -> set[Key]:
 
 
 def _tracker_side(
-    client: Keitaro, start: datetime, end: datetime, progress: Callable[[int], None] | None
+    client: Keitaro,
+    start: datetime,
+    end: datetime,
+    progress: Callable[[int], None] | None,
+    on_total: Callable[[int], None] | None,
 ) -> dict[Key, dict[str, Any]]:
     zone = client.timezone
     query = {
@@ -190,7 +195,7 @@ def _tracker_side(
         "sort": [{"name": "postback_datetime", "order": "ASC"}],
     }
     seen: dict[Key, dict[str, Any]] = {}
-    for item in client.conversions.iter_log(query):
+    for item in client.conversions.iter_log(query, on_total=on_total):
         if progress:
             progress(1)
         if not isinstance(item, dict):

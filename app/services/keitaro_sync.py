@@ -104,6 +104,7 @@ def import_clicks(
     now: Callable[[], datetime] = utcnow,
     page_size: int = 1000,
     progress: Progress | None = None,
+    on_total: Progress | None = None,
 ) -> ImportResult:
     """Upsert every click of the window; moves the cursor forward only on success."""
     if not claim(row.id, now()):
@@ -128,7 +129,9 @@ def import_clicks(
     written = skipped = 0
     newest: datetime | None = None
     try:
-        for batch in _batches(client.clicks.iter_log(query, page_size=page_size), WRITE_BATCH):
+        for batch in _batches(
+            client.clicks.iter_log(query, page_size=page_size, on_total=on_total), WRITE_BATCH
+        ):
             values, bad = _click_values(row, client, batch, networks)
             skipped += bad
             _upsert(values)
