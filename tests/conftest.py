@@ -275,3 +275,37 @@ def convert(app: Any, client: Any, source: dict[str, Any]) -> Callable[..., dict
         return answer
 
     return fire
+
+
+@pytest.fixture
+def redis_app(app_config: dict[str, Any], app: Any) -> Iterator[Any]:
+    """The app under test, but queueing on Redis, as a scaled deployment runs."""
+    from app.queue import get_queue
+
+    redis_app = create_app({**app_config, "REDIS_URL": redis_url()})
+    queue = get_queue(redis_app)
+    queue.connection.flushdb()
+    yield redis_app
+    queue.connection.flushdb()
+
+
+def start_worker(app: Any) -> Any:
+    """``worker.py`` in a process of its own, on the app's database and Redis."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "REDIS_URL": app.config["REDIS_URL"],
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PBHUB_OUTBOUND_ALLOWED_HOSTS": "127.0.0.0/8",
+    }
+    # A session of its own: killing the group also kills RQ's scheduler process, which
+    # the worker forks and which would otherwise outlive the test.
+    return subprocess.Popen(
+        [sys.executable, "worker.py"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )

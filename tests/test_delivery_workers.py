@@ -5,8 +5,6 @@ import dataclasses
 import http.server
 import os
 import signal
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -14,13 +12,12 @@ import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.jobs.deliveries import sweep
 from app.models import Delivery, DeliveryAttempt
 from app.models.types import utcnow
 from app.queue import QUEUE_NAME, get_queue
-from tests.conftest import redis_url
+from tests.conftest import start_worker
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -68,16 +65,6 @@ def receiver():
 
 
 @pytest.fixture
-def redis_app(app_config, app):
-    """The app under test, but queueing on Redis, as a scaled deployment runs."""
-    redis_app = create_app({**app_config, "REDIS_URL": redis_url()})
-    queue = get_queue(redis_app)
-    queue.connection.flushdb()
-    yield redis_app
-    queue.connection.flushdb()
-
-
-@pytest.fixture
 def fire(redis_app, make_source):
     source = make_source()
 
@@ -105,24 +92,6 @@ def deliveries(app):
     with app.app_context():
         db.session.expire_all()
         return db.session.scalars(select(Delivery)).all()
-
-
-def start_worker(app):
-    env = {
-        **os.environ,
-        "REDIS_URL": app.config["REDIS_URL"],
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PBHUB_OUTBOUND_ALLOWED_HOSTS": "127.0.0.0/8",
-    }
-    # A session of its own: killing the group also kills RQ's scheduler process, which
-    # the worker forks and which would otherwise outlive the test.
-    return subprocess.Popen(
-        [sys.executable, "worker.py"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
 
 
 def test_a_worker_killed_mid_send_loses_nothing_and_delivers_once(

@@ -290,3 +290,17 @@ def test_conversions_of_imported_clicks_carry_keitaros_names(
     expected = {"campaign": "Spring", "offer": "Casino", "traffic_source": "#2", "country": "FR"}
     assert page["items"][0]["tracker"] == expected
     assert detail.get_json()["tracker"] == expected
+
+
+def test_one_failing_periodic_task_leaves_the_others_running(app, monkeypatch):
+    from app.jobs import deliveries, periodic
+
+    ran = []
+
+    def broken():
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(deliveries, "sweep", broken)
+    monkeypatch.setattr(keitaro_jobs, "schedule", lambda: ran.append("keitaro"))
+    periodic.tick()
+    assert ran == ["keitaro"]
