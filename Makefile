@@ -41,6 +41,7 @@ format: venv
 bench: venv
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.deliveries
+	$(BIN)/python -m bench.keitaro_import
 
 bench-detection: venv
 	$(BIN)/python -m bench.detection

@@ -36,6 +36,16 @@ CLICK_COLUMNS = (
     "external_id",
 )
 WRITE_BATCH = 500
+#: What a re-read click may change; its identity (connection, sub id, origin) stays.
+UPDATED_ON_CONFLICT = (
+    "source_id",
+    "clicked_at",
+    "tracker_campaign_id",
+    "tracker_offer_id",
+    "tracker_traffic_source_id",
+    "country",
+    "external_id",
+)
 LEASE = timedelta(minutes=15)
 METADATA_KINDS = {
     "campaign": ("campaigns", ("traffic_source_id", "group_id")),
@@ -207,21 +217,19 @@ def _id(value: Any) -> int | None:
 
 
 def _upsert(values: list[dict[str, Any]]) -> None:
-    if not values:
-        return
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Click).values(values)
-    changed = {
-        name: statement.excluded[name]
-        for name in values[0]
-        if name not in ("connection_id", "click_id", "origin")
-    }
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["connection_id", "click_id"],
-            index_where=Click.connection_id.isnot(None),
-            set_=changed,
-        )
+    """One statement for the batch, compiled once and cached: executemany with the
+    dialect's multi-row VALUES underneath."""
+    if values:
+        db.session.execute(_upsert_statement(db.engine.dialect.name), values)
+
+
+def _upsert_statement(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(Click.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["connection_id", "click_id"],
+        index_where=Click.__table__.c.connection_id.isnot(None),
+        set_={name: statement.excluded[name] for name in UPDATED_ON_CONFLICT},
     )
 
 
