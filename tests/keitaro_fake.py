@@ -55,6 +55,8 @@ class FakeKeitaro:
     answer_settings: bool = True
     #: What the postback URL answers (a failing tracker: 503).
     postback_status: int = 200
+    #: Answer this many ``clicks/log`` pages, then fail with 500 (a tracker dying mid-run).
+    clicks_pages_before_failure: int | None = None
     _server: Any = None
     _thread: Any = None
     _next_id: int = 100
@@ -178,6 +180,10 @@ class FakeKeitaro:
                 raise KeyError(path)
             return _json({"timezone": self.timezone, "currency": "USD"})
         if path == "/clicks/log":
+            if self.clicks_pages_before_failure is not None:
+                if self.clicks_pages_before_failure == 0:
+                    return Response("Internal Server Error", status=500)
+                self.clicks_pages_before_failure -= 1
             return _json(self._log(body or {}, self.clicks, self._click_row))
         if path == "/conversions/log":
             return _json(self._log(body or {}, self.conversions, self._conversion_row))
@@ -240,6 +246,7 @@ class FakeKeitaro:
             "campaign_id": str(click.get("campaign_id", 1)),
             "offer_id": str(click.get("offer_id", 0)),
             "ts_id": str(click.get("ts_id", 0)),
+            "affiliate_network_id": str(click.get("affiliate_network_id", 0)),
             "country_code": click.get("country", "DE"),
             "external_id": click.get("external_id", ""),
         }

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import keitaro as keitaro_jobs
-from app.keitaro.errors import Unauthorized
-from app.models import Click, KeitaroConnection, KeitaroObject, KeitaroSyncRun
+from app.keitaro.errors import Unauthorized, Unavailable
+from app.models import Click, Conversion, KeitaroConnection, KeitaroObject, KeitaroSyncRun
 from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
@@ -218,14 +218,18 @@ def test_a_refresh_replaces_what_the_tracker_no_longer_has(fake_keitaro, connect
 
 
 def test_status_reports_cursor_success_and_clicks_today(fake_keitaro, connection, run_import):
-    fake_keitaro.add_click("today", utcnow().replace(hour=0, minute=0, second=1, microsecond=0))
-    run_import()
+    trackers_midnight = datetime.now(fake_keitaro.zone).replace(
+        hour=0, minute=0, second=1, microsecond=0
+    )
+    fake_keitaro.add_click("today", trackers_midnight)
+    fake_keitaro.add_click("yesterday", trackers_midnight - timedelta(seconds=2))
+    run_import(since=trackers_midnight - timedelta(hours=1))
     db.session.refresh(connection)
     status = sync.status(connection, utcnow())
     assert status["clicks"]["clicks_today"] == 1
-    assert status["clicks"]["imported_total"] == 1
+    assert status["clicks"]["imported_total"] == 2
     assert status["clicks"]["last_success_at"] is not None
-    assert status["clicks"]["last_run"]["rows"] == 1
+    assert status["clicks"]["last_run"]["rows"] == 2
 
 
 def test_the_schedule_enqueues_each_slot_once(app, connection, monkeypatch):
@@ -304,3 +308,80 @@ def test_one_failing_periodic_task_leaves_the_others_running(app, monkeypatch):
     monkeypatch.setattr(keitaro_jobs, "schedule", lambda: ran.append("keitaro"))
     periodic.tick()
     assert ran == ["keitaro"]
+
+
+def test_a_postback_that_came_before_its_click_is_matched_when_the_click_arrives(
+    fake_keitaro, run_import, client, source, operator_headers
+):
+    answer = client.get(source["postback_path"], query_string={"click_id": "early"}).get_json()
+    assert answer["attribution"] == "unmatched"
+    fake_keitaro.add_click("early", utcnow() - timedelta(minutes=30))
+    assert run_import().matched_late == 1
+    conversion = client.get(
+        f"/api/v1/conversions/{answer['conversion_id']}", headers=operator_headers
+    ).get_json()
+    assert conversion["attribution"] == "matched"
+    assert "imported after the postback" in conversion["parse_notes"][-1]
+
+
+def test_a_click_older_than_the_sources_window_makes_a_waiting_conversion_expired(
+    fake_keitaro, run_import, client, make_source
+):
+    source = make_source(attribution_window_days=1)
+    answer = client.get(source["postback_path"], query_string={"click_id": "old"}).get_json()
+    fake_keitaro.add_click("old", utcnow() - timedelta(days=3))
+    run_import(since=utcnow() - timedelta(days=4))
+    assert db.session.get(Conversion, answer["conversion_id"]).attribution == "expired"
+
+
+def test_an_import_cut_short_keeps_the_batches_it_wrote(
+    fake_keitaro, connection, run_import, monkeypatch
+):
+    monkeypatch.setattr(sync, "WRITE_BATCH", 10)
+    start = (utcnow() - timedelta(hours=2)).replace(microsecond=0)
+    for n in range(30):
+        fake_keitaro.add_click(f"cut{n:02d}", start + timedelta(minutes=n))
+    fake_keitaro.clicks_pages_before_failure = 2
+    with pytest.raises(Unavailable, match="500"):
+        run_import(page_size=10)
+    db.session.refresh(connection)
+    assert len(imported()) == 20
+    assert connection.clicks_cursor == start + timedelta(minutes=19)
+    assert connection.clicks_imported == 20
+
+
+def test_an_import_that_lost_its_lease_stops_writing(fake_keitaro, connection, tracker):
+    fake_keitaro.add_click("stolen", utcnow() - timedelta(minutes=3))
+    span = sync.import_window(connection, utcnow(), overlap=OVERLAP, backfill=BACKFILL)
+
+    def another_process_takes_over(total):
+        assert sync.claim(connection.id, utcnow() + sync.LEASE + timedelta(minutes=1))
+
+    with pytest.raises(sync.LeaseLost):
+        sync.import_clicks(connection, tracker, span, on_total=another_process_takes_over)
+    db.session.refresh(connection)
+    assert connection.clicks_cursor is None
+    assert connection.clicks_lease_token is not None  # the new holder's lease stands
+
+
+def test_re_reading_clicks_counts_only_the_new_ones(fake_keitaro, connection, run_import):
+    fake_keitaro.add_click("once", utcnow() - timedelta(minutes=2))
+    run_import()
+    again = run_import(since=utcnow() - timedelta(hours=1))
+    assert (again.rows, again.seen) == (0, 1)
+    db.session.refresh(connection)
+    assert connection.clicks_imported == 1
+
+
+def test_a_mapping_to_a_deleted_source_falls_back_to_the_connections_source(
+    fake_keitaro, keitaro_connection, make_source, client, admin_headers
+):
+    kept, doomed = make_source(), make_source()
+    row = keitaro_connection(source=kept["name"])
+    connections.map_network(row, 12, doomed["name"])
+    client.delete(f"/api/v1/sources/{doomed['id']}", headers=admin_headers)
+    fake_keitaro.add_click("orphan", utcnow() - timedelta(minutes=5), affiliate_network_id=12)
+    tracker = connections.client_for(row, keyring(), keitaro_settings())
+    span = sync.import_window(row, utcnow(), overlap=OVERLAP, backfill=BACKFILL)
+    assert sync.import_clicks(row, tracker, span).rows == 1
+    assert [c.source_id for c in imported()] == [kept["id"]]

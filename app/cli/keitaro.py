@@ -270,7 +270,7 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
             result = keitaro_sync.import_clicks(
                 row, client, window, progress=bar.update, on_total=_resize(bar)
             )
-        except keitaro_sync.Busy as exc:
+        except (keitaro_sync.Busy, keitaro_sync.LeaseLost) as exc:
             raise click.ClickException(str(exc)) from None
         except errors.KeitaroError as exc:
             raise click.ClickException(f"{row.name}: {exc.message}") from None
@@ -280,7 +280,9 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
             "from": window.start,
             "to": window.end,
             "imported": result.rows,
+            "read": result.seen,
             "skipped": result.skipped,
+            "conversions_matched_late": result.matched_late,
             "cursor": result.cursor,
         }
     )

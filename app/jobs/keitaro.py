@@ -64,6 +64,8 @@ def import_clicks(connection_id: int) -> int | None:
         return sync.import_clicks(row, client, window).rows
     except sync.Busy:
         log.info("keitaro %s: an import is already running; skipped", row.name)
+    except sync.LeaseLost:
+        log.warning("keitaro %s: another import took over; this one stopped", row.name)
     except KeitaroError as exc:
         log.warning("keitaro %s: click import failed: %s", row.name, exc.message)
     return None

@@ -68,6 +68,14 @@ class Conversion(db.Model):
             postgresql_where=text("dispatch_pending"),
             sqlite_where=text("dispatch_pending"),
         ),
+        # Unmatched conversions by click id: a Keitaro click imported after its postback
+        # finds the conversions it should have matched.
+        Index(
+            "ix_conversions_unmatched_click_id",
+            "click_id",
+            postgresql_where=text("attribution = 'unmatched'"),
+            sqlite_where=text("attribution = 'unmatched'"),
+        ),
     )
 
 

@@ -39,6 +39,8 @@ class KeitaroConnection(db.Model):
     clicks_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicks_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicks_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who holds the lease: an import writes its progress only while it still does.
+    clicks_lease_token: Mapped[str | None] = mapped_column(String(32))
     clicks_last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicks_last_error: Mapped[str | None] = mapped_column(Text)
     clicks_last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,11 +9,13 @@ so several workers on several hosts never import the same connection at once.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,7 +24,7 @@ from app.extensions import db
 from app.keitaro.client import Keitaro
 from app.keitaro.pages import number
 from app.keitaro.times import tracker_text
-from app.models import Click, KeitaroConnection, KeitaroObject, KeitaroSyncRun
+from app.models import Click, Conversion, KeitaroConnection, KeitaroObject, KeitaroSyncRun, Source
 from app.models.types import utcnow
 
 CLICK_COLUMNS = (
@@ -66,13 +68,20 @@ class ImportWindow:
 @dataclass(frozen=True)
 class ImportResult:
     window: ImportWindow
+    #: Clicks new to the hub; ``seen`` counts every usable row read (overlap included).
     rows: int
+    seen: int
     skipped: int
     cursor: datetime | None
+    matched_late: int = 0
 
 
 class Busy(Exception):
     """Another process is importing this connection's clicks right now."""
+
+
+class LeaseLost(Exception):
+    """This import ran past its lease and another took over; it stops writing."""
 
 
 def import_window(
@@ -89,8 +98,9 @@ def import_window(
     return ImportWindow(since, min(until or now, now))
 
 
-def claim(connection_id: int, now: datetime) -> bool:
-    """Take the import lease; False while another holds it."""
+def claim(connection_id: int, now: datetime) -> str | None:
+    """Take the import lease; its token, or None while another holds it."""
+    token = secrets.token_hex(16)
     taken = db.session.execute(
         update(KeitaroConnection)
         .where(
@@ -100,10 +110,10 @@ def claim(connection_id: int, now: datetime) -> bool:
                 KeitaroConnection.clicks_lease_until < now,
             ),
         )
-        .values(clicks_lease_until=now + LEASE)
+        .values(clicks_lease_until=now + LEASE, clicks_lease_token=token)
     ).rowcount
     db.session.commit()
-    return bool(taken)
+    return token if taken else None
 
 
 def import_clicks(
@@ -116,15 +126,22 @@ def import_clicks(
     progress: Progress | None = None,
     on_total: Progress | None = None,
 ) -> ImportResult:
-    """Upsert every click of the window; moves the cursor forward only on success."""
-    if not claim(row.id, now()):
+    """Upsert every click of the window, oldest first.
+
+    After each batch the cursor moves to the batch's newest click and the lease is
+    renewed, in one update that holds only while this import still owns the lease: an
+    import cut short (a killed worker, a job timeout, a tracker that stopped answering)
+    keeps what it did, and the next one goes on from there instead of starting over.
+    """
+    token = claim(row.id, now())
+    if token is None:
         raise Busy(f"clicks of {row.name!r} are being imported by another process")
     run = KeitaroSyncRun(
         connection_id=row.id, kind="clicks", range_from=window.start, range_to=window.end
     )
     db.session.add(run)
     db.session.commit()
-    run_id = run.id
+    run_id, connection_id = run.id, row.id
     zone = client.timezone
     query = {
         "range": {
@@ -135,33 +152,60 @@ def import_clicks(
         "columns": list(CLICK_COLUMNS),
         "sort": [{"name": "datetime", "order": "ASC"}],
     }
-    networks = offer_networks(row.id)
-    written = skipped = 0
-    newest: datetime | None = None
+    target = _Target.of(row)
+    written = seen = skipped = late = 0
+    cursor = row.clicks_cursor
     try:
         for batch in _batches(
             client.clicks.iter_log(query, page_size=page_size, on_total=on_total), WRITE_BATCH
         ):
-            values, bad = _click_values(row, client, batch, networks)
+            values, bad = _click_values(target, client, batch)
             skipped += bad
-            _upsert(values)
-            written += len(values)
-            newest = max([newest, *(v["clicked_at"] for v in values)], key=_sortable)
-            run.rows = written
+            written += _upsert(connection_id, values)
+            late += rematch([(v["click_id"], v["clicked_at"]) for v in values])
+            seen += len(values)
+            newest = max((v["clicked_at"] for v in values), default=None)
+            if newest is not None:
+                cursor = max(cursor or newest, min(newest, window.end))
+            _advance(connection_id, token, cursor, now())
+            db.session.execute(
+                update(KeitaroSyncRun).where(KeitaroSyncRun.id == run_id).values(rows=written)
+            )
             db.session.commit()
             if progress:
                 progress(len(batch))
     except Exception as exc:
         db.session.rollback()
-        _finish(row.id, run_id, now(), error=f"{type(exc).__name__}: {exc}")
+        _finish(
+            connection_id, token, run_id, now(), rows=written, error=f"{type(exc).__name__}: {exc}"
+        )
         raise
-    cursor = max([row.clicks_cursor, min(newest, window.end) if newest else None], key=_sortable)
-    _finish(row.id, run_id, now(), cursor=cursor, rows=written)
-    return ImportResult(window, written, skipped, cursor)
+    _finish(connection_id, token, run_id, now(), rows=written)
+    return ImportResult(window, written, seen, skipped, cursor, late)
 
 
-def _sortable(value: datetime | None) -> datetime:
-    return value or datetime.min.replace(tzinfo=utcnow().tzinfo)
+@dataclass(frozen=True)
+class _Target:
+    """Where a connection's clicks count: mapped affiliate networks, else its source.
+    Mappings to sources deleted since are dropped rather than failing every insert."""
+
+    connection_id: int
+    source_id: int | None
+    networks: dict[int, int]  # offer id -> affiliate network id
+    sources: dict[str, int]  # affiliate network id -> hub source id
+
+    @classmethod
+    def of(cls, row: KeitaroConnection) -> _Target:
+        mapping = {str(k): int(v) for k, v in (row.source_map or {}).items() if v}
+        existing = set(
+            db.session.scalars(select(Source.id).where(Source.id.in_(set(mapping.values()))))
+        )
+        return cls(
+            row.id,
+            row.source_id,
+            offer_networks(row.id),
+            {k: v for k, v in mapping.items() if v in existing},
+        )
 
 
 def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -171,21 +215,19 @@ def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _click_values(
-    row: KeitaroConnection, client: Keitaro, batch: list[Any], networks: dict[int, int]
+    target: _Target, client: Keitaro, batch: list[Any]
 ) -> tuple[list[dict[str, Any]], int]:
     values, skipped = [], 0
     for item in batch:
         try:
-            values.append(_click(row, client, item, networks))
+            values.append(_click(target, client, item))
         except (ValueError, TypeError, KeyError, AttributeError):
             skipped += 1
     unique = {v["click_id"]: v for v in values}
     return list(unique.values()), skipped
 
 
-def _click(
-    row: KeitaroConnection, client: Keitaro, item: dict[str, Any], networks: dict[int, int]
-) -> dict[str, Any]:
+def _click(target: _Target, client: Keitaro, item: dict[str, Any]) -> dict[str, Any]:
     sub_id = str(item["sub_id"]).strip()
     if not sub_id or len(sub_id) > 128:
         raise ValueError("no usable sub_id")
@@ -193,15 +235,15 @@ def _click(
     if clicked_at is None:
         raise ValueError("no datetime")
     offer_id = _id(item.get("offer_id"))
-    network_id = _id(item.get("affiliate_network_id")) or networks.get(offer_id or -1)
-    mapped = (row.source_map or {}).get(str(network_id)) if network_id else None
+    network_id = _id(item.get("affiliate_network_id")) or target.networks.get(offer_id or -1)
+    mapped = target.sources.get(str(network_id)) if network_id else None
     country = (item.get("country_code") or "").strip().upper() or None
     external = str(item.get("external_id") or "").strip() or None
     return {
-        "connection_id": row.id,
+        "connection_id": target.connection_id,
         "click_id": sub_id,
         "origin": "keitaro",
-        "source_id": mapped or row.source_id,
+        "source_id": mapped or target.source_id,
         "clicked_at": clicked_at,
         "tracker_campaign_id": _id(item.get("campaign_id")),
         "tracker_offer_id": offer_id,
@@ -216,49 +258,107 @@ def _id(value: Any) -> int | None:
     return int(parsed) if parsed is not None and int(parsed) > 0 else None
 
 
-def _upsert(values: list[dict[str, Any]]) -> None:
-    """One statement for the batch, compiled once and cached: executemany with the
-    dialect's multi-row VALUES underneath."""
-    if values:
-        db.session.execute(_upsert_statement(db.engine.dialect.name), values)
+def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
+    """Write the batch; the number of clicks that were new."""
+    if not values:
+        return 0
+    known = set(
+        db.session.scalars(
+            select(Click.click_id).where(
+                Click.connection_id == connection_id,
+                Click.click_id.in_([v["click_id"] for v in values]),
+            )
+        )
+    )
+    db.session.execute(_upsert_statement(db.engine.dialect.name), values)
+    return len(values) - len(known)
 
 
 def _upsert_statement(dialect_name: str) -> Any:
+    """One statement for every batch, compiled once and cached; a row that has not
+    changed is left alone (no rewrite, no dead tuple on PostgreSQL)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(Click.__table__)
+    table = Click.__table__
+    statement = dialect.insert(table)
     return statement.on_conflict_do_update(
         index_elements=["connection_id", "click_id"],
-        index_where=Click.__table__.c.connection_id.isnot(None),
+        index_where=table.c.connection_id.isnot(None),
         set_={name: statement.excluded[name] for name in UPDATED_ON_CONFLICT},
+        where=or_(
+            *(
+                table.c[name].is_distinct_from(statement.excluded[name])
+                for name in UPDATED_ON_CONFLICT
+            )
+        ),
     )
+
+
+def rematch(clicks: list[tuple[str, datetime]]) -> int:
+    """Conversions that arrived before their Keitaro click was imported: matched (or
+    expired, past their source's window) now. The number changed."""
+    if not clicks:
+        return 0
+    times = dict(clicks)
+    rows = db.session.execute(
+        select(Conversion, Source.attribution_window_days)
+        .join(Source, Source.id == Conversion.source_id)
+        .where(Conversion.attribution == "unmatched", Conversion.click_id.in_(list(times)))
+    ).all()
+    for conversion, window_days in rows:
+        clicked_at = times[conversion.click_id]
+        late = conversion.received_at - clicked_at > timedelta(days=window_days)
+        conversion.attribution = "expired" if late else "matched"
+        conversion.clicked_at = clicked_at
+        conversion.parse_notes = [
+            *(conversion.parse_notes or []),
+            "click_id: its Keitaro click was imported after the postback",
+        ]
+    return len(rows)
+
+
+def _advance(connection_id: int, token: str, cursor: datetime | None, when: datetime) -> None:
+    held = db.session.execute(
+        update(KeitaroConnection)
+        .where(
+            KeitaroConnection.id == connection_id,
+            KeitaroConnection.clicks_lease_token == token,
+        )
+        .values(clicks_cursor=cursor, clicks_lease_until=when + LEASE)
+    ).rowcount
+    if not held:
+        raise LeaseLost("another import took over this connection; stopping")
 
 
 def _finish(
     connection_id: int,
+    token: str,
     run_id: int,
     when: datetime,
     *,
-    cursor: datetime | None = None,
-    rows: int = 0,
+    rows: int,
     error: str | None = None,
 ) -> None:
     db.session.execute(
         update(KeitaroSyncRun)
         .where(KeitaroSyncRun.id == run_id)
-        .values(finished_at=when, error=error[:2000] if error else None)
+        .values(finished_at=when, rows=rows, error=error[:2000] if error else None)
     )
-    values: dict[str, Any] = {"clicks_lease_until": None}
+    values: dict[str, Any] = {
+        "clicks_lease_until": None,
+        "clicks_lease_token": None,
+        "clicks_imported": KeitaroConnection.clicks_imported + rows,
+    }
     if error:
         values.update(clicks_last_error=error[:2000], clicks_last_error_at=when)
     else:
-        values.update(
-            clicks_cursor=cursor,
-            clicks_last_success_at=when,
-            clicks_last_error=None,
-            clicks_imported=KeitaroConnection.clicks_imported + rows,
-        )
+        values.update(clicks_last_success_at=when, clicks_last_error=None)
     db.session.execute(
-        update(KeitaroConnection).where(KeitaroConnection.id == connection_id).values(**values)
+        update(KeitaroConnection)
+        .where(
+            KeitaroConnection.id == connection_id,
+            KeitaroConnection.clicks_lease_token == token,
+        )
+        .values(**values)
     )
     db.session.commit()
 
@@ -267,8 +367,9 @@ def _finish(
 
 
 def refresh_metadata(row: KeitaroConnection, client: Keitaro, now: datetime) -> dict[str, int]:
-    """Replace the cached campaigns, offers, networks and traffic sources; counts per kind."""
-    counts: dict[str, int] = {}
+    """Bring the cached campaigns, offers, networks and traffic sources in line with the
+    tracker: upserted, and those it no longer has removed. Two refreshes running at once
+    (two workers, or the API's "sync now" beside the schedule) both succeed."""
     try:
         fetched = {
             kind: getattr(client, attr).list() or [] for kind, (attr, _) in METADATA_KINDS.items()
@@ -278,29 +379,61 @@ def refresh_metadata(row: KeitaroConnection, client: Keitaro, now: datetime) -> 
         row.metadata_last_error = f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
         raise
-    db.session.execute(delete(KeitaroObject).where(KeitaroObject.connection_id == row.id))
+    counts: dict[str, int] = {}
     for kind, items in fetched.items():
-        links = METADATA_KINDS[kind][1]
-        objects = {}
-        for item in items:
-            object_id = _id(item.get("id")) if isinstance(item, dict) else None
-            if object_id is None:
-                continue
-            objects[object_id] = KeitaroObject(
-                connection_id=row.id,
-                kind=kind,
-                object_id=object_id,
-                name=str(item.get("name") or "")[:255],
-                state=(str(item["state"])[:32] if item.get("state") else None),
-                links={k: _id(item.get(k)) for k in links if _id(item.get(k))},
-                refreshed_at=now,
+        objects = _objects(row.id, kind, items, now)
+        if objects:
+            db.session.execute(_object_upsert(db.engine.dialect.name), objects)
+        db.session.execute(
+            delete(KeitaroObject).where(
+                KeitaroObject.connection_id == row.id,
+                KeitaroObject.kind == kind,
+                KeitaroObject.object_id.notin_([o["object_id"] for o in objects]),
             )
-        db.session.add_all(objects.values())
+        )
         counts[kind] = len(objects)
     row.metadata_refreshed_at = now
     row.metadata_last_error = None
     db.session.commit()
     return counts
+
+
+def _objects(
+    connection_id: int, kind: str, items: list[Any], now: datetime
+) -> list[dict[str, Any]]:
+    links = METADATA_KINDS[kind][1]
+    objects: dict[int, dict[str, Any]] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        try:
+            object_id = _id(item.get("id"))
+            linked = {k: _id(item.get(k)) for k in links}
+        except ValueError:
+            continue
+        if object_id is None:
+            continue
+        objects[object_id] = {
+            "connection_id": connection_id,
+            "kind": kind,
+            "object_id": object_id,
+            "name": str(item.get("name") or "")[:255],
+            "state": str(item["state"])[:32] if item.get("state") else None,
+            "links": {k: v for k, v in linked.items() if v},
+            "refreshed_at": now,
+        }
+    return list(objects.values())
+
+
+def _object_upsert(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(KeitaroObject.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["connection_id", "kind", "object_id"],
+        set_={
+            name: statement.excluded[name] for name in ("name", "state", "links", "refreshed_at")
+        },
+    )
 
 
 def offer_networks(connection_id: int) -> dict[int, int]:
@@ -331,7 +464,9 @@ def labels(connection_id: int) -> dict[tuple[str, int], str]:
 
 
 def status(row: KeitaroConnection, now: datetime) -> dict[str, Any]:
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Where the sync stands; "today" is the tracker's day, as its own reports count."""
+    local = now.astimezone(ZoneInfo(row.timezone))
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     today = db.session.scalar(
         select(func.count())
         .select_from(Click)
