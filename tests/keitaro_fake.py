@@ -55,6 +55,8 @@ class FakeKeitaro:
     answer_settings: bool = True
     #: What the postback URL answers (a failing tracker: 503).
     postback_status: int = 200
+    #: Answer every Admin API call with a redirect to this URL (a moved tracker).
+    redirect_to: str | None = None
     #: Answer this many ``clicks/log`` pages, then fail with 500 (a tracker dying mid-run).
     clicks_pages_before_failure: int | None = None
     _server: Any = None
@@ -131,6 +133,8 @@ class FakeKeitaro:
             return Response(ADMIN_PAGE, content_type="text/html; charset=utf-8")
         if self.failures:
             return Response("busy", status=self.failures.pop(0))
+        if self.redirect_to:
+            return Response("", status=302, headers={"Location": self.redirect_to + request.path})
         if request.headers.get("Api-Key") != self.api_key:
             return _json({"error": "Unauthorized"}, 401)
         if not self.licensed:

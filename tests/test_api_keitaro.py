@@ -174,3 +174,39 @@ def test_the_user_agent_is_configurable_for_cloudflare_fronted_trackers(
     connection = add().get_json()
     client.post(f"{BASE}/{connection['id']}/test", headers=admin_headers)
     assert fake_keitaro.requests[-1].headers["User-Agent"] == "Mozilla/5.0 (compatible; ops)"
+
+
+def test_moving_a_connection_to_another_host_needs_the_api_key_again(
+    add, client, admin_headers, fake_keitaro
+):
+    connection = add().get_json()
+    moved = {"url": "http://localhost:9/"}
+    answer = client.patch(f"{BASE}/{connection['id']}", json=moved, headers=admin_headers)
+    assert answer.status_code == 422
+    assert "api_key" in answer.get_json()["error"]["fields"]
+    rekeyed = {**moved, "api_key": "new-key"}
+    answer = client.patch(f"{BASE}/{connection['id']}", json=rekeyed, headers=admin_headers)
+    assert answer.status_code == 200
+
+
+def test_the_same_host_with_the_api_path_needs_no_key(add, client, admin_headers, fake_keitaro):
+    connection = add().get_json()
+    same = {"url": fake_keitaro.url + "/admin_api/v1"}
+    answer = client.patch(f"{BASE}/{connection['id']}", json=same, headers=admin_headers)
+    assert answer.status_code == 200
+
+
+def test_a_tracker_that_now_resolves_privately_is_refused_at_call_time(
+    add, app, client, admin_headers, fake_keitaro
+):
+    import dataclasses
+
+    from app.outbound.ssrf import parse_allowed
+
+    connection = add().get_json()
+    settings = app.extensions["pbhub.delivery"]
+    app.extensions["pbhub.delivery"] = dataclasses.replace(settings, allowed=parse_allowed(""))
+    answer = client.post(f"{BASE}/{connection['id']}/test", headers=admin_headers)
+    assert answer.status_code == 502
+    assert "PBHUB_OUTBOUND_ALLOWED_HOSTS" in answer.get_json()["error"]["message"]
+    assert fake_keitaro.requests == []

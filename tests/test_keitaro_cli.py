@@ -776,3 +776,19 @@ def test_sync_status_prints_the_connections_state_as_json(runner, fake):
     assert status["connection"] == "main"
     assert status["clicks"]["clicks_today"] == 0
     assert status["clicks"]["last_run"] is None
+
+
+def test_postback_test_without_options_sends_a_test_subid_and_lead(runner, fake):
+    result = keitaro(runner, "postback", "test")
+
+    assert result.exit_code == 0, result.output
+    (received,) = fake.postbacks_received
+    assert received["subid"].startswith("pbhub-test-") and received["status"] == "lead"
+
+
+def test_a_secret_in_the_query_string_is_masked_in_the_printed_request(runner, fake):
+    result = keitaro(runner, "integration", "set-avscan", "--key", "av-secret-123")
+
+    assert result.exit_code == 0, result.output
+    assert "av-secret-123" not in result.stdout
+    assert "avscan_key=av-s" in envelope(result)["request"]["url"]

@@ -669,3 +669,26 @@ def test_the_announced_total_is_heard_before_the_first_row(fake_keitaro, keitaro
     rows = keitaro.clicks.iter_log({}, page_size=2, on_total=heard.append)
     next(rows)
     assert heard == [3]
+
+
+def test_a_redirect_is_not_followed_so_the_key_stays_home(fake_keitaro, keitaro):
+    from tests.keitaro_fake import FakeKeitaro
+
+    elsewhere = FakeKeitaro().start()
+    try:
+        fake_keitaro.redirect_to = elsewhere.url
+        with pytest.raises(errors.KeitaroError, match="redirects to"):
+            keitaro.campaigns.list()
+        assert elsewhere.requests == []
+    finally:
+        elsewhere.stop()
+
+
+def test_a_guard_refusal_stops_the_call_before_it_is_sent(fake_keitaro):
+    def refuse(url):
+        raise errors.KeitaroError(f"refused {url}")
+
+    guarded = Keitaro(fake_keitaro.url, fake_keitaro.api_key, guard=refuse)
+    with pytest.raises(errors.KeitaroError, match="refused"):
+        guarded.campaigns.list()
+    assert fake_keitaro.requests == []

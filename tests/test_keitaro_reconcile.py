@@ -130,3 +130,27 @@ def test_the_window_reads_minutes_hours_and_days(text, hours):
 def test_a_bad_window_is_refused(text):
     with pytest.raises(Invalid):
         keitaro_reconcile.window(text, utcnow())
+
+
+def test_a_new_postback_key_reaches_the_forwarding_postback(fake_keitaro, forwarding, convert):
+    connections.update_connection(
+        forwarding, {"postback_key": "newkey99"}, keyring(), keitaro_settings()
+    )
+    fake_keitaro.postback_key = "newkey99"
+    convert(click_id="rekeyed", transaction_id="TK")
+    assert [p["subid"] for p in fake_keitaro.postbacks_received] == ["rekeyed"]
+
+
+def test_payouts_in_another_currency_than_the_trackers_are_not_compared(
+    fake_keitaro, convert, reconcile
+):
+    convert(click_id="eur", transaction_id="TE", payout="9.00", currency="EUR")
+    fake_keitaro.conversions[0]["revenue"] = "10.12"
+    report = reconcile()
+    assert report.payout_differs == []
+    assert report.matches
+
+
+def test_a_window_past_the_calendar_is_refused():
+    with pytest.raises(Invalid):
+        keitaro_reconcile.window("99999999999d", utcnow())

@@ -663,6 +663,7 @@ class ReconcileItemSchema(Schema):
     tid = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
     payout = fields.Decimal(as_string=True, allow_none=True)
+    payout_currency = fields.String(allow_none=True)
     received_at = fields.DateTime()
     delivery_state = fields.String()
     keitaro_status = fields.String(allow_none=True)

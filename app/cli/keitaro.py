@@ -90,6 +90,8 @@ def _api_command(command: Command) -> click.Command:
             request = exc.request or (client.transport.last_request if client else None)
         except DomainError as exc:
             error = {"type": type(exc).__name__, "message": exc.message}
+        except OSError as exc:
+            error = {"type": type(exc).__name__, "message": str(exc)}
         emit(envelope(command, request, data, error), table)
 
     return click.Command(command.name, callback=callback, params=params, help=command.help)
@@ -97,7 +99,12 @@ def _api_command(command: Command) -> click.Command:
 
 def _plain(row: Any) -> SimpleNamespace:
     key = keyring().decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
-    return SimpleNamespace(url=row.url, postback_key=key, verify_tls=row.verify_tls)
+    return SimpleNamespace(
+        url=row.url,
+        postback_key=key,
+        verify_tls=row.verify_tls,
+        guard=service.url_guard(keitaro_settings()),
+    )
 
 
 for _resource, _help in RESOURCES.items():

@@ -346,7 +346,11 @@ def _test_postback(k: Keitaro, a: Args) -> Any:
         "tid": a.get("tid"),
     }
     result = postbacks.fire_test_postback(
-        connection.url, connection.postback_key, params, verify_tls=connection.verify_tls
+        connection.url,
+        connection.postback_key,
+        params,
+        verify_tls=connection.verify_tls,
+        guard=connection.guard,
     )
     if not result["ok"]:
         failure = errors.KeitaroError(result["problem"], result["status_code"], result["body"])

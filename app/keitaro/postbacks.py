@@ -5,7 +5,7 @@ Plus a test postback fired at the tracker's own postback URL."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -83,24 +83,36 @@ def fire_test_postback(
     *,
     timeout: float = 10.0,
     verify_tls: bool = True,
+    guard: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """GET ``{tracker}/{key}/postback?subid=...&status=...``, as a network would; what was
     sent (key masked) and what came back."""
     base = tracker_url.rstrip("/").removesuffix(API_PATH)
-    query = {"subid": f"pbhub-test-{secrets.token_hex(4)}", "status": "lead", **params}
-    query = {k: v for k, v in query.items() if v not in (None, "")}
+    given = {k: v for k, v in params.items() if v not in (None, "")}
+    query = {"subid": f"pbhub-test-{secrets.token_hex(4)}", "status": "lead", **given}
     url = f"{base}/{postback_key}/postback?{urlencode(query)}"
     shown = url.replace(postback_key, mask(postback_key))
     try:
+        if guard is not None:
+            guard(url)
         response = requests.get(
-            url, timeout=timeout, verify=verify_tls, headers={"User-Agent": USER_AGENT}
+            url,
+            timeout=timeout,
+            verify=verify_tls,
+            headers={"User-Agent": USER_AGENT},
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         raise errors.Unavailable(
             f"the tracker at {base} did not answer: {type(exc).__name__}"
         ) from None
     problem = None
-    if response.status_code >= 400:
+    if 300 <= response.status_code < 400:
+        problem = (
+            f"the tracker redirects the postback URL to {response.headers.get('Location', '?')}"
+            ": store that address as the connection's URL"
+        )
+    elif response.status_code >= 400:
         problem = f"the tracker answered {response.status_code} to the test postback"
     elif "html" in response.headers.get("Content-Type", ""):
         problem = (

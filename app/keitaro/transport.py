@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -48,6 +49,7 @@ class Transport:
         backoff: float = 0.5,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        guard: Callable[[str], None] | None = None,
     ) -> None:
         self.base = api_base(url)
         self._key = api_key
@@ -55,6 +57,9 @@ class Transport:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
+        #: Checks each URL before it is called (the SSRF guard: a tracker's name may
+        #: resolve to a private address after it was saved).
+        self._guard = guard
         self.session = session or requests.Session()
         self.session.verify = verify_tls
         self.session.headers.update({"Api-Key": api_key, "User-Agent": user_agent})
@@ -80,10 +85,19 @@ class Transport:
         self._remember(
             self.session.prepare_request(requests.Request(method, url, params=params, json=body))
         )
+        if self._guard is not None:
+            self._guard(url)
         for attempt in range(1, attempts + 1):
             try:
+                # Never follow a redirect: requests would carry the Api-Key header to
+                # wherever it points, and turn a POST report into a GET.
                 response = self.session.request(
-                    method, url, params=params, json=body, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == attempts:
@@ -101,7 +115,7 @@ class Transport:
     def _remember(self, prepared: requests.PreparedRequest) -> None:
         """What was sent, key masked, for callers that show their work (the CLI)."""
         self.last_request = {
-            "url": prepared.url,
+            "url": _masked_query(prepared.url or ""),
             "method": prepared.method,
             "headers": {
                 name: mask(value) if name.lower() == "api-key" else value
@@ -117,6 +131,13 @@ class Transport:
 
     def _decode(self, response: requests.Response, raw: bool) -> Any:
         status = response.status_code
+        if 300 <= status < 400:
+            target = response.headers.get("Location", "?")
+            raise errors.KeitaroError(
+                f"Keitaro at {self.base} redirects to {target}: store that address as the "
+                "tracker's URL (redirects are not followed, so the API key stays here)",
+                status,
+            )
         if raw and 200 <= status < 300 and "html" not in response.headers.get("Content-Type", ""):
             return response.content
         text = response.text or ""
@@ -171,6 +192,21 @@ class Transport:
         if status >= 500:
             return errors.Unavailable(f"Keitaro failed ({status}): {detail}", status, excerpt)
         return errors.KeitaroError(f"Keitaro answered {status}: {detail}", status, excerpt)
+
+
+#: Query parameters that carry secrets (the AVScan key is set through the query string).
+SECRET_PARAMS = ("avscan_key",)
+
+
+def _masked_query(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = [
+        (name, mask(value) if name in SECRET_PARAMS else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(pairs)))
 
 
 def _json(text: str) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
@@ -70,8 +71,18 @@ def add_connection(
 def update_connection(
     row: KeitaroConnection, data: Mapping[str, Any], keyring: Keyring, settings: ClientSettings
 ) -> KeitaroConnection:
+    """Change a connection. Pointing it at another host needs the API key again, so a
+    stolen admin session cannot send the stored key to a host of its choosing; the
+    forwarding postback follows a new address or postback key."""
     if "url" in data:
-        row.url = _checked_url(data["url"], settings)
+        new_url = _checked_url(data["url"], settings)
+        moved = urlsplit(api_base(new_url)).netloc != urlsplit(api_base(row.url)).netloc
+        if moved and not data.get("api_key"):
+            raise Invalid(
+                "pointing the connection at another host needs its API key again",
+                {"api_key": ["Required when the tracker's host changes."]},
+            )
+        row.url = new_url
     if data.get("api_key"):
         row.api_key_ciphertext = keyring.encrypt(data["api_key"].strip())
     if "postback_key" in data:
@@ -88,8 +99,51 @@ def update_connection(
     if data.get("default"):
         db.session.execute(update(KeitaroConnection).values(is_default=False))
         row.is_default = True
+    if "url" in data or "postback_key" in data:
+        _retarget_forwarding(row, keyring)
     db.session.commit()
     return row
+
+
+def _retarget_forwarding(row: KeitaroConnection, keyring: Keyring) -> None:
+    from app.services.outbound import keitaro_target
+
+    postback = (
+        db.session.get(OutboundPostback, row.outbound_postback_id)
+        if row.outbound_postback_id
+        else None
+    )
+    key = keyring.decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
+    if postback is None:
+        return
+    if not key:
+        postback.state = "disabled"
+        postback.disabled_reason = f"the Keitaro connection {row.name!r} has no postback key"
+        return
+    for name, value in keitaro_target(row.url.removesuffix(API_PATH), key, keyring).items():
+        setattr(postback, name, value)
+
+
+def url_guard(settings: ClientSettings) -> Callable[[str], None] | None:
+    """The SSRF check for every call to a tracker (its name may resolve elsewhere
+    since it was saved), as a Keitaro error the callers already handle."""
+    allowed = settings.allowed
+    if allowed is None:
+        return None
+
+    def check(url: str) -> None:
+        try:
+            ssrf.check_url(url, allowed)
+        except ssrf.Refused as exc:
+            raise keitaro_errors.KeitaroError(
+                f"refused to call the tracker: {exc} (allow it with {ssrf.SETTING})"
+            ) from None
+        except ssrf.Unresolvable as exc:
+            raise keitaro_errors.Unavailable(
+                f"the tracker's host does not resolve: {exc}"
+            ) from None
+
+    return check
 
 
 def map_network(row: KeitaroConnection, network_id: int, source: str | None) -> None:
@@ -183,6 +237,7 @@ def client_for(row: KeitaroConnection, keyring: Keyring, settings: ClientSetting
         timezone=row.timezone,
         timeout=settings.timeout,
         verify_tls=row.verify_tls,
+        guard=url_guard(settings),
         **({"user_agent": settings.user_agent} if settings.user_agent else {}),
     )
 

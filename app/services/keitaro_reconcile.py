@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.keitaro.client import Keitaro
+from app.keitaro.errors import KeitaroError
 from app.keitaro.pages import number
 from app.keitaro.times import tracker_text
 from app.models import Conversion, Delivery, KeitaroConnection, OutboundPostback
@@ -91,6 +92,7 @@ def reconcile(
     report.hub = len(hub)
     report.not_yet_delivered = pending
     tracker = _tracker_side(client, since - LOOKBEHIND, until, progress, on_total)
+    currency = _tracker_currency(client)
     report.keitaro = sum(
         1 for entry in tracker.values() if entry["at"] is None or entry["at"] >= since
     )
@@ -101,7 +103,10 @@ def reconcile(
             continue
         if seen["status"] != sent["status"]:
             report.status_differs.append({**sent, "keitaro_status": seen["status"]})
-        if _differ(seen["payout"], sent["payout"]):
+        comparable = (
+            not currency or not sent["payout_currency"] or (sent["payout_currency"] == currency)
+        )
+        if comparable and _differ(seen["payout"], sent["payout"]):
             report.payout_differs.append({**sent, "keitaro_payout": seen["payout"]})
     forwarded_ever = _forwarded_keys(postback, [k for k in tracker if k not in hub])
     for key, seen in tracker.items():
@@ -109,6 +114,18 @@ def reconcile(
         if key not in hub and key not in forwarded_ever and in_window:
             report.missing_in_hub.append(seen)
     return report
+
+
+def _tracker_currency(client: Keitaro) -> str | None:
+    """Keitaro reports revenue in its own currency: a payout in another one cannot be
+    compared by amount (newer trackers tell their currency; older ones are assumed to
+    share the hub's)."""
+    try:
+        settings = client.settings.get()
+    except KeitaroError:
+        return None
+    currency = settings.get("currency") if isinstance(settings, dict) else None
+    return str(currency).upper() if currency else None
 
 
 def _differ(a: Decimal | None, b: Decimal | None) -> bool:
@@ -151,6 +168,7 @@ def _hub_side(
                 postback.status_map or {}, conversion.status, conversion.event_type
             ),
             "payout": conversion.payout_amount,
+            "payout_currency": conversion.payout_currency,
             "received_at": conversion.received_at,
             "delivery_state": state,
         }
@@ -215,6 +233,9 @@ def window(text: str, now: datetime) -> tuple[datetime, datetime]:
     """``24h``, ``7d``, ``90m`` back from now."""
     units = {"m": "minutes", "h": "hours", "d": "days"}
     value, unit = text[:-1].strip(), text[-1:].lower()
-    if unit not in units or not value.isdigit() or int(value) == 0:
+    if unit not in units or not value.isdigit() or not 0 < int(value) < 100_000:
         raise Invalid(f"--since takes a length like 90m, 24h or 7d, got {text!r}")
-    return now - timedelta(**{units[unit]: int(value)}), now
+    try:
+        return now - timedelta(**{units[unit]: int(value)}), now
+    except OverflowError:
+        raise Invalid(f"--since {text!r} reaches back before the calendar starts") from None

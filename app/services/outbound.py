@@ -55,14 +55,11 @@ def _preset_fields(data: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
                 "the Keitaro preset needs tracker_url and postback_key",
                 {"tracker_url": ["Required."], "postback_key": ["Required."]},
             )
-        parts = urlsplit(tracker_url.strip())
-        base = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
         return {
             "preset": preset,
-            "url_template": f"{base}/{{url_secret}}/postback?{KEITARO_QUERY}",
             "method": "GET",
             "status_map": {**KEITARO_STATUS_MAP, **(data.pop("status_map", None) or {})},
-            "url_secret_ciphertext": keyring.encrypt(key.strip()),
+            **keitaro_target(tracker_url, key, keyring),
         }
     if preset == rules.SIGNED_WEBHOOK:
         if not target:
@@ -78,6 +75,16 @@ def _preset_fields(data: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
     if target and "url_template" not in data:
         data["url_template"] = target
     return {}
+
+
+def keitaro_target(tracker_url: str, postback_key: str, keyring: Keyring) -> dict[str, str]:
+    """Where the Keitaro preset posts: the tracker's postback URL, its key encrypted."""
+    parts = urlsplit(tracker_url.strip())
+    base = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
+    return {
+        "url_template": f"{base}/{{url_secret}}/postback?{KEITARO_QUERY}",
+        "url_secret_ciphertext": keyring.encrypt(postback_key.strip()),
+    }
 
 
 def _check_templates(row_or_data: Mapping[str, Any], url_secret: bool) -> None:
