@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+
 from flask import jsonify, request
 
 from app.api import bp
 from app.api.auth import require
 from app.api.schemas import ConversionDetailSchema, ConversionPageSchema, ConversionQuerySchema
+from app.models import Conversion
 from app.services import conversions as service
 from app.services import keitaro_sync
 
@@ -63,7 +65,7 @@ def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
     return jsonify(ConversionDetailSchema().dump(conversion))
 
 
-def _label(conversions) -> None:  # type: ignore[no-untyped-def]
+def _label(conversions: list[Conversion]) -> None:
     """Attach Keitaro's names of each conversion's imported click, if it has one."""
     labels = keitaro_sync.click_labels(c.click_id for c in conversions)
     for conversion in conversions:

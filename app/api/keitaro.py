@@ -6,6 +6,8 @@ operators read status and reports. Keys are write-only: answers show them masked
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
 
 from app.api import bp, json_object
@@ -21,6 +23,7 @@ from app.api.schemas import (
     ReconcileReportSchema,
 )
 from app.jobs.keitaro import IMPORT_JOB, METADATA_JOB
+from app.models import KeitaroConnection
 from app.models.types import utcnow
 from app.queue import enqueue
 from app.runtime import keitaro_settings, keyring
@@ -28,11 +31,11 @@ from app.services import keitaro as service
 from app.services import keitaro_reconcile, keitaro_sync
 
 
-def _connection(connection_id: int):  # type: ignore[no-untyped-def]
+def _connection(connection_id: int) -> KeitaroConnection:
     return service.get_connection(str(connection_id))
 
 
-def _out(row):  # type: ignore[no-untyped-def]
+def _out(row: KeitaroConnection) -> dict[str, Any]:
     return KeitaroConnectionOutSchema().dump(service.describe(row, keyring()))
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 
 from app.extensions import db
+from app.keitaro.client import Keitaro
 from app.keitaro.errors import KeitaroError
 from app.models import KeitaroConnection
 from app.models.types import utcnow
@@ -79,7 +80,7 @@ def refresh_metadata(connection_id: int) -> dict[str, int] | None:
     return _refresh(row, client)
 
 
-def _refresh(row: KeitaroConnection, client) -> dict[str, int] | None:  # type: ignore[no-untyped-def]
+def _refresh(row: KeitaroConnection, client: Keitaro) -> dict[str, int] | None:
     try:
         return sync.refresh_metadata(row, client, utcnow())
     except KeitaroError as exc:

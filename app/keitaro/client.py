@@ -305,10 +305,9 @@ class BotList(Resource):
         return self._call("clear")
 
 
-class Clicks(Resource):
-    name = "clicks"
-
+class _Log(Resource):
     def log(self, query: Body) -> dict[str, Any]:
+        """One page: ``{"rows": [...], "total": N}``."""
         return self._call("log", body=query)
 
     def iter_log(
@@ -319,6 +318,10 @@ class Clicks(Resource):
         on_total: Callable[[int], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         return _report(self._client, "log", self.name, query, page_size, on_total)
+
+
+class Clicks(_Log):
+    name = "clicks"
 
     def update_costs(self, data: Body) -> Json:
         return self._call("update-costs", body=data)
@@ -327,20 +330,8 @@ class Clicks(Resource):
         return self._call("clean", body=data)
 
 
-class Conversions(Resource):
+class Conversions(_Log):
     name = "conversions"
-
-    def log(self, query: Body) -> dict[str, Any]:
-        return self._call("log", body=query)
-
-    def iter_log(
-        self,
-        query: Body,
-        *,
-        page_size: int = 1000,
-        on_total: Callable[[int], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        return _report(self._client, "log", self.name, query, page_size, on_total)
 
 
 class Reports(Resource):
