@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import jsonify, request
 
 from app.api import bp
