@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -55,11 +55,33 @@ class Settings:
     session: requests.Session | None = None
 
 
+PLANNING_COLUMNS = (
+    Conversion.id,
+    Conversion.revision,
+    Conversion.status,
+    Conversion.event_type,
+    Conversion.attribution,
+    Conversion.source_id,
+)
+#: Clears the flag for the revision that was planned; a newer revision stays owed.
+PLANNED = (
+    update(Conversion.__table__)
+    .where(
+        Conversion.__table__.c.id == bindparam("planned_id"),
+        Conversion.__table__.c.revision == bindparam("planned_revision"),
+    )
+    .values(dispatch_pending=False)
+)
+
+
 def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     """Plan several conversions in one transaction (one read of the postbacks, one
     insert of all their deliveries); the ids of the deliveries created."""
-    conversions = db.session.scalars(
-        select(Conversion).where(Conversion.id.in_(conversion_ids), Conversion.dispatch_pending)
+    # Only what planning reads: the raw request (the largest column) stays unread.
+    conversions = db.session.execute(
+        select(*PLANNING_COLUMNS).where(
+            Conversion.id.in_(conversion_ids), Conversion.dispatch_pending
+        )
     ).all()
     if not conversions:
         return []
@@ -95,13 +117,10 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
             .returning(DELIVERIES.c.id)
         )
         created = list(db.session.scalars(statement, rows))
-    for conversion in conversions:
-        db.session.execute(
-            update(Conversion)
-            .where(Conversion.id == conversion.id, Conversion.revision == conversion.revision)
-            .values(dispatch_pending=False)
-            .execution_options(synchronize_session=False)
-        )
+    db.session.execute(
+        PLANNED,
+        [{"planned_id": c.id, "planned_revision": c.revision} for c in conversions],
+    )
     db.session.commit()
     return created
 
