@@ -32,6 +32,9 @@ FOLLOW_UPS_PER_JOB = 50
 #: Longest an RQ job may run before the worker kills it (a batch of slow receivers).
 JOB_TIMEOUT = 600
 JOB_FAILURE_TTL = 7 * 24 * 3600
+#: Jobs that may run for minutes (tracker syncs) get a lane of their own in-process.
+SYNC_JOBS = "app.jobs.keitaro."
+DEFAULT_LANE, SYNC_LANE = "default", "sync"
 
 
 def resolve(path: str) -> Callable[..., Any]:
@@ -40,39 +43,48 @@ def resolve(path: str) -> Callable[..., Any]:
 
 
 class InProcessQueue:
-    """Runs jobs one at a time on a daemon thread, inside an app context."""
+    """Runs jobs inside an app context on daemon threads, one lane each: a slow sync job
+    (a Keitaro import reading a day of clicks) runs beside the follow-up and delivery
+    jobs instead of holding them up. Jobs of one lane run one at a time, in order."""
 
     def __init__(self, app: Flask) -> None:
         self._app = app
-        self._jobs: stdlib_queue.Queue[tuple[str, tuple[Any, ...]]] = stdlib_queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._lanes: dict[str, stdlib_queue.Queue[tuple[str, tuple[Any, ...]]]] = {}
+        self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
     def enqueue(self, path: str, *args: Any) -> None:
         resolve(path)
-        self._jobs.put((path, args))
-        self._ensure_thread()
+        lane = SYNC_LANE if path.startswith(SYNC_JOBS) else DEFAULT_LANE
+        self._lane(lane).put((path, args))
 
-    def _ensure_thread(self) -> None:
+    def _lane(self, name: str) -> stdlib_queue.Queue[tuple[str, tuple[Any, ...]]]:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="pbhub-jobs", daemon=True)
-                self._thread.start()
+            jobs = self._lanes.setdefault(name, stdlib_queue.Queue())
+            thread = self._threads.get(name)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(
+                    target=self._run, args=(jobs,), name=f"pbhub-jobs-{name}", daemon=True
+                )
+                self._threads[name] = thread
+                thread.start()
+            return jobs
 
-    def _run(self) -> None:
+    def _run(self, jobs: stdlib_queue.Queue[tuple[str, tuple[Any, ...]]]) -> None:
         while True:
-            path, args = self._jobs.get()
+            path, args = jobs.get()
             try:
                 with self._app.app_context():
                     resolve(path)(*args)
             except Exception:
                 log.exception("job %s failed", path)
             finally:
-                self._jobs.task_done()
+                jobs.task_done()
 
     def join(self) -> None:
         """Wait until every job enqueued so far has run (tests, shutdown)."""
-        self._jobs.join()
+        for jobs in list(self._lanes.values()):
+            jobs.join()
 
 
 class RedisQueue:

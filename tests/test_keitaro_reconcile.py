@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models import OutboundPostback
+from app.models import Conversion, OutboundPostback
 from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
@@ -154,3 +154,15 @@ def test_payouts_in_another_currency_than_the_trackers_are_not_compared(
 def test_a_window_past_the_calendar_is_refused():
     with pytest.raises(Invalid):
         keitaro_reconcile.window("99999999999d", utcnow())
+
+
+def test_a_conversion_changed_in_the_window_is_checked_though_received_before(
+    fake_keitaro, convert, reconcile
+):
+    answer = convert(click_id="older", transaction_id="TO2", payout="1.00")
+    conversion = db.session.get(Conversion, answer["conversion_id"])
+    conversion.received_at = utcnow() - timedelta(hours=3)
+    db.session.commit()
+    fake_keitaro.conversions[0]["status"] = "rejected"
+    report = reconcile()
+    assert [i["sub_id"] for i in report.status_differs] == ["older"]

@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from app import create_app
 from app.queue import InProcessQueue, RedisQueue, get_queue
 from app.ratelimit import MemoryLimiter, RedisLimiter
 from tests.conftest import redis_url
@@ -22,6 +21,28 @@ def test_without_redis_the_web_process_runs_follow_up_jobs(app, client, source, 
     assert f"conversion {conversion_id} (accepted)" in caplog.text
 
 
+def test_a_long_sync_job_does_not_hold_up_follow_up_jobs(app, caplog, monkeypatch):
+    import threading
+
+    from app.jobs import keitaro
+
+    caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
+    release = threading.Event()
+    monkeypatch.setattr(keitaro, "import_clicks", lambda connection_id: release.wait(10))
+    queue = get_queue(app)
+    queue.enqueue("app.jobs.keitaro.import_clicks", 1)
+    queue.enqueue("app.jobs.conversions.conversion_recorded", 8, "accepted")
+    try:
+        for _ in range(100):
+            if "conversion 8 (accepted)" in caplog.text:
+                break
+            release.wait(0.05)
+        assert "conversion 8 (accepted)" in caplog.text
+    finally:
+        release.set()
+    queue.join()
+
+
 def test_a_failing_in_process_job_does_not_stop_the_queue(app, caplog):
     caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
     queue = get_queue(app)
@@ -30,16 +51,6 @@ def test_a_failing_in_process_job_does_not_stop_the_queue(app, caplog):
     queue.join()
     assert "job app.jobs.conversions.conversion_recorded failed" in caplog.text
     assert "conversion 7 (accepted)" in caplog.text
-
-
-@pytest.fixture
-def redis_app(app_config):
-    config = {**app_config, "REDIS_URL": redis_url()}
-    app = create_app(config)
-    queue = get_queue(app)
-    queue.connection.flushdb()
-    yield app
-    queue.connection.flushdb()
 
 
 def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them_in_an_app_context(

@@ -1,7 +1,8 @@
 """Compare what the hub forwarded to a Keitaro tracker with what the tracker recorded.
 
 Both sides are keyed by (sub id, tid), never by time: Keitaro moves a conversion's
-datetime when it is posted again. The tracker is read from a day before the window,
+datetime when it is posted again. The hub's side is what it received or changed (a
+status change) in the window. The tracker is read from a day before the window,
 so a conversion the hub received at the window's start but Keitaro dated earlier is
 still found; tracker-only conversions count as missing from the hub only when they fall
 inside the window and the hub never forwarded that key at all.
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.keitaro.client import Keitaro
@@ -154,7 +155,12 @@ def _hub_side(
             & (Delivery.outbound_postback_id == postback.id)
             & (Delivery.revision == latest.c.revision),
         )
-        .where(Conversion.received_at >= since, Conversion.received_at <= until)
+        .where(
+            or_(
+                Conversion.received_at.between(since, until),
+                Conversion.updated_at.between(since, until),
+            )
+        )
         .order_by(Conversion.id)
     ).all()
     hub: dict[Key, dict[str, Any]] = {}
