@@ -82,9 +82,15 @@ class InProcessQueue:
                 jobs.task_done()
 
     def join(self) -> None:
-        """Wait until every job enqueued so far has run (tests, shutdown)."""
-        for jobs in list(self._lanes.values()):
-            jobs.join()
+        """Wait until every job enqueued so far has run (tests, shutdown), including
+        jobs those jobs enqueue on another lane."""
+        while True:
+            with self._lock:
+                lanes = list(self._lanes.values())
+            for jobs in lanes:
+                jobs.join()
+            if not any(jobs.unfinished_tasks for jobs in lanes) and len(lanes) == len(self._lanes):
+                return
 
 
 class RedisQueue:

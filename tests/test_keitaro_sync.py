@@ -385,3 +385,31 @@ def test_a_mapping_to_a_deleted_source_falls_back_to_the_connections_source(
     span = sync.import_window(row, utcnow(), overlap=OVERLAP, backfill=BACKFILL)
     assert sync.import_clicks(row, tracker, span).rows == 1
     assert [c.source_id for c in imported()] == [kept["id"]]
+
+
+def test_a_conversion_matched_late_is_delivered_to_matched_only_postbacks(
+    app, fake_keitaro, connection, client, source, outbound, httpserver
+):
+    from app.queue import get_queue
+
+    httpserver.expect_request("/matched").respond_with_data("ok")
+    outbound(
+        url_template=httpserver.url_for("/matched") + "?c={click_id}", attributions=["matched"]
+    )
+    client.get(source["postback_path"], query_string={"click_id": "waits"})
+    get_queue(app).join()
+    assert httpserver.log == []
+    fake_keitaro.add_click("waits", utcnow() - timedelta(minutes=2))
+    keitaro_jobs.import_clicks(connection.id)
+    get_queue(app).join()
+    assert [r.args["c"] for r, _ in httpserver.log] == ["waits"]
+
+
+def test_a_conversion_re_mapped_to_duplicate_is_left_alone(run_import, client, source):
+    answer = client.get(source["postback_path"], query_string={"click_id": "dup"}).get_json()
+    conversion = db.session.get(Conversion, answer["conversion_id"])
+    conversion.attribution = "duplicate"
+    db.session.commit()
+    assert sync.rematch([("dup", utcnow())], utcnow()) == []
+    db.session.refresh(conversion)
+    assert conversion.attribution == "duplicate"

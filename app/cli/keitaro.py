@@ -24,6 +24,7 @@ from app.cli.keitaro_api import (
 )
 from app.keitaro import errors
 from app.models.types import utcnow
+from app.queue import enqueue_follow_ups
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as service
 from app.services import keitaro_reconcile, keitaro_sync
@@ -281,6 +282,7 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
             raise click.ClickException(str(exc)) from None
         except errors.KeitaroError as exc:
             raise click.ClickException(f"{row.name}: {exc.message}") from None
+    enqueue_follow_ups((conversion_id, "matched late") for conversion_id in result.rematched)
     echo_json(
         {
             "connection": row.name,

@@ -19,7 +19,7 @@ from app.keitaro.client import Keitaro
 from app.keitaro.errors import KeitaroError
 from app.models import KeitaroConnection
 from app.models.types import utcnow
-from app.queue import enqueue
+from app.queue import enqueue, enqueue_follow_ups
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
 from app.services import keitaro_sync as sync
@@ -62,13 +62,16 @@ def import_clicks(connection_id: int) -> int | None:
         backfill=timedelta(hours=config["PBHUB_KEITARO_BACKFILL_HOURS"]),
     )
     try:
-        return sync.import_clicks(row, client, window).rows
+        result = sync.import_clicks(row, client, window)
     except sync.Busy:
         log.info("keitaro %s: an import is already running; skipped", row.name)
     except sync.LeaseLost:
         log.warning("keitaro %s: another import took over; this one stopped", row.name)
     except KeitaroError as exc:
         log.warning("keitaro %s: click import failed: %s", row.name, exc.message)
+    else:
+        enqueue_follow_ups((conversion_id, "matched late") for conversion_id in result.rematched)
+        return result.rows
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -38,6 +38,7 @@ CLICK_COLUMNS = (
     "external_id",
 )
 WRITE_BATCH = 500
+LATE_NOTE = "click_id: its Keitaro click was imported after the postback"
 #: What a re-read click may change; its identity (connection, sub id, origin) stays.
 UPDATED_ON_CONFLICT = (
     "source_id",
@@ -73,7 +74,12 @@ class ImportResult:
     seen: int
     skipped: int
     cursor: datetime | None
-    matched_late: int = 0
+    #: Conversions matched (or expired) because their click arrived after them.
+    rematched: list[int] = field(default_factory=list)
+
+    @property
+    def matched_late(self) -> int:
+        return len(self.rematched)
 
 
 class Busy(Exception):
@@ -152,33 +158,32 @@ def import_clicks(
         "columns": list(CLICK_COLUMNS),
         "sort": [{"name": "datetime", "order": "ASC"}],
     }
-    target = _Target.of(row)
-    written = seen = skipped = late = 0
+    written = seen = skipped = 0
+    late: list[int] = []
     cursor = row.clicks_cursor
     try:
-        for batch in _batches(
-            client.clicks.iter_log(query, page_size=page_size, on_total=on_total), WRITE_BATCH
-        ):
+        target = _Target.of(row)
+        pages = client.clicks.iter_log(query, page_size=page_size, on_total=on_total)
+        for batch in _batches(pages, WRITE_BATCH):
             values, bad = _click_values(target, client, batch)
-            skipped += bad
-            written += _upsert(connection_id, values)
-            late += rematch([(v["click_id"], v["clicked_at"]) for v in values])
-            seen += len(values)
+            new = _upsert(connection_id, values)
+            rematched = rematch([(v["click_id"], v["clicked_at"]) for v in values], now())
             newest = max((v["clicked_at"] for v in values), default=None)
             if newest is not None:
                 cursor = max(cursor or newest, min(newest, window.end))
             _advance(connection_id, token, cursor, now())
             db.session.execute(
-                update(KeitaroSyncRun).where(KeitaroSyncRun.id == run_id).values(rows=written)
+                update(KeitaroSyncRun).where(KeitaroSyncRun.id == run_id).values(rows=written + new)
             )
             db.session.commit()
+            written, seen, skipped = written + new, seen + len(values), skipped + bad
+            late += rematched
             if progress:
                 progress(len(batch))
     except Exception as exc:
         db.session.rollback()
-        _finish(
-            connection_id, token, run_id, now(), rows=written, error=f"{type(exc).__name__}: {exc}"
-        )
+        error = f"{type(exc).__name__}: {exc}"
+        _finish(connection_id, token, run_id, now(), rows=written, error=error)
         raise
     _finish(connection_id, token, run_id, now(), rows=written)
     return ImportResult(window, written, seen, skipped, cursor, late)
@@ -293,27 +298,51 @@ def _upsert_statement(dialect_name: str) -> Any:
     )
 
 
-def rematch(clicks: list[tuple[str, datetime]]) -> int:
+def rematch(clicks: list[tuple[str, datetime]], now: datetime) -> list[int]:
     """Conversions that arrived before their Keitaro click was imported: matched (or
-    expired, past their source's window) now. The number changed."""
+    expired, past their source's window) now, as a new revision owed to the outbound
+    postbacks (one sending only matched conversions has not had them yet). Each update
+    holds only if the conversion is still unmatched at the revision read, so a re-map
+    committed meanwhile wins. The ids changed, for their follow-up jobs."""
     if not clicks:
-        return 0
+        return []
     times = dict(clicks)
     rows = db.session.execute(
-        select(Conversion, Source.attribution_window_days)
+        select(
+            Conversion.id,
+            Conversion.revision,
+            Conversion.click_id,
+            Conversion.received_at,
+            Conversion.parse_notes,
+            Source.attribution_window_days,
+        )
         .join(Source, Source.id == Conversion.source_id)
         .where(Conversion.attribution == "unmatched", Conversion.click_id.in_(list(times)))
     ).all()
-    for conversion, window_days in rows:
-        clicked_at = times[conversion.click_id]
-        late = conversion.received_at - clicked_at > timedelta(days=window_days)
-        conversion.attribution = "expired" if late else "matched"
-        conversion.clicked_at = clicked_at
-        conversion.parse_notes = [
-            *(conversion.parse_notes or []),
-            "click_id: its Keitaro click was imported after the postback",
-        ]
-    return len(rows)
+    changed = []
+    for row in rows:
+        clicked_at = times[row.click_id]
+        late = row.received_at - clicked_at > timedelta(days=row.attribution_window_days)
+        done = db.session.execute(
+            update(Conversion)
+            .where(
+                Conversion.id == row.id,
+                Conversion.revision == row.revision,
+                Conversion.attribution == "unmatched",
+            )
+            .values(
+                attribution="expired" if late else "matched",
+                clicked_at=clicked_at,
+                revision=row.revision + 1,
+                dispatch_pending=True,
+                updated_at=now,
+                parse_notes=[*(row.parse_notes or []), LATE_NOTE],
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done:
+            changed.append(row.id)
+    return changed
 
 
 def _advance(connection_id: int, token: str, cursor: datetime | None, when: datetime) -> None:
