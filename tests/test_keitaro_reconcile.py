@@ -166,3 +166,27 @@ def test_a_conversion_changed_in_the_window_is_checked_though_received_before(
     fake_keitaro.conversions[0]["status"] = "rejected"
     report = reconcile()
     assert [i["sub_id"] for i in report.status_differs] == ["older"]
+
+
+def test_moving_to_another_host_forgets_the_postback_key_and_pauses_forwarding(forwarding):
+    connections.update_connection(
+        forwarding, {"url": "http://localhost:9", "api_key": "k2"}, keyring(), keitaro_settings()
+    )
+    postback = db.session.get(OutboundPostback, forwarding.outbound_postback_id)
+    assert forwarding.postback_key_ciphertext is None
+    assert postback.state == "disabled" and "no postback key" in postback.disabled_reason
+
+
+def test_a_postback_key_given_again_resumes_forwarding_to_the_new_host(forwarding):
+    connections.update_connection(
+        forwarding, {"url": "http://localhost:9", "api_key": "k2"}, keyring(), keitaro_settings()
+    )
+    connections.update_connection(
+        forwarding, {"postback_key": "fresh"}, keyring(), keitaro_settings()
+    )
+    postback = db.session.get(OutboundPostback, forwarding.outbound_postback_id)
+    assert (postback.state, postback.url_template.split("/{url_secret}")[0]) == (
+        "active",
+        "http://localhost:9",
+    )
+    assert keyring().decrypt(postback.url_secret_ciphertext) == "fresh"

@@ -71,9 +71,14 @@ def add_connection(
 def update_connection(
     row: KeitaroConnection, data: Mapping[str, Any], keyring: Keyring, settings: ClientSettings
 ) -> KeitaroConnection:
-    """Change a connection. Pointing it at another host needs the API key again, so a
-    stolen admin session cannot send the stored key to a host of its choosing; the
-    forwarding postback follows a new address or postback key."""
+    """Change a connection.
+
+    Pointing it at another host needs the API key again, and forgets the postback key
+    unless a new one comes with it: a stolen admin session must not be able to send
+    either stored key to a host of its choosing. The forwarding postback follows a new
+    address or postback key, and waits, disabled, while there is no key.
+    """
+    retarget = "postback_key" in data
     if "url" in data:
         new_url = _checked_url(data["url"], settings)
         moved = urlsplit(api_base(new_url)).netloc != urlsplit(api_base(row.url)).netloc
@@ -82,7 +87,10 @@ def update_connection(
                 "pointing the connection at another host needs its API key again",
                 {"api_key": ["Required when the tracker's host changes."]},
             )
+        if moved and "postback_key" not in data:
+            row.postback_key_ciphertext = None
         row.url = new_url
+        retarget = True
     if data.get("api_key"):
         row.api_key_ciphertext = keyring.encrypt(data["api_key"].strip())
     if "postback_key" in data:
@@ -99,13 +107,19 @@ def update_connection(
     if data.get("default"):
         db.session.execute(update(KeitaroConnection).values(is_default=False))
         row.is_default = True
-    if "url" in data or "postback_key" in data:
+    if retarget:
         _retarget_forwarding(row, keyring)
     db.session.commit()
     return row
 
 
+def _no_key_reason(row: KeitaroConnection) -> str:
+    return f"the Keitaro connection {row.name!r} has no postback key"
+
+
 def _retarget_forwarding(row: KeitaroConnection, keyring: Keyring) -> None:
+    """The preset's URL is the connection's to keep: it is rewritten from the
+    connection's address and key, never edited by hand."""
     from app.services.outbound import keitaro_target
 
     postback = (
@@ -113,15 +127,18 @@ def _retarget_forwarding(row: KeitaroConnection, keyring: Keyring) -> None:
         if row.outbound_postback_id
         else None
     )
-    key = keyring.decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
     if postback is None:
         return
+    key = keyring.decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
     if not key:
         postback.state = "disabled"
-        postback.disabled_reason = f"the Keitaro connection {row.name!r} has no postback key"
+        postback.disabled_reason = _no_key_reason(row)
         return
     for name, value in keitaro_target(row.url.removesuffix(API_PATH), key, keyring).items():
         setattr(postback, name, value)
+    if postback.state == "disabled" and postback.disabled_reason == _no_key_reason(row):
+        postback.state = "active"
+        postback.disabled_reason = None
 
 
 def url_guard(settings: ClientSettings) -> Callable[[str], None] | None:

@@ -1,8 +1,8 @@
 """Compare what the hub forwarded to a Keitaro tracker with what the tracker recorded.
 
 Both sides are keyed by (sub id, tid), never by time: Keitaro moves a conversion's
-datetime when it is posted again. The hub's side is what it received or changed (a
-status change) in the window. The tracker is read from a day before the window,
+datetime when it is posted again. The hub's side is what it received, or delivered
+again (a status change), in the window. The tracker is read from a day before the window,
 so a conversion the hub received at the window's start but Keitaro dated earlier is
 still found; tracker-only conversions count as missing from the hub only when they fall
 inside the window and the hub never forwarded that key at all.
@@ -158,7 +158,7 @@ def _hub_side(
         .where(
             or_(
                 Conversion.received_at.between(since, until),
-                Conversion.updated_at.between(since, until),
+                Delivery.updated_at.between(since, until),
             )
         )
         .order_by(Conversion.id)
