@@ -42,6 +42,24 @@ def resolve(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
+def batch_follow_ups(
+    jobs: list[tuple[str, tuple[Any, ...]]],
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The same jobs with the conversion follow-ups gathered into batch jobs of up to
+    ``FOLLOW_UPS_PER_JOB`` (after the other jobs, whose order is kept). A malformed
+    follow-up stays a job of its own, so it cannot fail a batch."""
+
+    def batchable(path: str, args: tuple[Any, ...]) -> bool:
+        return path == CONVERSION_JOB and len(args) == 2
+
+    follow_ups = [args for path, args in jobs if batchable(path, args)]
+    others = [(path, args) for path, args in jobs if not batchable(path, args)]
+    return others + [
+        (CONVERSIONS_JOB, (follow_ups[i : i + FOLLOW_UPS_PER_JOB],))
+        for i in range(0, len(follow_ups), FOLLOW_UPS_PER_JOB)
+    ]
+
+
 class InProcessQueue:
     """Runs jobs inside an app context on daemon threads, one lane each: a slow sync job
     (a Keitaro import reading a day of clicks) runs beside the follow-up and delivery
@@ -72,13 +90,21 @@ class InProcessQueue:
 
     def _run(self, jobs: stdlib_queue.Queue[tuple[str, tuple[Any, ...]]]) -> None:
         while True:
-            path, args = jobs.get()
-            try:
-                with self._app.app_context():
-                    resolve(path)(*args)
-            except Exception:
-                log.exception("job %s failed", path)
-            finally:
+            taken = [jobs.get()]
+            # Follow-ups waiting behind this one run as one batch, as on Redis: under
+            # load one planning transaction serves many conversions.
+            while taken[-1][0] == CONVERSION_JOB and len(taken) < FOLLOW_UPS_PER_JOB:
+                try:
+                    taken.append(jobs.get_nowait())
+                except stdlib_queue.Empty:
+                    break
+            for path, args in batch_follow_ups(taken):
+                try:
+                    with self._app.app_context():
+                        resolve(path)(*args)
+                except Exception:
+                    log.exception("job %s failed", path)
+            for _ in taken:
                 jobs.task_done()
 
     def join(self) -> None:
@@ -116,18 +142,12 @@ class RedisQueue:
     def _write(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
         from rq import Queue
 
-        follow_ups = [args for path, args in jobs if path == CONVERSION_JOB]
-        others = [(path, args) for path, args in jobs if path != CONVERSION_JOB]
-        others += [
-            (CONVERSIONS_JOB, (follow_ups[i : i + FOLLOW_UPS_PER_JOB],))
-            for i in range(0, len(follow_ups), FOLLOW_UPS_PER_JOB)
-        ]
         self._queue.enqueue_many(
             [
                 Queue.prepare_data(
                     path, args, result_ttl=0, failure_ttl=JOB_FAILURE_TTL, timeout=JOB_TIMEOUT
                 )
-                for path, args in others
+                for path, args in batch_follow_ups(jobs)
             ]
         )
 

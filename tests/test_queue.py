@@ -43,6 +43,27 @@ def test_a_long_sync_job_does_not_hold_up_follow_up_jobs(app, caplog, monkeypatc
     queue.join()
 
 
+def test_follow_ups_waiting_in_process_are_planned_as_one_batch(app, monkeypatch):
+    import threading
+
+    from app.jobs import deliveries
+    from app.outbound import dispatch
+
+    planned, release = [], threading.Event()
+    real = dispatch.plan_many
+    monkeypatch.setattr(
+        dispatch, "plan_many", lambda ids, now: planned.append(list(ids)) or real(ids, now)
+    )
+    monkeypatch.setattr(deliveries, "send_deliveries", lambda ids: release.wait(10))
+    queue = get_queue(app)
+    queue.enqueue("app.jobs.deliveries.send_deliveries", [])  # holds the lane
+    for conversion_id in (1, 2, 3, 4):
+        queue.enqueue("app.jobs.conversions.conversion_recorded", conversion_id, "accepted")
+    release.set()
+    queue.join()
+    assert planned == [[1, 2, 3, 4]]
+
+
 def test_a_failing_in_process_job_does_not_stop_the_queue(app, caplog):
     caplog.set_level(logging.DEBUG, logger="app.jobs.conversions")
     queue = get_queue(app)
