@@ -14,6 +14,7 @@ from app.models import Click, Conversion, KeitaroConnection, KeitaroObject, Keit
 from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
+from app.services import keitaro_catalogue as catalogue
 from app.services import keitaro_sync as sync
 
 OVERLAP = timedelta(minutes=10)
@@ -186,7 +187,7 @@ def test_clicks_of_a_mapped_affiliate_network_count_for_its_source(
     fake_keitaro.add_click("net12", utcnow() - timedelta(minutes=5), offer_id=9)
     fake_keitaro.add_click("other", utcnow() - timedelta(minutes=5), offer_id=3)
     tracker = connections.client_for(row, keyring(), keitaro_settings())
-    sync.refresh_metadata(row, tracker, utcnow())
+    catalogue.refresh_metadata(row, tracker, utcnow())
     span = sync.import_window(row, utcnow(), overlap=OVERLAP, backfill=BACKFILL)
     sync.import_clicks(row, tracker, span)
     by_id = {c.click_id: c.source_id for c in imported()}
@@ -203,17 +204,17 @@ def test_the_catalogue_is_cached_with_names_states_and_links(fake_keitaro, conne
     fake_keitaro.offers[2] = {"id": "2", "name": "Casino", "affiliate_network_id": 5}
     fake_keitaro.networks[5] = {"id": 5, "name": "Net"}
     fake_keitaro.traffic_sources[4] = {"id": 4, "name": "Push"}
-    counts = sync.refresh_metadata(connection, tracker, utcnow())
+    counts = catalogue.refresh_metadata(connection, tracker, utcnow())
     assert counts == {"campaign": 1, "offer": 1, "affiliate_network": 1, "traffic_source": 1}
-    assert sync.labels(connection.id)[("offer", 2)] == "Casino"
-    assert sync.offer_networks(connection.id) == {2: 5}
+    assert catalogue.labels(connection.id)[("offer", 2)] == "Casino"
+    assert catalogue.offer_networks(connection.id) == {2: 5}
 
 
 def test_a_refresh_replaces_what_the_tracker_no_longer_has(fake_keitaro, connection, tracker):
     fake_keitaro.networks[5] = {"id": 5, "name": "Net"}
-    sync.refresh_metadata(connection, tracker, utcnow())
+    catalogue.refresh_metadata(connection, tracker, utcnow())
     del fake_keitaro.networks[5]
-    sync.refresh_metadata(connection, tracker, utcnow())
+    catalogue.refresh_metadata(connection, tracker, utcnow())
     assert db.session.scalar(select(func.count()).select_from(KeitaroObject)) == 0
 
 
@@ -281,7 +282,7 @@ def test_conversions_of_imported_clicks_carry_keitaros_names(
 ):
     fake_keitaro.campaigns[7] = {"id": 7, "name": "Spring"}
     fake_keitaro.offers[9] = {"id": 9, "name": "Casino"}
-    sync.refresh_metadata(connection, tracker, utcnow())
+    catalogue.refresh_metadata(connection, tracker, utcnow())
     fake_keitaro.add_click(
         "lab", utcnow() - timedelta(minutes=5), campaign_id=7, offer_id=9, ts_id=2, country="fr"
     )

@@ -9,7 +9,7 @@ from app.api.auth import require
 from app.api.schemas import ConversionDetailSchema, ConversionPageSchema, ConversionQuerySchema
 from app.models import Conversion
 from app.services import conversions as service
-from app.services import keitaro_sync
+from app.services import keitaro_catalogue
 
 
 @bp.get("/conversions")
@@ -66,6 +66,6 @@ def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
 
 def _label(conversions: list[Conversion]) -> None:
     """Attach Keitaro's names of each conversion's imported click, if it has one."""
-    labels = keitaro_sync.click_labels(c.click_id for c in conversions)
+    labels = keitaro_catalogue.click_labels(c.click_id for c in conversions)
     for conversion in conversions:
         conversion.tracker = labels.get(conversion.click_id)

@@ -27,7 +27,7 @@ from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as service
-from app.services import keitaro_reconcile, keitaro_sync
+from app.services import keitaro_catalogue, keitaro_reconcile, keitaro_sync
 from app.services.errors import DomainError
 
 CONNECTION_ENV = "PBHUB_KEITARO_CONNECTION"
@@ -309,7 +309,7 @@ def sync_metadata(connection: str | None) -> None:
 
 def _refresh(row: Any, client: Any) -> dict[str, int]:
     try:
-        return keitaro_sync.refresh_metadata(row, client, utcnow())
+        return keitaro_catalogue.refresh_metadata(row, client, utcnow())
     except errors.KeitaroError as exc:
         raise click.ClickException(f"{row.name}: {exc.message}") from None
 

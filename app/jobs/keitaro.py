@@ -22,6 +22,7 @@ from app.models.types import utcnow
 from app.queue import enqueue, enqueue_follow_ups
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
+from app.services import keitaro_catalogue as catalogue
 from app.services import keitaro_sync as sync
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def refresh_metadata(connection_id: int) -> dict[str, int] | None:
 
 def _refresh(row: KeitaroConnection, client: Keitaro) -> dict[str, int] | None:
     try:
-        return sync.refresh_metadata(row, client, utcnow())
+        return catalogue.refresh_metadata(row, client, utcnow())
     except KeitaroError as exc:
         log.warning("keitaro %s: catalogue refresh failed: %s", row.name, exc.message)
         return None

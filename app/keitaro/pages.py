@@ -72,6 +72,12 @@ def number(value: Any) -> int | Decimal | None:
     return int(parsed) if parsed == parsed.to_integral() and "." not in str(value) else parsed
 
 
+def positive_id(value: Any) -> int | None:
+    """A Keitaro object id, sent as a number or a string; 0 and blanks mean none."""
+    parsed = number(value)
+    return int(parsed) if parsed is not None and int(parsed) > 0 else None
+
+
 #: Report and log columns that are numbers, whatever type Keitaro sent them as. Ids of
 #: sub-parameters and external ids are text and stay text.
 NUMERIC_COLUMNS = frozenset(
