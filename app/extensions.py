@@ -7,7 +7,8 @@ import sqlite3
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -28,6 +29,15 @@ def render_item(kind: str, obj: object, _context: object) -> str | bool:
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def conflict_insert(table: Table, dialect_name: str | None = None) -> postgresql.Insert:
+    """An INSERT that knows ``ON CONFLICT``, for this app's database (or the named one):
+    PostgreSQL's and SQLite's spell it alike but are separate constructs in SQLAlchemy."""
+    name = dialect_name or db.engine.dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
 migrate = Migrate(compare_type=True, render_item=render_item)
 
 

@@ -31,12 +31,10 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Row, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.extensions import db
+from app.extensions import conflict_insert, db
 from app.models import Conversion
 from app.services.errors import Unavailable
 
@@ -49,9 +47,8 @@ IDLE_SECONDS = 1.0
 
 
 def _keyed_insert(dialect: str):  # type: ignore[no-untyped-def]
-    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (
-        dialect_insert(CONVERSIONS)
+        conflict_insert(CONVERSIONS, dialect)
         .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
         .returning(CONVERSIONS.c.id, CONVERSIONS.c.dedupe_key)
     )

@@ -25,11 +25,9 @@ from datetime import datetime, timedelta
 
 import requests
 from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.core.keys import Keyring
-from app.extensions import db
+from app.extensions import conflict_insert, db
 from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
 from app.outbound import rules, signing
 from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
@@ -108,9 +106,8 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     ]
     created: list[int] = []
     if rows:
-        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         statement = (
-            insert(DELIVERIES)
+            conflict_insert(DELIVERIES)
             .on_conflict_do_nothing(
                 index_elements=["conversion_id", "outbound_postback_id", "revision"]
             )

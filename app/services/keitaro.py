@@ -176,19 +176,18 @@ def map_network(row: KeitaroConnection, network_id: int, source: str | None) -> 
 
 
 def _checked_url(url: str, settings: ClientSettings) -> str:
+    """The tracker URL as stored, refused here (a field error) by the same guard that
+    checks every call."""
     try:
         base = api_base(url)
     except ValueError as exc:
         raise Invalid(str(exc), {"url": [str(exc)]}) from None
-    if settings.allowed is not None:
+    guard = url_guard(settings)
+    if guard is not None:
         try:
-            ssrf.check_url(base, settings.allowed)
-        except ssrf.Refused as exc:
-            raise Invalid(f"{exc} (allow it with {ssrf.SETTING})", {"url": [str(exc)]}) from None
-        except ssrf.Unresolvable as exc:
-            raise Invalid(
-                f"the tracker's host does not resolve: {exc}", {"url": [str(exc)]}
-            ) from None
+            guard(base)
+        except keitaro_errors.KeitaroError as exc:
+            raise Invalid(exc.message, {"url": [exc.message]}) from None
     return url.strip().rstrip("/")
 
 

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
+from app.extensions import conflict_insert, db
 from app.keitaro.client import Keitaro
 from app.keitaro.pages import positive_id
 from app.models import Click, KeitaroConnection, KeitaroObject
@@ -41,7 +40,7 @@ def refresh_metadata(row: KeitaroConnection, client: Keitaro, now: datetime) -> 
     for kind, items in fetched.items():
         objects = _objects(row.id, kind, items, now)
         if objects:
-            db.session.execute(_object_upsert(db.engine.dialect.name), objects)
+            db.session.execute(_object_upsert(), objects)
         db.session.execute(
             delete(KeitaroObject).where(
                 KeitaroObject.connection_id == row.id,
@@ -83,9 +82,8 @@ def _objects(
     return list(objects.values())
 
 
-def _object_upsert(dialect_name: str) -> Any:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(KeitaroObject.__table__)
+def _object_upsert() -> Any:
+    statement = conflict_insert(KeitaroObject.__table__)
     return statement.on_conflict_do_update(
         index_elements=["connection_id", "kind", "object_id"],
         set_={

@@ -18,9 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
+from app.extensions import conflict_insert, db
 from app.keitaro.client import Keitaro
 from app.keitaro.pages import positive_id
 from app.keitaro.times import tracker_text
@@ -267,16 +266,15 @@ def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
             )
         )
     )
-    db.session.execute(_upsert_statement(db.engine.dialect.name), values)
+    db.session.execute(_upsert_statement(), values)
     return len(values) - len(known)
 
 
-def _upsert_statement(dialect_name: str) -> Any:
+def _upsert_statement() -> Any:
     """One statement for every batch, compiled once and cached; a row that has not
     changed is left alone (no rewrite, no dead tuple on PostgreSQL)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = Click.__table__
-    statement = dialect.insert(table)
+    statement = conflict_insert(table)
     return statement.on_conflict_do_update(
         index_elements=["connection_id", "click_id"],
         index_where=table.c.connection_id.isnot(None),
