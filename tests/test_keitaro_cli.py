@@ -792,3 +792,77 @@ def test_a_secret_in_the_query_string_is_masked_in_the_printed_request(runner, f
     assert result.exit_code == 0, result.output
     assert "av-secret-123" not in result.stdout
     assert "avscan_key=av-s" in envelope(result)["request"]["url"]
+
+
+# -- sync, forwarding and reconciliation -----------------------------------------------
+
+
+def test_sync_clicks_imports_now_and_reports_what_it_read(runner, fake):
+    fake.add_click("cli-1", datetime.now(UTC) - timedelta(minutes=5))
+    fake.add_click("cli-2", datetime.now(UTC) - timedelta(hours=30))
+
+    result = keitaro(runner, "sync", "clicks", "--since", "2d")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["imported"], report["read"], report["skipped"]) == (2, 2, 0)
+    assert "clicks from main" in result.stderr
+
+
+def test_sync_metadata_refreshes_the_names_now(runner, fake):
+    fake.offers[3] = {"id": 3, "name": "Casino"}
+
+    result = keitaro(runner, "sync", "metadata")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["offer"] == 1
+
+
+def test_connections_map_sends_a_networks_clicks_to_a_source(runner, fake, source):
+    result = keitaro(runner, "connections", "map", "main", "12", source["name"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["source_map"] == {"12": source["id"]}
+
+
+def test_connections_update_makes_another_connection_the_default(runner, fake, keitaro_connection):
+    keitaro_connection(name="second")
+
+    result = keitaro(runner, "connections", "update", "second", "--default")
+
+    assert result.exit_code == 0, result.output
+    defaults = db.session.scalars(
+        select(KeitaroConnection.name).where(KeitaroConnection.is_default)
+    ).all()
+    assert defaults == ["second"]
+
+
+def test_forward_setup_creates_the_keitaro_postback_once(runner, fake):
+    first = json.loads(keitaro(runner, "forward", "setup").stdout)
+    again = json.loads(keitaro(runner, "forward", "setup").stdout)
+
+    assert (first["created"], again["created"]) == (True, False)
+    assert first["outbound_postback_id"] == again["outbound_postback_id"]
+
+
+def test_reconcile_prints_the_differences_and_fails_when_there_are_some(runner, fake, convert):
+    keitaro(runner, "forward", "setup")
+    convert(click_id="rc-1", transaction_id="R1", payout="1.00")
+    fake.conversions[0]["status"] = "rejected"
+
+    result = keitaro(runner, "reconcile", "--since", "1h")
+
+    assert result.exit_code == 1
+    assert "status differs: 1" in result.stdout
+    assert "subid=rc-1" in result.stdout
+
+
+def test_reconcile_as_json_exits_zero_when_everything_matches(runner, fake, convert):
+    keitaro(runner, "forward", "setup")
+    convert(click_id="rc-2", transaction_id="R2", payout="1.00")
+
+    result = keitaro(runner, "reconcile", "--since", "1h", "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["matches"], report["hub_forwarded"]) == (True, 1)

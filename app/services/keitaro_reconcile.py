@@ -28,6 +28,9 @@ from app.outbound.rules import remote_status
 from app.services.errors import Invalid
 
 LOOKBEHIND = timedelta(days=1)
+#: Keitaro's range ends at a whole second: a conversion posted in the window's last
+#: second (or while the report runs) is still read.
+LOOKAHEAD = timedelta(minutes=1)
 COLUMNS = ("sub_id", "tid", "status", "revenue", "postback_datetime")
 
 Key = tuple[str, str]
@@ -92,7 +95,7 @@ def reconcile(
     hub, pending = _hub_side(postback, since, until)
     report.hub = len(hub)
     report.not_yet_delivered = pending
-    tracker = _tracker_side(client, since - LOOKBEHIND, until, progress, on_total)
+    tracker = _tracker_side(client, since - LOOKBEHIND, until + LOOKAHEAD, progress, on_total)
     currency = _tracker_currency(client)
     report.keitaro = sum(
         1 for entry in tracker.values() if entry["at"] is None or entry["at"] >= since
