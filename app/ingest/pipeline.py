@@ -232,11 +232,16 @@ def _change_status(
     return True
 
 
+def released_key(key: str, conversion_id: int) -> str:
+    """What a released fingerprint key becomes: still unique, no longer claimed."""
+    return f"{key}:{conversion_id}"
+
+
 def _release_key(conversion_id: int, key: str) -> None:
     """Free a fingerprint key older than the repeat window so a new conversion can take it."""
     db.session.execute(
         update(CONVERSIONS)
         .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.dedupe_key == key)
-        .values(dedupe_key=f"{key}:{conversion_id}")
+        .values(dedupe_key=released_key(key, conversion_id))
     )
     db.session.commit()

@@ -12,19 +12,20 @@ decides at arrival and is not replayed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.core.attribution import is_status_change
 from app.core.mapping import translate
 from app.extensions import db
-from app.ingest.pipeline import conversion_row, status_change_values
+from app.ingest.pipeline import conversion_row, released_key, status_change_values
 from app.ingest.request_data import MULTIPART_BODY, stored_params
 from app.ingest.sources_cache import SourceSnapshot
 from app.models import Conversion, Remap, Source, StatusChange
@@ -82,7 +83,9 @@ def window(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def count(source: Source, **filters: Any) -> int:
-    return len(list(_ids(source, **filters)))
+    return db.session.scalar(
+        select(func.count()).select_from(_ids_query(source, **filters).subquery())
+    )
 
 
 def reprocess(
@@ -106,7 +109,11 @@ def reprocess(
     snapshot = SourceSnapshot.of(source)
     report = Report(dry_run=dry_run)
     ids = list(
-        _ids(source, since=since, until=until, attribution=attribution, event_type=event_type)
+        db.session.scalars(
+            _ids_query(
+                source, since=since, until=until, attribution=attribution, event_type=event_type
+            )
+        )
     )
     members = set(ids)
     claimed: dict[str, int] = {}
@@ -115,6 +122,7 @@ def reprocess(
         chunk = ids[start : start + CHUNK]
         conversions = db.session.scalars(
             select(Conversion)
+            .options(selectinload(Conversion.history))
             .where(Conversion.id.in_(chunk))
             .order_by(Conversion.received_at, Conversion.id)
         ).all()
@@ -131,14 +139,14 @@ def reprocess(
     return report
 
 
-def _ids(
+def _ids_query(
     source: Source,
     *,
     since: datetime,
     until: datetime,
     attribution: str | None = None,
     event_type: str | None = None,
-) -> Iterator[int]:
+) -> Select[tuple[int]]:
     query = (
         select(Conversion.id)
         .where(
@@ -152,7 +160,7 @@ def _ids(
         query = query.where(Conversion.attribution == attribution)
     if event_type:
         query = query.where(Conversion.event_type == event_type)
-    yield from db.session.scalars(query)
+    return query
 
 
 def _decide(
@@ -184,7 +192,7 @@ def _decide(
         if is_status_change(row["status"], replayed["status"]):
             row.update(replayed)
     key = row["dedupe_key"]
-    if conversion.dedupe_key == f"{key}:{conversion.id}":
+    if conversion.dedupe_key == released_key(key, conversion.id):
         key = row["dedupe_key"] = conversion.dedupe_key  # released after 24 h: keep it
     holder = claimed.get(key)
     if holder is None:
