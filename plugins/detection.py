@@ -72,13 +72,17 @@ def detect(url: str | Sample, signatures: Iterable[Signature]) -> Detection:
     sample = parse_sample(url) if isinstance(url, str) else url
     scored = sorted(
         (
-            Candidate(signature, evidence, signature.field_map(sample))
+            (evidence, signature)
             for signature in signatures
-            if (evidence := signature.detect(sample)).score > 0
+            if (evidence := signature.detect(sample)).score >= PLAUSIBLE_SCORE
         ),
-        key=lambda c: (-c.evidence.score, c.signature.id),
+        key=lambda pair: (-pair[0].score, pair[1].id),
     )
-    plausible = tuple(c for c in scored if c.evidence.score >= PLAUSIBLE_SCORE)
+    # Only plausible candidates get a field map: the rest are never shown.
+    plausible = tuple(
+        Candidate(signature, evidence, signature.field_map(sample))
+        for evidence, signature in scored
+    )
     suggested = {} if sample.is_template else suggest_field_map(sample)
     if not plausible:
         return Detection("unknown", sample, (), 0.0, suggested_field_map=suggested)

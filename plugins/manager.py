@@ -82,7 +82,7 @@ def collect(manager: pluggy.PluginManager) -> list[Signature]:
             if not isinstance(signature, Signature):
                 raise TypeError(f"plugin {plugin_name} returned {signature!r}, not a Signature")
             if signature.id in by_id:
-                if plugin_name == "admin":
+                if isinstance(impl.plugin, AdminSignatures):
                     log.warning("admin signature %r shadows a plugin's; skipped", signature.id)
                     continue
                 raise DuplicateSignature(

@@ -81,7 +81,10 @@ def test_ambiguity_lists_candidates_and_what_tells_them_apart():
     detection = detect("https://hub/pb/t?c={shared_click}", [one, two])
     assert detection.outcome == "ambiguous"
     assert [c.signature.id for c in detection.candidates] == ["one", "two"]
-    assert len(detection.differences) == 2
+    assert detection.differences == (
+        "One: nothing the others do not explain too",
+        "Two: nothing the others do not explain too",
+    )
 
 
 def test_the_field_map_follows_the_parameter_that_carries_the_macro(signatures):

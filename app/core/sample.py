@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit
 
-MAX_PARAMS = 200
+from app.core.params import MAX_PARAMS
 
 #: Dialects, most specific first: ``[[[x]]]`` must not be read as ``[x]`` inside brackets.
 #: Each pattern's group 1 is the macro name.

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 
 from app.core.keys import new_token, token_digest
 from app.core.sample import Param, Sample
-from app.core.shapes import suggest_field_map, value_shape
+from app.core.shapes import value_shape
 from app.core.vocabulary import MAPPABLE_FIELDS
 from app.extensions import db
 from app.models import Capture, Source
 from app.models.types import utcnow
 from app.services.errors import Conflict, NotFound
+from app.services.sources import get_source
 from plugins import Signature
 from plugins.detection import detect
 
@@ -117,7 +118,7 @@ def describe(capture: Capture, signatures: list[Signature]) -> dict[str, Any]:
         for p in sample.params
     ]
     detection = detect(sample, signatures)
-    suggested = suggest_field_map(sample)
+    suggested = detection.suggested_field_map
     if detection.outcome == "recognised" and detection.best is not None:
         answer["platform"] = detection.best.signature.id
         suggested = {**suggested, **detection.best.field_map}
@@ -141,7 +142,5 @@ def finalize(source: Source, changes: Mapping[str, Any]) -> Source:
 
 
 def get_source_capture(source_id: int) -> tuple[Source, Capture]:
-    source = db.session.get(Source, source_id)
-    if source is None:
-        raise NotFound(f"no source {source_id}")
+    source = get_source(source_id)
     return source, latest_capture(source)

@@ -47,12 +47,6 @@ class SignatureRegistry:
     def all(self) -> list[Signature]:
         return collect(self.manager)
 
-    def get(self, signature_id: str) -> Signature:
-        for signature in self.all():
-            if signature.id == signature_id:
-                return signature
-        raise NotFound(f"no signature {signature_id!r}")
-
     def _admin_signatures(self) -> list[Signature]:
         stamp = tuple(
             db.session.execute(
