@@ -122,11 +122,6 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     return created
 
 
-def send(delivery_id: int, settings: Settings) -> str | None:
-    """One attempt of one delivery, if it is due and no one else holds it; its state."""
-    return send_many([delivery_id], settings).get(delivery_id)
-
-
 def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     """One attempt for each of these deliveries that is due and not held elsewhere.
 

@@ -94,8 +94,8 @@ def render_url(template: str, values: Values) -> str:
     return _render(template, lambda v: quote(v, safe=""), values)
 
 
-def render_form(template: str, values: Values) -> str:
-    return _render(template, lambda v: quote(v, safe=""), values)
+#: Form fields are percent-encoded exactly like URL values.
+render_form = render_url
 
 
 def render_json(template: str, values: Values) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.core.keys import Keyring
 from app.extensions import db
@@ -112,9 +113,7 @@ def create_outbound(data: Mapping[str, Any], keyring: Keyring) -> Created:
         raise Invalid("an outbound postback needs a url_template", {"url_template": ["Required."]})
     _check_templates(fields, url_secret=fields.get("preset") == rules.KEITARO)
     if _name_taken(fields["name"]):
-        raise Conflict(
-            f"an outbound postback named {fields['name']!r} exists", {"name": ["Taken."]}
-        )
+        raise _name_conflict(fields["name"])
     secret = signing.new_secret() if fields.pop("signing", False) else None
     row = OutboundPostback(**fields)
     if secret:
@@ -132,7 +131,7 @@ def _name_taken(name: str, exclude: int | None = None) -> bool:
 
 
 def _name_conflict(name: str) -> Conflict:
-    return Conflict(f"an outbound postback named {name!r} exists", {"name": ["Already taken."]})
+    return Conflict(f"an outbound postback named {name!r} exists", {"name": ["Taken."]})
 
 
 def get_outbound(postback_id: int) -> OutboundPostback:
@@ -149,9 +148,7 @@ def list_outbound() -> list[OutboundPostback]:
 def update_outbound(row: OutboundPostback, changes: Mapping[str, Any]) -> OutboundPostback:
     changes = dict(changes)
     if "name" in changes and _name_taken(changes["name"], exclude=row.id):
-        raise Conflict(
-            f"an outbound postback named {changes['name']!r} exists", {"name": ["Taken."]}
-        )
+        raise _name_conflict(changes["name"])
     merged = {
         "url_template": changes.get("url_template", row.url_template),
         "body_template": changes.get("body_template", row.body_template),
@@ -247,6 +244,7 @@ def test_outbound(row: OutboundPostback, settings: dispatch.Settings) -> dict[st
 def list_deliveries(row: OutboundPostback, state: str | None, limit: int) -> list[Delivery]:
     query = (
         select(Delivery)
+        .options(selectinload(Delivery.attempt_log))
         .where(Delivery.outbound_postback_id == row.id)
         .order_by(Delivery.id.desc())
         .limit(limit)
