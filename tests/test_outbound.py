@@ -6,6 +6,7 @@ schedules are checked without sleeping.
 
 import dataclasses
 import json
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -343,6 +344,14 @@ def test_the_keitaro_preset_masks_its_key_and_maps_statuses(httpserver, outbound
     request = httpserver.log[0][0]
     assert (request.args["status"], request.args["subid"]) == ("lead", "sub-1")
     assert "SECRETKEY123" not in attempts()[0].url
+
+
+def test_a_url_secret_with_reserved_characters_is_masked_too(httpserver, outbound, convert):
+    httpserver.expect_request(re.compile(".*/postback")).respond_with_data("ok")
+    outbound(preset="keitaro", tracker_url=httpserver.url_for("/"), postback_key="K+/=SECRET99")
+    convert(transaction_id="KR", click_id="sub-2")
+    assert httpserver.log, "the postback was not sent"
+    assert "SECRET99" not in attempts()[0].url
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from app.core.keys import mask
 from app.ingest.request_data import stored_params
@@ -158,7 +158,8 @@ def prepare(ctx: Context) -> Prepared:
     """The request for one attempt, signed afresh (new timestamp, same message id)."""
     postback = ctx.postback
     values = values_for(ctx)
-    url = _with_params(render_url(postback.url_template, values), postback.extra_params or {})
+    extra = postback.extra_params or {}
+    url = _with_params(render_url(postback.url_template, values), extra)
     headers = {
         name: render_header(value, values) for name, value in (postback.headers or {}).items()
     }
@@ -183,7 +184,13 @@ def prepare(ctx: Context) -> Prepared:
     headers.setdefault("User-Agent", "PostbackHub/1.0")
     shown = url
     if ctx.url_secret:
-        shown = url.replace(ctx.url_secret, mask(ctx.url_secret, visible=2))
+        # Rendered again with the secret masked: the URL holds it percent-encoded, so
+        # searching the URL for the raw secret would miss one with reserved characters.
+        hidden = mask(ctx.url_secret, visible=2)
+        masked = Values({**values.fields, URL_SECRET: hidden}, values.params)
+        shown = _with_params(render_url(postback.url_template, masked), extra).replace(
+            quote(hidden, safe=""), hidden
+        )
     return Prepared(postback.method, url, headers, body, shown)
 
 
