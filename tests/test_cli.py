@@ -102,3 +102,37 @@ def test_sources_commands_share_the_apis_validation(runner):
 def test_an_unknown_source_is_a_clear_error(runner):
     result = runner.invoke(args=["sources", "get", "99"])
     assert result.exit_code == 1 and "no source 99" in result.output
+
+
+def test_a_source_created_with_a_target_url_gets_its_signed_webhook(runner, app):
+    from app.models import OutboundPostback
+
+    result = runner.invoke(
+        args=[
+            "sources",
+            "create",
+            "--name",
+            "Hooked",
+            "--outbound-target-url",
+            "https://ops.example/in",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["outbound_secret"].startswith("whsec_")
+    [webhook] = db.session.scalars(select(OutboundPostback)).all()
+    assert (webhook.owner_source_id, webhook.url_template) == (body["id"], "https://ops.example/in")
+
+
+def test_changing_a_sources_target_url_on_the_cli_moves_its_webhook(runner, app):
+    from app.models import OutboundPostback
+
+    created = runner.invoke(
+        args=["sources", "create", "--name", "H2", "--outbound-target-url", "https://o.example/"]
+    )
+    source_id = json.loads(created.output)["id"]
+    moved = runner.invoke(
+        args=["sources", "update", str(source_id), "--outbound-target-url", "https://n.example/"]
+    )
+    assert moved.exit_code == 0, moved.output
+    assert db.session.scalars(select(OutboundPostback.url_template)).all() == ["https://n.example/"]

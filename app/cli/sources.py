@@ -21,6 +21,7 @@ from app.cli import echo_json, handle_errors
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
 from app.runtime import base_url, keyring
+from app.services import outbound
 from app.services import reprocess as remapping
 from app.services import sources as service
 
@@ -74,7 +75,11 @@ def create(name: str, **options: Any) -> None:
     schema = SourceInSchema()
     data = schema.normalise(schema.load({"name": name, **collect(options)}))
     source, urls = service.create_source(data, keyring(), base_url())
-    echo_json({**dump(source), **SourceUrlsSchema().dump(urls)})
+    body = {**dump(source), **SourceUrlsSchema().dump(urls)}
+    secret = outbound.sync_source_webhook(source, keyring())
+    if secret:
+        body["outbound_secret"] = secret
+    echo_json(body)
 
 
 @sources.command("list")
@@ -101,7 +106,12 @@ def update(source_id: int, **options: Any) -> None:
     """Change the given fields only."""
     schema = SourceInSchema(partial=True)
     changes = schema.normalise(schema.load(collect(options)))
-    echo_json(dump(service.update_source(service.get_source(source_id), changes)))
+    source = service.update_source(service.get_source(source_id), changes)
+    body = dump(source)
+    secret = outbound.sync_source_webhook(source, keyring())
+    if secret:
+        body["outbound_secret"] = secret
+    echo_json(body)
 
 
 @sources.command("pause")
