@@ -17,7 +17,7 @@ from app.api.schemas import (
     OutboundOutSchema,
     RotateInSchema,
 )
-from app.queue import SEND_JOB, enqueue
+from app.jobs.deliveries import enqueue_sends
 from app.runtime import delivery_settings, keyring
 from app.services import outbound as service
 
@@ -221,8 +221,7 @@ def replay_dead(postback_id: int):  # type: ignore[no-untyped-def]
           description: "{replayed: n}"
     """
     ids = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
-    for start in range(0, len(ids), 20):
-        enqueue(SEND_JOB, ids[start : start + 20])
+    enqueue_sends(ids)
     return jsonify(replayed=len(ids))
 
 
@@ -240,5 +239,5 @@ def replay_delivery(delivery_id: int):  # type: ignore[no-untyped-def]
     """
     delivery = service.get_delivery(delivery_id)
     service.dispatch.replay([delivery], delivery_settings().now())
-    enqueue(SEND_JOB, [delivery.id])
+    enqueue_sends([delivery.id])
     return jsonify(DeliverySchema().dump(delivery))

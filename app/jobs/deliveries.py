@@ -6,7 +6,7 @@ import logging
 
 from app.extensions import db
 from app.outbound import dispatch
-from app.queue import CONVERSIONS_JOB, SEND_JOB, enqueue
+from app.queue import SEND_JOB, enqueue, enqueue_follow_ups
 from app.runtime import delivery_settings
 
 log = logging.getLogger(__name__)
@@ -26,17 +26,21 @@ def send_deliveries(delivery_ids: list[int]) -> None:
             log.exception("deliveries %s: the attempts could not be made", chunk)
 
 
+def enqueue_sends(delivery_ids: list[int]) -> None:
+    """Queue attempts for these deliveries, ``BATCH`` to a job."""
+    for start in range(0, len(delivery_ids), BATCH):
+        enqueue(SEND_JOB, delivery_ids[start : start + BATCH])
+
+
 def sweep() -> dict[str, int]:
     """Re-enqueue deliveries that are due or whose worker died, and plan conversions
     whose planning job was lost. Safe to run anywhere, any number of times: sending
     claims a lease, planning is idempotent."""
     now = delivery_settings().now()
     due = dispatch.due(now)
-    for start in range(0, len(due), BATCH):
-        enqueue(SEND_JOB, due[start : start + BATCH])
+    enqueue_sends(due)
     unplanned = dispatch.unplanned(now)
-    for start in range(0, len(unplanned), BATCH):
-        enqueue(CONVERSIONS_JOB, [(i, "swept") for i in unplanned[start : start + BATCH]])
+    enqueue_follow_ups((conversion_id, "swept") for conversion_id in unplanned)
     if due or unplanned:
         log.info("sweeper: %d deliveries due, %d conversions to plan", len(due), len(unplanned))
     return {"due": len(due), "unplanned": len(unplanned)}

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -172,19 +173,38 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
 def _prepare(
     delivery: Delivery, conversion: Conversion, settings: Settings, now: datetime
 ) -> rules.Prepared:
-    postback = delivery.outbound_postback
     return rules.prepare(
-        rules.Context(
-            postback=postback,
-            conversion=conversion,
+        context_for(
+            delivery.outbound_postback,
+            conversion,
             source_name=conversion.source.name,
             message_id=delivery.message_id,
             now=now,
-            signing_secrets=signing_secrets(postback, settings.keyring, now),
-            url_secret=settings.keyring.decrypt(postback.url_secret_ciphertext)
-            if postback.url_secret_ciphertext
-            else None,
+            keyring=settings.keyring,
         )
+    )
+
+
+def context_for(
+    postback: OutboundPostback,
+    conversion: Any,
+    *,
+    source_name: str,
+    message_id: str,
+    now: datetime,
+    keyring: Keyring,
+) -> rules.Context:
+    """One attempt's context, its secrets decrypted (a delivery's, or the test's)."""
+    return rules.Context(
+        postback=postback,
+        conversion=conversion,
+        source_name=source_name,
+        message_id=message_id,
+        now=now,
+        signing_secrets=signing_secrets(postback, keyring, now),
+        url_secret=keyring.decrypt(postback.url_secret_ciphertext)
+        if postback.url_secret_ciphertext
+        else None,
     )
 
 

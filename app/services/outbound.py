@@ -214,16 +214,13 @@ def synthetic_conversion(row: OutboundPostback, now: datetime) -> SimpleNamespac
 def test_outbound(row: OutboundPostback, settings: dispatch.Settings) -> dict[str, Any]:
     """Fire a synthetic conversion now; the request we sent and the answer we got."""
     now = settings.now()
-    ctx = rules.Context(
-        postback=row,
-        conversion=synthetic_conversion(row, now),
+    ctx = dispatch.context_for(
+        row,
+        synthetic_conversion(row, now),
         source_name="test",
         message_id=signing.new_message_id(),
         now=now,
-        signing_secrets=dispatch.signing_secrets(row, settings.keyring, now),
-        url_secret=settings.keyring.decrypt(row.url_secret_ciphertext)
-        if row.url_secret_ciphertext
-        else None,
+        keyring=settings.keyring,
     )
     prepared = rules.prepare(ctx)
     shown_headers = {
