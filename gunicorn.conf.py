@@ -29,9 +29,9 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """Without Redis there is no worker process: each web process sweeps deliveries."""
-    if os.environ.get("REDIS_URL"):
-        return
     from app.outbound.sweeper import Sweeper
     from wsgi import app
 
+    if app.config["REDIS_URL"]:
+        return  # the RQ workers run the sweeper
     Sweeper(app).start()
