@@ -433,3 +433,17 @@ def test_every_attempt_is_signed_afresh_under_the_same_webhook_id(
     assert first["Webhook-Signature"] != second["Webhook-Signature"]
     for request, _ in httpserver.log:
         Webhook(created["secret"]).verify(request.data, dict(request.headers))
+
+
+def test_a_secret_that_no_longer_decrypts_fails_the_attempt_instead_of_sending_unsigned(
+    httpserver, outbound, convert
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    created = outbound(preset="signed_webhook", url=httpserver.url_for("/hook"))
+    row = db.session.get(OutboundPostback, created["id"])
+    row.secret_ciphertext = "gAAAAA-written-under-another-SECRET_KEY"
+    db.session.commit()
+    convert(transaction_id="LOST")
+    assert httpserver.log == []
+    [attempt] = attempts()
+    assert attempt.outcome == "failed" and "cannot be decrypted" in attempt.error

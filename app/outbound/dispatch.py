@@ -194,17 +194,32 @@ def context_for(
     now: datetime,
     keyring: Keyring,
 ) -> rules.Context:
-    """One attempt's context, its secrets decrypted (a delivery's, or the test's)."""
+    """One attempt's context, its secrets decrypted (a delivery's, or the test's).
+
+    A secret that no longer decrypts (SECRET_KEY changed since it was saved) makes the
+    attempt fail with that reason: an unsigned webhook or a keyless URL must not go out."""
+    secrets = signing_secrets(postback, keyring, now)
+    url_secret = (
+        keyring.decrypt(postback.url_secret_ciphertext) if postback.url_secret_ciphertext else None
+    )
+    problem = None
+    lost_signing = (
+        postback.secret_ciphertext and keyring.decrypt(postback.secret_ciphertext) is None
+    )
+    if lost_signing or (postback.url_secret_ciphertext and url_secret is None):
+        problem = (
+            "a stored secret cannot be decrypted (SECRET_KEY changed since it was saved): "
+            "rotate the postback's secret or set its key again"
+        )
     return rules.Context(
         postback=postback,
         conversion=conversion,
         source_name=source_name,
         message_id=message_id,
         now=now,
-        signing_secrets=signing_secrets(postback, keyring, now),
-        url_secret=keyring.decrypt(postback.url_secret_ciphertext)
-        if postback.url_secret_ciphertext
-        else None,
+        signing_secrets=secrets,
+        url_secret=url_secret,
+        problem=problem,
     )
 
 
@@ -249,6 +264,8 @@ def perform(prepared: rules.Prepared, postback: OutboundPostback, settings: Sett
     """Make one request, after the SSRF check: (status, first 2 KiB of the answer, error,
     Retry-After, latency in ms). Network trouble is returned, not raised: it is what the
     attempt records."""
+    if prepared.problem:
+        return None, None, f"refused: {prepared.problem}", None, None
     started = time.perf_counter()
     try:
         check_url(prepared.url, settings.allowed)

@@ -74,6 +74,8 @@ class Prepared:
     body: bytes | None = None
     #: The URL as it may be logged (secrets masked).
     shown_url: str = ""
+    #: Why this request must not be sent at all (a secret that no longer decrypts).
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Context:
     signing_secrets: tuple[str, ...] = ()
     url_secret: str | None = None
     country: str | None = None
+    #: Set when a stored secret could not be decrypted: nothing is sent half-keyed.
+    problem: str | None = None
 
 
 def values_for(ctx: Context) -> Values:
@@ -191,7 +195,7 @@ def prepare(ctx: Context) -> Prepared:
         shown = _with_params(render_url(postback.url_template, masked), extra).replace(
             quote(hidden, safe=""), hidden
         )
-    return Prepared(postback.method, url, headers, body, shown)
+    return Prepared(postback.method, url, headers, body, shown, ctx.problem)
 
 
 def _with_params(url: str, extra: dict[str, Any]) -> str:
