@@ -414,8 +414,13 @@ def test_the_cli_creates_tests_and_lists_outbound_postbacks(runner, httpserver):
     assert "cli" in runner.invoke(args=["outbound", "list"]).output
     rotated = runner.invoke(args=["outbound", "rotate-secret", str(postback_id)])
     assert json.loads(rotated.output)["secret"].startswith("whsec_")
+    rotated_again = runner.invoke(args=["outbound", "rotate-secret", str(postback_id)])
+    assert rotated_again.exit_code == 0, rotated_again.output
+    assert db.session.get(OutboundPostback, postback_id).previous_secret_ciphertext
     ended = runner.invoke(args=["outbound", "end-grace", str(postback_id)])
-    assert ended.exit_code == 0
+    assert ended.exit_code == 0, ended.output
+    db.session.expire_all()
+    assert db.session.get(OutboundPostback, postback_id).previous_secret_ciphertext is None
 
 
 def test_every_attempt_is_signed_afresh_under_the_same_webhook_id(
@@ -447,3 +452,17 @@ def test_a_secret_that_no_longer_decrypts_fails_the_attempt_instead_of_sending_u
     assert httpserver.log == []
     [attempt] = attempts()
     assert attempt.outcome == "failed" and "cannot be decrypted" in attempt.error
+
+
+def test_the_previous_secret_signs_only_while_its_grace_lasts(app):
+    from app.outbound.dispatch import signing_secrets
+    from app.runtime import keyring
+
+    now = utcnow()
+    row = OutboundPostback(
+        secret_ciphertext=keyring().encrypt("whsec_new"),
+        previous_secret_ciphertext=keyring().encrypt("whsec_old"),
+        previous_secret_until=now + timedelta(hours=1),
+    )
+    assert signing_secrets(row, keyring(), now) == ("whsec_new", "whsec_old")
+    assert signing_secrets(row, keyring(), now + timedelta(hours=2)) == ("whsec_new",)
