@@ -4,6 +4,8 @@ operation as ``pbhub keitaro RESOURCE OPERATION``."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -212,10 +214,8 @@ def test(name: str | None) -> None:
     """Call the tracker with the stored key and say what it answered."""
     row = service.get_connection(name)
     client = service.client_for(row, keyring(), keitaro_settings())
-    try:
+    with _tracker(row):
         echo_json({"connection": row.name, **service.check_connection(client)})
-    except errors.KeitaroError as exc:
-        raise click.ClickException(f"{row.name}: {exc.message}") from None
 
 
 @connections.command("remove")
@@ -273,15 +273,13 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
     )
     if not row.metadata_refreshed_at:
         _refresh(row, client)
-    with _progress(f"clicks from {row.name}") as bar:
+    with _progress(f"clicks from {row.name}") as bar, _tracker(row):
         try:
             result = keitaro_sync.import_clicks(
                 row, client, window, progress=bar.update, on_total=_resize(bar)
             )
         except (keitaro_sync.Busy, keitaro_sync.LeaseLost) as exc:
             raise click.ClickException(str(exc)) from None
-        except errors.KeitaroError as exc:
-            raise click.ClickException(f"{row.name}: {exc.message}") from None
     enqueue_follow_ups((conversion_id, "matched late") for conversion_id in result.rematched)
     echo_json(
         {
@@ -308,8 +306,15 @@ def sync_metadata(connection: str | None) -> None:
 
 
 def _refresh(row: Any, client: Any) -> dict[str, int]:
-    try:
+    with _tracker(row):
         return keitaro_catalogue.refresh_metadata(row, client, utcnow())
+
+
+@contextmanager
+def _tracker(row: Any) -> Iterator[None]:
+    """A tracker's refusal as one line naming the connection."""
+    try:
+        yield
     except errors.KeitaroError as exc:
         raise click.ClickException(f"{row.name}: {exc.message}") from None
 
@@ -368,13 +373,10 @@ def reconcile(connection: str | None, since: str, as_json: bool) -> None:
     row = service.get_connection(connection)
     client = service.client_for(row, keyring(), keitaro_settings())
     start, end = keitaro_reconcile.window(since, utcnow())
-    with _progress("reading Keitaro's conversions") as bar:
-        try:
-            report = keitaro_reconcile.reconcile(
-                row, client, start, end, progress=bar.update, on_total=_resize(bar)
-            )
-        except errors.KeitaroError as exc:
-            raise click.ClickException(f"{row.name}: {exc.message}") from None
+    with _progress("reading Keitaro's conversions") as bar, _tracker(row):
+        report = keitaro_reconcile.reconcile(
+            row, client, start, end, progress=bar.update, on_total=_resize(bar)
+        )
     if as_json:
         echo_json(report.as_dict())
     else:
