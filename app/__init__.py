@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app import errors, extensions, logs, queue, ratelimit, runtime, sessions
+from app import csrf, dashboard, errors, extensions, logs, queue, ratelimit, runtime, sessions
 from app.ingest import clicks, writer
 from app.request import IdConverter, Request
 
@@ -40,13 +40,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     writer.init_app(app)
     errors.init_app(app)
     sessions.init_app(app)
+    csrf.init_app(app)
+    dashboard.init_app(app)
 
     from app import home
     from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
     from app.ingest.routes import bp as ingest_bp
 
     app.register_blueprint(ingest_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(home.bp)
 
     from app.cli import register

@@ -157,6 +157,17 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         ),
         "PBHUB_KEITARO_TIMEOUT": _float(env, "PBHUB_KEITARO_TIMEOUT", 30.0, 1.0),
         "PBHUB_KEITARO_USER_AGENT": env.get("PBHUB_KEITARO_USER_AGENT", "").strip() or None,
+        # The dashboard's session cookie: never readable by scripts, not sent on other
+        # sites' requests, and only over HTTPS when the hub is served over HTTPS.
+        "SESSION_COOKIE_NAME": "pbhub_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url(env).startswith("https://"),
+        "PERMANENT_SESSION_LIFETIME": _int(env, "PBHUB_SESSION_HOURS", 12, minimum=1) * 3600,
+        "PBHUB_INVITE_HOURS": _int(env, "PBHUB_INVITE_HOURS", 72, minimum=1),
+        # CSRF is checked by app.csrf, which knows which requests carry no cookie to forge.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
         "PBHUB_BLOCK_PLUGINS": tuple(
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),

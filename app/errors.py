@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if not _wants_json():
-            return exc
+            return _page(exc.code or 500, exc.name, exc.description or "")
         response, status = error_response(exc.code or 500, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
@@ -80,6 +80,12 @@ def init_app(app: Flask) -> None:
     def database_unavailable(exc: DBAPIError):  # type: ignore[no-untyped-def]
         app.logger.error("database unavailable: %s", exc.orig or exc)
         _rollback()
+        if not _wants_json():
+            return _page(
+                503,
+                "The database is unavailable",
+                "Nothing could be read or saved. Try again in a minute.",
+            )
         response, status = error_response(
             503, "the database is unavailable; nothing was stored, retry later"
         )
@@ -97,6 +103,11 @@ def init_app(app: Flask) -> None:
             "the database refused a value of this request; nothing was stored",
             code="unprocessable",
         )
+
+
+def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    """The dashboard's error page, for people rather than programs."""
+    return render_template("error.html", status=status, title=title, message=message), status
 
 
 def _rollback() -> None:

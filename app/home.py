@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, redirect, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -13,6 +13,9 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
+    """Browsers go to the dashboard; programs get the map of the API."""
+    if request.accept_mimetypes.best == "text/html":
+        return redirect(url_for("dashboard.postbacks"))
     return jsonify(
         name="Postback Hub",
         api="/api/v1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from app.outbound.dispatch import Settings
     from app.services.keitaro import ClientSettings
     from app.services.signatures import SignatureRegistry
+    from app.services.users import Invitations
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +65,14 @@ def keitaro_settings() -> ClientSettings:
         allowed=delivery_settings().allowed,
         user_agent=current_app.config["PBHUB_KEITARO_USER_AGENT"],
     )
+
+
+def invitations() -> Invitations:
+    """Invitation and password-reset links, valid for ``PBHUB_INVITE_HOURS``."""
+    from app.services.users import Invitations
+
+    hours = current_app.config.get("PBHUB_INVITE_HOURS", 72)
+    return Invitations(keyring().invitation, timedelta(hours=hours))
 
 
 def base_url() -> str:

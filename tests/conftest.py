@@ -309,3 +309,47 @@ def start_worker(app: Any) -> Any:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def page_csrf_token(client: Any, path: str = "/login") -> str:
+    """The CSRF token a page of the dashboard hands its forms."""
+    html = client.get(path).get_data(as_text=True)
+    marker = 'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+@pytest.fixture
+def make_account(app: Any) -> Callable[..., Any]:
+    """A user with a known password (``PASSWORD``)."""
+
+    def make(role: str = "operator", email: str | None = None) -> Any:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
+        return user_service.create_user(email, PASSWORD, admin=role == "admin")
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: Any, make_account: Callable[..., Any]) -> Callable[..., Any]:
+    """``sign_in("admin")``: a new user of that role, signed in on ``client``."""
+
+    def sign_in(role: str = "operator", user: Any = None) -> Any:
+        user = user or make_account(role)
+        answer = client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": page_csrf_token(client)},
+        )
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def csrf(client: Any) -> Callable[[], str]:
+    """The signed-in session's CSRF token, for forms and the X-CSRFToken header."""
+    return lambda: page_csrf_token(client, "/account")

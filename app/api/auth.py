@@ -1,4 +1,9 @@
-"""Bearer-token authentication and role checks for every API route."""
+"""Authentication and role checks for every API route.
+
+Scripts send a personal token as ``Authorization: Bearer``. The dashboard's own pages call
+the same routes with their session cookie, and then every state-changing call must carry
+the session's CSRF token in ``X-CSRFToken``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from typing import Any
 
 from flask import g, request
 
+from app import csrf
+from app.auth.session import ROLE_RANK, OfflineUser, current_user
 from app.errors import error_response
 from app.services.users import user_for_token
-
-ROLE_RANK = {"operator": 1, "admin": 2}
 
 
 def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -21,12 +26,21 @@ def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
-            user = user_for_token(token.strip())
-            if user is None:
-                return _unauthorized("the API token is unknown or revoked")
+            if header:
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
+                user = user_for_token(token.strip())
+                if user is None:
+                    return _unauthorized("the API token is unknown or revoked")
+            else:
+                user = current_user()
+                if user is None:
+                    return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
+                if isinstance(user, OfflineUser):
+                    return error_response(503, "the database is unavailable; retry later")
+                if csrf.needs_check_for_api():
+                    csrf.protect()
             if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role]:
                 return error_response(403, f"this needs the {role} role")
             g.user = user

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from app.core.money import is_currency
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
+from app.services.outbound import source_webhook_id
 from app.services.sources import track_url
 
 MAX_MAP_ENTRIES = 200
@@ -110,6 +111,11 @@ class SourceOutSchema(Schema):
     track_url = fields.Function(
         lambda source: track_url(current_app.config["PBHUB_BASE_URL"], source),
         metadata={"description": "where ads send visitors; redirects to the offer URL"},
+    )
+    webhook_id = fields.Function(
+        source_webhook_id,
+        allow_none=True,
+        metadata={"description": "the signed webhook that delivers to outbound_target_url"},
     )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -268,6 +274,13 @@ class CandidateSchema(Schema):
     per_event_urls = fields.Boolean()
 
 
+class SourcePreviewSchema(Schema):
+    platform = fields.String()
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    event_map = fields.Dict(keys=fields.String(), values=fields.String())
+    status_map = fields.Dict(keys=fields.String(), values=fields.String())
+
+
 class DetectionSchema(Schema):
     outcome = fields.String(metadata={"description": "recognised, ambiguous or unknown"})
     confidence = fields.Float()
@@ -281,6 +294,11 @@ class DetectionSchema(Schema):
         metadata={"description": "for an arrived URL: what the values' shapes suggest"},
     )
     ticket_id = fields.Integer(allow_none=True)
+    previews = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(SourcePreviewSchema),
+        metadata={"description": "per candidate: the platform and maps a source would get"},
+    )
 
 
 class SignatureSchema(Schema):

@@ -53,9 +53,7 @@ def detect_source():  # type: ignore[no-untyped-def]
     """
     data = DetectInSchema().load(json_object())
     detection, ticket = service.detect_url(data["url"], signature_registry())
-    return jsonify(
-        DetectionSchema().dump({**detection.to_dict(), "ticket_id": ticket.id if ticket else None})
-    )
+    return jsonify(DetectionSchema().dump(service.detection_answer(detection, ticket)))
 
 
 @bp.post("/sources/from-detection")

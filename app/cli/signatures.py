@@ -38,11 +38,7 @@ def detect(url: str, as_json: bool) -> None:
     DetectInSchema().load({"url": url})
     detection, ticket = service.detect_url(url, signature_registry())
     if as_json:
-        echo_json(
-            DetectionSchema().dump(
-                {**detection.to_dict(), "ticket_id": ticket.id if ticket else None}
-            )
-        )
+        echo_json(DetectionSchema().dump(service.detection_answer(detection, ticket)))
         return
     click.echo(f"{detection.outcome} (confidence {detection.confidence:.2f})")
     for candidate in detection.candidates:

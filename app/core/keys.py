@@ -42,6 +42,10 @@ class Keyring:
         return derive(self.secret_key, "ip-hash:v1")
 
     @cached_property
+    def invitation(self) -> bytes:
+        return derive(self.secret_key, "invitation:v1")
+
+    @cached_property
     def fernet(self) -> Fernet:
         return Fernet(base64.urlsafe_b64encode(derive(self.secret_key, "secret-storage:v1")))
 

@@ -270,6 +270,12 @@ def replay_dead(row: OutboundPostback, now: datetime) -> list[int]:
     return [d.id for d in dead]
 
 
+def source_webhook_id(source: Any) -> int | None:
+    return db.session.scalar(
+        select(OutboundPostback.id).where(OutboundPostback.owner_source_id == source.id)
+    )
+
+
 def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
     """Keep the signed webhook of a source's ``outbound_target_url`` in step with it.
 

@@ -250,6 +250,25 @@ def source_fields_from(detection: Detection, signature_id: str | None) -> dict[s
     }
 
 
+def previews(detection: Detection) -> dict[str, dict[str, Any]]:
+    """What a source would get from each candidate, keyed by signature id, so a wizard can
+    show the maps before anything is saved."""
+    if detection.outcome == "unknown":
+        return {}
+    return {
+        c.signature.id: source_fields_from(detection, c.signature.id) for c in detection.candidates
+    }
+
+
+def detection_answer(detection: Detection, ticket: Ticket | None) -> dict[str, Any]:
+    """What the API and the CLI say about a detection."""
+    return {
+        **detection.to_dict(),
+        "ticket_id": ticket.id if ticket else None,
+        "previews": previews(detection),
+    }
+
+
 def create_source_from_detection(
     url: str,
     signature_id: str | None,

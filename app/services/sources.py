@@ -74,6 +74,35 @@ def list_sources() -> list[Source]:
     return list(db.session.scalars(select(Source).order_by(Source.name)))
 
 
+@dataclass(frozen=True)
+class Activity:
+    last_conversion_at: datetime | None = None
+    conversions_today: int = 0
+
+
+def activity(day_start: datetime) -> dict[int, Activity]:
+    """Per source: when its latest conversion arrived, and how many it has had since
+    ``day_start`` (duplicates are stored but never counted)."""
+    latest = dict(
+        db.session.execute(
+            select(Conversion.source_id, func.max(Conversion.received_at)).group_by(
+                Conversion.source_id
+            )
+        ).all()
+    )
+    today = dict(
+        db.session.execute(
+            select(Conversion.source_id, func.count())
+            .where(Conversion.received_at >= day_start, Conversion.attribution != "duplicate")
+            .group_by(Conversion.source_id)
+        ).all()
+    )
+    return {
+        source_id: Activity(latest.get(source_id), today.get(source_id, 0))
+        for source_id in latest.keys() | today.keys()
+    }
+
+
 def update_source(source: Source, changes: Mapping[str, Any]) -> Source:
     """Change the given fields. A ``field_map`` is merged into the stored one (``""`` skips
     a field), as on create; event and status maps are replaced whole, so labels can be

@@ -1,10 +1,12 @@
-"""Users and personal API tokens."""
+"""Users, their passwords and invitations, and personal API tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,15 +25,19 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def create_user(email: str, password: str, *, admin: bool = False) -> User:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise Invalid("not an email address", {"email": ["Not a valid email address."]})
+def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"the password must be at least {MIN_PASSWORD_LENGTH} characters",
             {"password": [f"Shorter than {MIN_PASSWORD_LENGTH} characters."]},
         )
+
+
+def create_user(email: str, password: str, *, admin: bool = False) -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise Invalid("not an email address", {"email": ["Not a valid email address."]})
+    _check_password_rules(password)
     if db.session.scalar(select(User).where(User.email == email)):
         raise Conflict(f"a user {email} already exists", {"email": ["Already taken."]})
     user = User(
@@ -86,3 +92,112 @@ def user_for_token(plaintext: str) -> User | None:
         token.last_used_at = now
         db.session.commit()
     return token.user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def fingerprint(user: User) -> str:
+    """Changes whenever the password does: sessions and invitation links carry it, so
+    setting or resetting a password ends every session and link issued before."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+
+
+def invite_user(email: str, *, admin: bool = False) -> User:
+    """A user whose password nobody knows yet: they choose it through an invitation link."""
+    return create_user(email, secrets.token_urlsafe(32), admin=admin)
+
+
+def set_password(user: User, password: str) -> None:
+    _check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
+def reset_password(user: User) -> None:
+    """Lock the account until its owner follows a new link: the old password, every
+    session and every earlier link stop working at once."""
+    user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    db.session.commit()
+
+
+def _active_admins(excluding: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != excluding.id)
+    )
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Disabling ends the user's sessions and API tokens at their next request."""
+    if not active and user.id == by.id:
+        raise Conflict("you cannot disable your own account")
+    if not active and user.is_admin and not _active_admins(user):
+        raise Conflict("the last active admin cannot be disabled")
+    user.active = active
+    db.session.commit()
+
+
+def set_role(user: User, role: str, *, by: User) -> None:
+    if role not in ("admin", "operator"):
+        raise Invalid("unknown role", {"role": ["Must be admin or operator."]})
+    if user.id == by.id and role != user.role:
+        raise Conflict("you cannot change your own role")
+    if user.is_admin and role != "admin" and not _active_admins(user):
+        raise Conflict("the last active admin must stay an admin")
+    user.role = role
+    db.session.commit()
+
+
+class Invitations:
+    """Links that let a user set their password: signed, time-limited and dead once used,
+    because they carry the fingerprint of the password they replace."""
+
+    def __init__(self, key: bytes, max_age: timedelta) -> None:
+        self._serializer = URLSafeTimedSerializer(key, salt="pbhub.invitation")
+        self.max_age = max_age
+
+    def token(self, user: User) -> str:
+        return self._serializer.dumps([user.id, fingerprint(user)])
+
+    def user(self, token: str) -> User:
+        """The user the link is for, or ``Invalid`` when it is forged, old or used."""
+        try:
+            user_id, stamp = self._serializer.loads(
+                token, max_age=int(self.max_age.total_seconds())
+            )
+        except (BadSignature, ValueError, TypeError):
+            raise Invalid(
+                "this link is invalid or has expired; ask an admin for a new one"
+            ) from None
+        user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+        if (
+            user is None
+            or not user.active
+            or not secrets.compare_digest(str(stamp), fingerprint(user))
+        ):
+            raise Invalid("this link has already been used or was replaced by a newer one")
+        return user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token

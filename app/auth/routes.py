@@ -1,0 +1,80 @@
+"""Sign in, sign out, and set a password from an invitation link."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from app.auth import bp
+from app.auth.forms import LoginForm, NewPasswordForm, errors_of
+from app.auth.session import current_user, login_user, logout_user, safe_next
+from app.extensions import db
+from app.models import User
+from app.ratelimit import get_limiter
+from app.runtime import invitations
+from app.services import users as service
+from app.services.errors import Invalid
+
+#: Sign-in attempts per minute, per address and per account: enough for a typo or two,
+#: far too few to guess a password.
+ATTEMPTS_PER_ADDRESS = 20
+ATTEMPTS_PER_ACCOUNT = 8
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    destination = safe_next(request.values.get("next"), url_for("dashboard.postbacks"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(destination)
+        return render_template("auth/login.html", next=destination, errors={}, email="")
+    try:
+        form = LoginForm().load(request.form)
+    except ValidationError as exc:
+        return _login_failed(destination, request.form.get("email", ""), errors_of(exc))
+    email = form["email"].strip().lower()
+    limiter = get_limiter(current_app)
+    if not (
+        limiter.allow(f"login:addr:{request.remote_addr}", ATTEMPTS_PER_ADDRESS)
+        and limiter.allow(f"login:user:{email}", ATTEMPTS_PER_ACCOUNT)
+    ):
+        return _login_failed(
+            destination, email, {"_schema": "Too many attempts. Wait a minute and try again."}, 429
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not service.check_password(user, form["password"]):
+        return _login_failed(destination, email, {"_schema": "Wrong email or password."})
+    login_user(user)
+    return redirect(destination)
+
+
+def _login_failed(destination: str, email: str, errors: dict[str, str], status: int = 401):  # type: ignore[no-untyped-def]
+    page = render_template("auth/login.html", next=destination, errors=errors, email=email)
+    return page, status
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+    try:
+        user = invitations().user(token)
+    except Invalid as exc:
+        return render_template("auth/invite.html", invalid=exc.message, user=None, errors={}), 410
+    if request.method == "GET":
+        return render_template("auth/invite.html", user=user, errors={}, invalid=None)
+    try:
+        form = NewPasswordForm().load(request.form)
+    except ValidationError as exc:
+        page = render_template("auth/invite.html", user=user, errors=errors_of(exc), invalid=None)
+        return page, 422
+    service.set_password(user, form["password"])
+    login_user(user)
+    flash("Your password is set. Welcome to Postback Hub.", "success")
+    return redirect(url_for("dashboard.postbacks"))

@@ -1,0 +1,28 @@
+"""The operator dashboard: server-rendered pages over the same services as the JSON API.
+
+Pages render with Jinja; the little JavaScript in ``static/app.js`` swaps in fragments
+that these routes also render, or calls the JSON API with the session's CSRF token.
+"""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("dashboard", __name__)
+
+#: The top navigation: endpoint, label, the role it needs.
+NAV_ITEMS = (
+    ("dashboard.postbacks", "Postbacks", "operator"),
+    ("dashboard.users", "Users", "admin"),
+    ("dashboard.signatures", "Signatures", "admin"),
+    ("dashboard.tickets", "Tickets", "admin"),
+)
+
+
+def init_app(app: Flask) -> None:
+    from app.auth.session import current_user, has_role
+    from app.dashboard import filters
+
+    app.jinja_env.globals.update(current_user=current_user, has_role=has_role, nav_items=NAV_ITEMS)
+    filters.register(app)
+
+
+from app.dashboard import account, admin, postbacks  # noqa: E402,F401

@@ -1,0 +1,145 @@
+"""``/postbacks``: the live card, the conversions table and its drawer, the sources list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, current_app, g, render_template, request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from app.auth.session import has_role, login_required
+from app.core.vocabulary import ATTRIBUTIONS, DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS
+from app.dashboard import bp
+from app.extensions import db
+from app.models.types import utcnow
+from app.runtime import signature_registry
+from app.services import conversions, signatures, sources, stats
+from app.services.errors import Invalid, NotFound
+
+PAGE_SIZE = 50
+#: Seconds between refreshes of the live card while its tab is visible.
+REFRESH_SECONDS = 45
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class PostbacksQuery(Schema):
+    """What the page's URL may say: window, the two filters and the page cursor."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    window = fields.String(load_default="24h", validate=validate.OneOf(tuple(stats.WINDOWS)))
+    attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
+    event = fields.String(validate=validate.OneOf(EVENTS))
+    cursor = fields.String(validate=validate.Length(max=200))
+
+
+def page_query(args: Any) -> tuple[dict[str, Any], str | None]:
+    """The valid part of the URL's query, and a notice naming what was ignored."""
+    try:
+        return PostbacksQuery().load(args), None
+    except ValidationError as exc:
+        bad = sorted(exc.messages) if isinstance(exc.messages, dict) else []
+        kept = {key: value for key, value in args.items() if key not in bad}
+        return PostbacksQuery().load(kept), f"Ignored an invalid {', '.join(bad)} in the address."
+
+
+def _live(window: str) -> stats.Stats:
+    return stats.compute(window)
+
+
+@bp.get("/postbacks")
+@login_required()
+def postbacks():  # type: ignore[no-untyped-def]
+    query, notice = page_query(request.args)
+    context: dict[str, Any] = {
+        "query": query,
+        "notice": notice,
+        "windows": tuple(stats.WINDOWS),
+        "events": EVENTS,
+        "mappable_fields": MAPPABLE_FIELDS,
+        "default_field_map": DEFAULT_FIELD_MAP,
+        "attributions": ATTRIBUTIONS,
+        "refresh_seconds": REFRESH_SECONDS,
+        "stats": None,
+        "page": None,
+        "sources": [],
+        "activity": {},
+        "signatures": [],
+        "tickets": [],
+        "database_down": bool(g.get("database_down")),
+    }
+    if not context["database_down"]:
+        try:
+            context.update(_page_data(query))
+        except Invalid:
+            context["notice"] = "That page link has expired; showing the newest conversions."
+            context.update(_page_data({**query, "cursor": None}))
+        except DATABASE_ERRORS as exc:
+            db.session.rollback()
+            current_app.logger.error("dashboard: the database is unavailable: %s", exc)
+            context["database_down"] = True
+    return render_template("dashboard/postbacks.html", **context)
+
+
+def _page_data(query: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    filters = {
+        "attribution": query.get("attribution"),
+        "event_type": query.get("event"),
+        "cursor": query.get("cursor"),
+    }
+    data: dict[str, Any] = {
+        "stats": _live(query["window"]),
+        "page": conversions.list_conversions(filters, limit=PAGE_SIZE),
+        "sources": sources.list_sources(),
+        "activity": sources.activity(datetime(now.year, now.month, now.day, tzinfo=UTC)),
+        "refreshed_at": now,
+    }
+    if has_role(g.user, "admin"):
+        data["signatures"] = sorted(
+            (s.describe() for s in signature_registry().all()), key=lambda s: s["id"]
+        )
+        data["tickets"] = signatures.list_tickets("open")
+    return data
+
+
+@bp.get("/postbacks/live")
+@login_required()
+def live_card():  # type: ignore[no-untyped-def]
+    """The live card alone, for the page's refresh."""
+    query, _ = page_query(request.args)
+    if g.get("database_down"):
+        return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
+    try:
+        result = _live(query["window"])
+    except DATABASE_ERRORS:
+        db.session.rollback()
+        return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
+    return render_template("dashboard/_live_card.html", stats=result, **_card(query))
+
+
+def _card(query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "query": query,
+        "windows": tuple(stats.WINDOWS),
+        "events": EVENTS,
+        "refreshed_at": utcnow(),
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+@bp.get("/postbacks/conversions/<id:conversion_id>")
+@login_required()
+def conversion_drawer(conversion_id: int):  # type: ignore[no-untyped-def]
+    """One conversion in full, for the details drawer."""
+    try:
+        conversion = conversions.get_conversion(conversion_id)
+    except NotFound:
+        abort(404, f"No conversion {conversion_id}.")
+    from app.services.keitaro_catalogue import click_labels
+
+    tracker = click_labels([conversion.click_id]).get(conversion.click_id)
+    return render_template("dashboard/_conversion.html", c=conversion, tracker=tracker)

@@ -1,0 +1,111 @@
+"""Fixtures for tests in a real browser: Debian's Chromium driven by Playwright against the
+app served on a loopback port, on each database backend.
+
+Chromium is the system's (``/usr/bin/chromium``, installed by ``.ci/run``); Playwright never
+downloads one. Every page fails its test on an uncaught JavaScript error.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD, REQUIRE_SERVICES
+
+CHROMIUM = os.environ.get("PBHUB_CHROMIUM", "/usr/bin/chromium")
+#: Headless, as root in a container, and quiet: no calls home on a closed network.
+#: Playwright gives each launch a new, empty user-data directory.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    """The test's app on a free loopback port, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        app.config["PBHUB_BASE_URL"] = self.url
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._thread.join()
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    with LiveServer(app) as server:
+        yield server.url
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def sign_in_page(page: Any, email: str, password: str = PASSWORD, *, go: bool = True) -> None:
+    """Fill in the sign-in form: on /login, or (``go=False``) where the page already is."""
+    if go:
+        page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def log_in(page: Any, make_account: Callable[..., Any]) -> Callable[..., Any]:
+    """``log_in("admin")``: a new user of that role, signed in on ``page``."""
+
+    def log_in(role: str = "operator") -> Any:
+        user = make_account(role)
+        sign_in_page(page, user.email)
+        page.wait_for_url("**/postbacks")
+        return user
+
+    return log_in
