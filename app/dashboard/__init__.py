@@ -11,6 +11,7 @@ bp = Blueprint("dashboard", __name__)
 #: The top navigation: endpoint, label, the role it needs.
 NAV_ITEMS = (
     ("dashboard.postbacks", "Postbacks", "operator"),
+    ("dashboard.outbound", "Outbound", "operator"),
     ("dashboard.users", "Users", "admin"),
     ("dashboard.signatures", "Signatures", "admin"),
     ("dashboard.tickets", "Tickets", "admin"),
@@ -25,4 +26,4 @@ def init_app(app: Flask) -> None:
     filters.register(app)
 
 
-from app.dashboard import account, admin, postbacks  # noqa: E402,F401
+from app.dashboard import account, admin, outbound, postbacks  # noqa: E402,F401

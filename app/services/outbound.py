@@ -251,6 +251,19 @@ def list_deliveries(row: OutboundPostback, state: str | None, limit: int) -> lis
     return list(db.session.scalars(query))
 
 
+def delivery_counts() -> dict[int, dict[str, int]]:
+    """Per outbound postback: how many deliveries are in each state."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Delivery.outbound_postback_id, Delivery.state, func.count()).group_by(
+            Delivery.outbound_postback_id, Delivery.state
+        )
+    )
+    for postback_id, state, number in rows:
+        counts.setdefault(postback_id, {})[state] = number
+    return counts
+
+
 def get_delivery(delivery_id: int) -> Delivery:
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None:

@@ -355,7 +355,7 @@
   // -- the reveal modal ---------------------------------------------------------------------
 
   /** Secrets and URLs after a save or a rotation, each with a copy button. */
-  function reveal(title, items, { secrets = true } = {}) {
+  function reveal(title, items, { secrets = true, then = () => location.reload() } = {}) {
     const dialog = $("#reveal");
     for (const open of $$("dialog[open]")) if (open !== dialog) open.close();
     $("#reveal-title", dialog).textContent = title;
@@ -372,7 +372,7 @@
       );
     });
     for (const input of $$("input", list)) input.value = input.getAttribute("value");
-    dialog.addEventListener("close", () => location.reload(), { once: true });
+    dialog.addEventListener("close", then, { once: true });
     openDialog(dialog);
   }
 
@@ -665,6 +665,200 @@
     });
   }
 
+
+  // -- outbound postbacks -------------------------------------------------------------------
+
+  /** Read a form into the API's JSON by each field's data-kind. */
+  function readKinds(form, { create }) {
+    const data = {};
+    for (const input of $$("[data-kind]:not([data-pairs])", form)) {
+      if (input.closest("[hidden]") || (!create && input.closest("[data-create-only]"))) continue;
+      const name = input.name;
+      const kind = input.dataset.kind;
+      const text = (input.value || "").trim();
+      if (kind === "choice") {
+        if (input.checked && text) data[name] = text;
+      } else if (kind === "checks" || kind === "intchecks") {
+        data[name] = data[name] || [];
+        if (input.checked) data[name].push(kind === "intchecks" ? Number(input.value) : input.value);
+      } else if (kind === "bool") {
+        data[name] = input.checked;
+      } else if (kind === "number") {
+        if (text !== "") data[name] = Number(text);
+      } else if (kind === "csv") {
+        data[name] = text ? text.split(/[\s,]+/).filter(Boolean) : [];
+      } else if (kind === "numbers") {
+        data[name] = text ? text.split(/[\s,]+/).filter(Boolean).map(Number) : null;
+      } else if (text !== "") {
+        data[name] = text;
+      } else if (!create) {
+        data[name] = null;
+      }
+    }
+    for (const group of $$("[data-pairs]", form)) {
+      const pairs = {};
+      for (const row of $$("[data-pair]", group)) {
+        const key = $("[data-pair-key]", row).value.trim();
+        if (key) pairs[key] = $("[data-pair-value]", row).value;
+      }
+      data[group.dataset.pairs] = pairs;
+    }
+    return data;
+  }
+
+  function addPair(group, key = "", value = "") {
+    const row = $("#pair-row").content.firstElementChild.cloneNode(true);
+    $("[data-pair-key]", row).value = key;
+    $("[data-pair-value]", row).value = value;
+    group.append(row);
+    return row;
+  }
+
+  function fillKinds(form, record) {
+    for (const input of $$("[data-kind]:not([data-pairs])", form)) {
+      const value = record[input.name];
+      const kind = input.dataset.kind;
+      if (kind === "choice") input.checked = (value ?? "") === input.value;
+      else if (kind === "checks" || kind === "intchecks") input.checked = (value || []).map(String).includes(input.value);
+      else if (kind === "bool") input.checked = Boolean(value);
+      else if (kind === "csv" || kind === "numbers") input.value = (value || []).join(", ");
+      else input.value = value ?? "";
+    }
+    for (const group of $$("[data-pairs]", form)) {
+      group.replaceChildren();
+      for (const [key, value] of Object.entries(record[group.dataset.pairs] || {})) addPair(group, key, value);
+    }
+  }
+
+  function wireOutbound() {
+    const drawer = $("#outbound-drawer");
+    if (!drawer) return;
+    const form = $("[data-outbound-form]", drawer);
+    const blank = form.cloneNode(true);
+    let editing = null;
+
+    const showPreset = () => {
+      const preset = editing ? null : $("input[name=preset]:checked", form)?.value ?? "";
+      for (const group of $$("[data-preset-group]", form)) {
+        group.hidden = editing ? !group.hasAttribute("data-template-fields") : group.dataset.presetGroup !== preset;
+      }
+      for (const part of $$("[data-create-only]", form)) part.hidden = Boolean(editing);
+    };
+    form.addEventListener("change", (event) => { if (event.target.matches("[data-preset]")) showPreset(); });
+    form.addEventListener("click", (event) => {
+      const add = event.target.closest("[data-add-pair]");
+      if (add) $("[data-pair-key]", addPair($(`[data-pairs="${add.dataset.addPair}"]`, form))).focus();
+      const remove = event.target.closest("[data-remove-pair]");
+      if (remove) remove.closest("[data-pair]").remove();
+    });
+
+    const open = (record) => {
+      editing = record;
+      clearErrors(form);
+      form.replaceChildren(...blank.cloneNode(true).childNodes);
+      if (record) fillKinds(form, record);
+      $("#outbound-title", drawer).textContent = record ? `Edit ${record.name}` : "New outbound postback";
+      showPreset();
+      openDialog(drawer);
+      form.elements.name.focus();
+    };
+
+    document.addEventListener("click", async (event) => {
+      if (event.target.closest("[data-new-outbound]")) return open(null);
+      const edit = event.target.closest("[data-edit-outbound]");
+      if (edit) {
+        const answer = await api("GET", `/api/v1/outbound-postbacks/${edit.dataset.editOutbound}`);
+        return answer.ok ? open(answer.data) : toast(answer.data.error.message);
+      }
+      const test = event.target.closest("[data-test-outbound]");
+      if (test) return runTest(test);
+      const rotate = event.target.closest("[data-rotate-outbound]");
+      if (rotate) {
+        if (!window.confirm("Rotate the signing secret? The old one also signs for 24 hours.")) return;
+        const answer = await api("POST", `/api/v1/outbound-postbacks/${rotate.dataset.rotateOutbound}/rotate-secret`, {});
+        if (!answer.ok) return toast(answer.data.error.message);
+        return reveal(`${answer.data.name}: new signing secret`, [["Signing secret", answer.data.secret, "outbound_secret"]]);
+      }
+      const remove = event.target.closest("[data-delete-outbound]");
+      if (remove) {
+        if (!window.confirm("Delete this outbound postback and its delivery history?")) return;
+        const answer = await api("DELETE", `/api/v1/outbound-postbacks/${remove.dataset.deleteOutbound}`);
+        if (!answer.ok && answer.status !== 204) return toast(answer.data.error.message);
+        location.assign("/outbound");
+        return;
+      }
+      const replay = event.target.closest("[data-replay-delivery]");
+      if (replay) {
+        replay.disabled = true;
+        const answer = await api("POST", `/api/v1/deliveries/${replay.dataset.replayDelivery}/replay`);
+        if (!answer.ok) {
+          replay.disabled = false;
+          return toast(answer.data.error.message);
+        }
+        toast("Queued again");
+        setTimeout(() => location.reload(), 600);
+        return;
+      }
+      const replayDead = event.target.closest("[data-replay-dead]");
+      if (replayDead) {
+        const answer = await api("POST", `/api/v1/outbound-postbacks/${replayDead.dataset.replayDead}/replay-dead`);
+        if (!answer.ok) return toast(answer.data.error.message);
+        toast("Dead deliveries queued again");
+        setTimeout(() => location.reload(), 600);
+      }
+    });
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      const body = readKinds(form, { create: !editing });
+      if (!editing && body.preset === undefined) delete body.preset;
+      busy(form, true);
+      const answer = editing
+        ? await api("PATCH", `/api/v1/outbound-postbacks/${editing.id}`, body)
+        : await api("POST", "/api/v1/outbound-postbacks", body);
+      busy(form, false);
+      if (!answer.ok) return showErrors(form, answer.data);
+      drawer.close();
+      if (answer.data.secret) {
+        reveal(`${answer.data.name} is ready`, [["Signing secret", answer.data.secret, "outbound_secret"]], {
+          then: () => location.assign(`/outbound/${answer.data.id}`),
+        });
+      } else {
+        location.assign(`/outbound/${answer.data.id}`);
+      }
+    });
+  }
+
+  async function runTest(button) {
+    const panel = $("#test-result");
+    const body = $("[data-test-body]", panel);
+    panel.hidden = false;
+    body.replaceChildren(element("p", { class: "waiting muted", text: "Sending a test conversion…" }));
+    button.disabled = true;
+    const answer = await api("POST", `/api/v1/outbound-postbacks/${button.dataset.testOutbound}/test`);
+    button.disabled = false;
+    if (!answer.ok) {
+      body.replaceChildren(element("div", { class: "banner banner-error", role: "alert", text: answer.data.error.message }));
+      return;
+    }
+    const result = answer.data;
+    const request = result.request;
+    const headers = Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+    const parts = [
+      element("h3", { text: "Request" }),
+      element("pre", { class: "raw", "data-test-request": true, text: `${request.method} ${request.url}\n${headers}${request.body ? `\n\n${request.body}` : ""}` }),
+      element("h3", { text: "Response" }),
+    ];
+    if (result.response) {
+      parts.push(element("p", {}, element("strong", { text: `HTTP ${result.response.status_code}` }), result.latency_ms != null ? ` in ${Math.round(result.latency_ms)} ms` : ""));
+      parts.push(element("pre", { class: "raw", "data-test-response": true, text: result.response.body || "(empty body)" }));
+    }
+    if (result.error) parts.push(element("div", { class: "banner banner-error", role: "alert", text: result.error }));
+    body.replaceChildren(...parts);
+    panel.scrollIntoView({ block: "nearest" });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     localizeTimes();
     wireDialogs();
@@ -673,5 +867,6 @@
     wireConversions();
     wireWizard();
     wireEditDrawer();
+    wireOutbound();
   });
 })();
