@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format bench bench-detection venv clean
+.PHONY: run test lint format bench bench-detection screenshots venv clean
 
 venv: $(VENV)/.installed
 
@@ -22,7 +22,9 @@ run: venv
 	@$(BIN)/pbhub users ensure-admin
 	@echo
 	@echo "  Postback Hub is starting at $(PBHUB_BASE_URL)/"
-	@echo "  Log in to the API with a token:  $(BIN)/pbhub tokens create admin@localhost"
+	@echo "  Sign in to the dashboard there as admin@localhost with the password shown once above"
+	@echo "  (lost it? $(BIN)/pbhub users reset-password admin@localhost)."
+	@echo "  Scripts use an API token:  $(BIN)/pbhub tokens create admin@localhost"
 	@echo "  then: curl -H 'Authorization: Bearer <token>' $(PBHUB_BASE_URL)/api/v1/sources"
 	@echo
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
@@ -45,6 +47,9 @@ bench: venv
 
 bench-detection: venv
 	$(BIN)/python -m bench.detection
+
+screenshots: venv
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

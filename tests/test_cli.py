@@ -40,6 +40,21 @@ def test_users_create_refuses_a_short_password_and_a_taken_email(runner):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+def test_users_reset_password_prints_a_new_one_that_works(runner, make_account):
+    from app.services.users import check_password
+
+    user = make_account()
+    result = runner.invoke(args=["users", "reset-password", user.email])
+    assert result.exit_code == 0, result.output
+    password = result.output.split(": ")[1].split()[0]
+    assert check_password(user, password)
+
+
+def test_users_reset_password_of_an_unknown_user_fails(runner):
+    result = runner.invoke(args=["users", "reset-password", "nobody@example.test"])
+    assert result.exit_code == 1 and "no user" in result.output
+
+
 def test_users_list_shows_email_and_role(runner):
     runner.invoke(args=["users", "create", "x@example.test"])
     assert "x@example.test\toperator\tactive" in runner.invoke(args=["users", "list"]).output

@@ -42,6 +42,24 @@ def list_users() -> None:
         click.echo(f"{user.id}\t{user.email}\t{user.role}\t{state}\t{user.created_at:%Y-%m-%d}")
 
 
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@handle_errors
+def reset_password(email: str, password_stdin: bool) -> None:
+    """Give a user a new password (generated and shown once unless read from stdin); it
+    ends their dashboard sessions."""
+    user = service.find_user(email)
+    if password_stdin:
+        service.set_password(user, sys.stdin.readline().rstrip("\r\n"))
+        click.echo(f"new password set for {user.email}")
+        return
+    password = service.generate_password()
+    service.set_password(user, password)
+    click.echo(f"new password for {user.email}: {password}")
+    click.echo("(shown once; store it now)", err=True)
+
+
 @users.command("ensure-admin")
 @click.option("--email", default="admin@localhost", show_default=True)
 @handle_errors

@@ -12,6 +12,7 @@ bp = Blueprint("dashboard", __name__)
 NAV_ITEMS = (
     ("dashboard.postbacks", "Postbacks", "operator"),
     ("dashboard.outbound", "Outbound", "operator"),
+    ("dashboard.keitaro", "Keitaro", "operator"),
     ("dashboard.users", "Users", "admin"),
     ("dashboard.signatures", "Signatures", "admin"),
     ("dashboard.tickets", "Tickets", "admin"),
@@ -26,4 +27,4 @@ def init_app(app: Flask) -> None:
     filters.register(app)
 
 
-from app.dashboard import account, admin, outbound, postbacks  # noqa: E402,F401
+from app.dashboard import account, admin, keitaro, outbound, postbacks  # noqa: E402,F401

@@ -18,6 +18,13 @@ def money(amount: Decimal | None) -> str:
     return f"{amount:,.{min(places, 6)}f}"
 
 
+def rate(amount: Decimal | None) -> str:
+    """Earnings per click: four decimals say enough at any traffic volume."""
+    if amount is None:
+        return "—"
+    return f"{amount:,.4f}"
+
+
 def count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -50,5 +57,5 @@ def short(value: str | None, length: int = 12) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, count=count, iso=iso, utc=utc, pretty_json=pretty_json, short=short
+        money=money, rate=rate, count=count, iso=iso, utc=utc, pretty_json=pretty_json, short=short
     )

@@ -70,6 +70,7 @@ def postbacks():  # type: ignore[no-untyped-def]
         "signatures": [],
         "tickets": [],
         "database_down": bool(g.get("database_down")),
+        "refreshed_at": utcnow(),
     }
     if not context["database_down"]:
         try:

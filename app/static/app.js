@@ -372,7 +372,10 @@
       );
     });
     for (const input of $$("input", list)) input.value = input.getAttribute("value");
-    dialog.addEventListener("close", then, { once: true });
+    dialog.addEventListener("close", () => {
+      list.replaceChildren();
+      then();
+    }, { once: true });
     openDialog(dialog);
   }
 
@@ -859,6 +862,67 @@
     panel.scrollIntoView({ block: "nearest" });
   }
 
+
+  // -- Keitaro connections ------------------------------------------------------------------
+
+  function wireKeitaro() {
+    if (!$("[data-connection], [data-keitaro-form]")) return;
+    const drawer = $("#keitaro-drawer");
+    const form = drawer && $("[data-keitaro-form]", drawer);
+
+    form?.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      const body = readKinds(form, { create: true });
+      busy(form, true);
+      const answer = await api("POST", "/api/v1/keitaro/connections", body);
+      busy(form, false);
+      if (!answer.ok) return showErrors(form, answer.data);
+      drawer.close();
+      location.reload();
+    });
+
+    const say = (card, kind, text) => {
+      $("[data-keitaro-result]", card).replaceChildren(element("div", { class: `banner banner-${kind}`, role: kind === "error" ? "alert" : "status", text }));
+    };
+
+    document.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-keitaro-test], [data-keitaro-sync], [data-keitaro-forward], [data-keitaro-remove]");
+      if (!button) return;
+      const card = button.closest("[data-connection]");
+      const id = card.dataset.connection;
+      const base = `/api/v1/keitaro/connections/${id}`;
+      if (button.dataset.keitaroRemove) {
+        if (!window.confirm(`Remove the connection ${button.dataset.name}? Its imported clicks are deleted; conversions stay.`)) return;
+        const answer = await api("DELETE", base);
+        if (!answer.ok) return say(card, "error", answer.data.error.message);
+        location.reload();
+        return;
+      }
+      button.disabled = true;
+      if (button.dataset.keitaroTest) {
+        const answer = await api("POST", `${base}/test`);
+        if (answer.ok) {
+          const d = answer.data;
+          say(card, d.warning ? "info" : "success", `Connected: ${d.campaigns} campaigns, tracker time zone ${d.tracker_timezone}.${d.warning ? ` ${d.warning}` : ""}`);
+        } else {
+          say(card, "error", answer.data.error.message);
+        }
+      } else if (button.dataset.keitaroSync) {
+        const answer = await api("POST", `${base}/sync`);
+        say(card, answer.ok ? "success" : "error", answer.ok ? "Click import and name refresh queued; this page shows their result once they have run." : answer.data.error.message);
+      } else if (button.dataset.keitaroForward) {
+        const answer = await api("POST", `${base}/forwarding`);
+        if (answer.ok) {
+          location.assign(`/outbound/${answer.data.id}`);
+          return;
+        }
+        say(card, "error", answer.data.error.message);
+      }
+      button.disabled = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     localizeTimes();
     wireDialogs();
@@ -868,5 +932,6 @@
     wireWizard();
     wireEditDrawer();
     wireOutbound();
+    wireKeitaro();
   });
 })();

@@ -1,39 +1,18 @@
-"""Fixtures for tests in a real browser: Debian's Chromium driven by Playwright against the
-app served on a loopback port, on each database backend.
+"""Fixtures for tests in a real browser (see ``harness.py``), on each database backend.
 
-Chromium is the system's (``/usr/bin/chromium``, installed by ``.ci/run``); Playwright never
-downloads one. Every page fails its test on an uncaught JavaScript error.
+Every page fails its test on an uncaught JavaScript error.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser.harness import CHROMIUM, LiveServer, launch
 from tests.conftest import PASSWORD, REQUIRE_SERVICES
-
-CHROMIUM = os.environ.get("PBHUB_CHROMIUM", "/usr/bin/chromium")
-#: Headless, as root in a container, and quiet: no calls home on a closed network.
-#: Playwright gives each launch a new, empty user-data directory.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def launch(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")
@@ -49,24 +28,6 @@ def browser() -> Iterator[Any]:
         browser = launch(playwright)
         yield browser
         browser.close()
-
-
-class LiveServer:
-    """The test's app on a free loopback port, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        app.config["PBHUB_BASE_URL"] = self.url
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._thread.join()
 
 
 @pytest.fixture

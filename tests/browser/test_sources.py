@@ -162,8 +162,8 @@ def test_a_target_url_reveals_the_outbound_secret_once(page, log_in):
     panel.get_by_role("button", name="Create source").click()
     expect(page.locator("#reveal")).to_contain_text("not shown again")
     assert revealed(page, "outbound_secret").startswith("whsec_")
-    page.locator("#reveal").get_by_role("button", name="Done").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#reveal").get_by_role("button", name="Done").click()
     expect(page.locator("#reveal")).to_be_hidden()
 
 
@@ -211,8 +211,8 @@ def test_rotating_the_inbound_token_reveals_the_new_one_once(page, log_in, sourc
     token = revealed(page, "inbound_token")
     assert token and token != source["inbound_token"]
     assert token in revealed(page, "postback_url")
-    reveal.get_by_role("button", name="Done").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        reveal.get_by_role("button", name="Done").click()
     expect(page.locator("#reveal")).to_be_hidden()
     assert token not in page.content()
     assert fire_at(f"{live_server}/pb/{token}", click_id="a")["conversion_id"]
