@@ -315,3 +315,32 @@ def test_nobody_revokes_another_users_token(client, sign_in, csrf, make_account)
     sign_in()
     client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf()})
     assert user_service.list_tokens(other)[0].revoked_at is None
+
+
+def test_sign_in_still_throttles_when_redis_is_unreachable(app, client, make_account):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    class Unreachable:
+        def allow(self, key, limit):
+            raise RedisDown("down")
+
+    app.extensions["pbhub.limiter"] = Unreachable()
+    user = make_account()
+    token = page_csrf_token(client)
+    statuses = [
+        client.post(
+            "/login", data={"email": user.email, "password": "wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(9)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_an_unknown_email_is_checked_against_a_password_hash_too(app, monkeypatch):
+    from app.services import users
+
+    checked = []
+    original = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda *a: checked.append(a) or original(*a))
+    assert users.authenticate("nobody@example.test", "guess") is None
+    assert len(checked) == 1

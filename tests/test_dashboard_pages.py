@@ -167,3 +167,32 @@ def test_the_tickets_page_filters_by_state(client, admin):
     signature_service.report_unknown(signature_service.parse_sample("https://x/?open=1"))
     assert "open=1" in client.get("/admin/tickets").get_data(as_text=True)
     assert "open=1" not in client.get("/admin/tickets?state=resolved").get_data(as_text=True)
+
+
+def test_add_signature_after_an_edit_opens_an_empty_drawer(client, admin, csrf):
+    client.post("/admin/signatures", data={**VALID, "csrf_token": csrf()})
+    edit = client.get("/admin/signatures?edit=my_network").get_data(as_text=True)
+    assert 'href="/admin/signatures?new=1"' in edit
+    blank = client.get("/admin/signatures?new=1").get_data(as_text=True)
+    assert "data-open-on-load" in blank
+    assert 'name="editing"' not in blank and 'value="my_network"' not in blank
+
+
+def test_a_disabled_user_gets_no_reset_link(client, admin, csrf, make_account):
+    user = make_account()
+    user.active = False
+    answer = client.post(f"/admin/users/{user.id}/reset", data={"csrf_token": csrf()})
+    assert answer.status_code == 302
+    assert "Enable" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_reconcile_page_shows_a_key_that_no_longer_decrypts(
+    client, sign_in, keitaro_connection
+):
+    row = keitaro_connection()
+    row.api_key_ciphertext = "not-a-ciphertext"
+    db.session.commit()
+    sign_in()
+    answer = client.get(f"/keitaro/{row.id}/reconcile?since=24h")
+    assert answer.status_code == 502
+    assert "Keitaro:" in answer.get_data(as_text=True)

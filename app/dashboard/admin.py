@@ -82,6 +82,8 @@ def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
         elif action == "role":
             service.set_role(user, request.form.get("role", ""), by=g.user)
             flash(f"{user.email} is now {user.role}.", "success")
+        elif not user.active:
+            flash(f"Enable {user.email} first: a disabled user cannot use a reset link.", "error")
         else:
             service.reset_password(user)
             link = {"email": user.email, "url": _invite_link(user), "kind": "password reset"}
@@ -181,7 +183,9 @@ def _signatures_page(status: int = 200, **context: Any):  # type: ignore[no-unty
 @login_required("admin")
 def signatures():  # type: ignore[no-untyped-def]
     """The list; ``?draft=<ticket>`` opens the drawer pre-filled from a ticket's URL,
-    ``?edit=<id>`` with an admin signature to change."""
+    ``?edit=<id>`` with an admin signature to change, ``?new=1`` empty."""
+    if "new" in request.args:
+        return _signatures_page(form={})
     if "draft" in request.args:
         try:
             ticket = signature_service.get_ticket(int(request.args["draft"]))

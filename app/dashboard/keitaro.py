@@ -17,7 +17,7 @@ from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as service
 from app.services import keitaro_reconcile, keitaro_sync, sources
-from app.services.errors import NotFound
+from app.services.errors import DomainError
 
 #: The ranges the reconciliation picker offers; any ``90m``/``48h``/``14d`` works too.
 RANGES = ("1h", "24h", "7d", "30d")
@@ -58,7 +58,7 @@ def keitaro_reconcile_page(connection_id: int):  # type: ignore[no-untyped-def]
         client = service.client_for(row, keyring(), keitaro_settings())
         start, end = keitaro_reconcile.window(since, utcnow())
         context["report"] = keitaro_reconcile.reconcile(row, client, start, end).as_dict()
-    except (KeitaroError, NotFound) as exc:
-        context["error"] = f"Keitaro: {getattr(exc, 'message', exc)}"
+    except (KeitaroError, DomainError) as exc:
+        context["error"] = f"Keitaro: {exc.message}"
         return render_template("dashboard/keitaro_reconcile.html", **context), 502
     return render_template("dashboard/keitaro_reconcile.html", **context)

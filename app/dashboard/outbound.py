@@ -57,7 +57,7 @@ def outbound_detail(postback_id: int):  # type: ignore[no-untyped-def]
         "dashboard/outbound_detail.html",
         postback=row,
         deliveries=service.list_deliveries(row, state, DELIVERIES_SHOWN),
-        counts=service.delivery_counts().get(row.id, {}),
+        counts=service.delivery_counts(row.id).get(row.id, {}),
         state=state,
         delivery_states=DELIVERY_STATES,
         source_names={s.id: s.name for s in sources.list_sources()},

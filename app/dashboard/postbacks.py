@@ -15,7 +15,7 @@ from app.dashboard import bp
 from app.extensions import db
 from app.models.types import utcnow
 from app.runtime import signature_registry
-from app.services import conversions, signatures, sources, stats
+from app.services import conversions, keitaro_catalogue, signatures, sources, stats
 from app.services.errors import Invalid, NotFound
 
 PAGE_SIZE = 50
@@ -44,10 +44,6 @@ def page_query(args: Any) -> tuple[dict[str, Any], str | None]:
         bad = sorted(exc.messages) if isinstance(exc.messages, dict) else []
         kept = {key: value for key, value in args.items() if key not in bad}
         return PostbacksQuery().load(kept), f"Ignored an invalid {', '.join(bad)} in the address."
-
-
-def _live(window: str) -> stats.Stats:
-    return stats.compute(window)
 
 
 @bp.get("/postbacks")
@@ -93,7 +89,7 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
         "cursor": query.get("cursor"),
     }
     data: dict[str, Any] = {
-        "stats": _live(query["window"]),
+        "stats": stats.compute(query["window"]),
         "page": conversions.list_conversions(filters, limit=PAGE_SIZE),
         "sources": sources.list_sources(),
         "activity": sources.activity(datetime(now.year, now.month, now.day, tzinfo=UTC)),
@@ -115,7 +111,7 @@ def live_card():  # type: ignore[no-untyped-def]
     if g.get("database_down"):
         return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
     try:
-        result = _live(query["window"])
+        result = stats.compute(query["window"])
     except DATABASE_ERRORS:
         db.session.rollback()
         return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
@@ -140,7 +136,5 @@ def conversion_drawer(conversion_id: int):  # type: ignore[no-untyped-def]
         conversion = conversions.get_conversion(conversion_id)
     except NotFound:
         abort(404, f"No conversion {conversion_id}.")
-    from app.services.keitaro_catalogue import click_labels
-
-    tracker = click_labels([conversion.click_id]).get(conversion.click_id)
+    tracker = keitaro_catalogue.click_labels([conversion.click_id]).get(conversion.click_id)
     return render_template("dashboard/_conversion.html", c=conversion, tracker=tracker)

@@ -251,14 +251,16 @@ def list_deliveries(row: OutboundPostback, state: str | None, limit: int) -> lis
     return list(db.session.scalars(query))
 
 
-def delivery_counts() -> dict[int, dict[str, int]]:
-    """Per outbound postback: how many deliveries are in each state."""
+def delivery_counts(postback_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Per outbound postback (or only the one given): how many deliveries are in each
+    state."""
     counts: dict[int, dict[str, int]] = {}
-    rows = db.session.execute(
-        select(Delivery.outbound_postback_id, Delivery.state, func.count()).group_by(
-            Delivery.outbound_postback_id, Delivery.state
-        )
+    query = select(Delivery.outbound_postback_id, Delivery.state, func.count()).group_by(
+        Delivery.outbound_postback_id, Delivery.state
     )
+    if postback_id is not None:
+        query = query.where(Delivery.outbound_postback_id == postback_id)
+    rows = db.session.execute(query)
     for postback_id, state, number in rows:
         counts.setdefault(postback_id, {})[state] = number
     return counts

@@ -26,6 +26,7 @@
     } catch (error) {
       return { ok: false, status: 0, data: { error: { message: "The hub cannot be reached. Check your connection.", fields: {} } } };
     }
+    if (response.status === 401) signInAgain();
     let data = null;
     try {
       data = await response.json();
@@ -37,7 +38,14 @@
 
   async function fragment(url) {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    return { ok: response.ok, status: response.status, html: await response.text() };
+    if (response.redirected && new URL(response.url).pathname === "/login") signInAgain();
+    return { ok: response.ok && !response.redirected, status: response.status, html: await response.text() };
+  }
+
+  /** The session has ended (signed out elsewhere, expired, password reset): sign in
+   * again and come back here. */
+  function signInAgain() {
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
 
   // -- small helpers ------------------------------------------------------------------------
@@ -92,7 +100,9 @@
     try {
       await navigator.clipboard.writeText(text);
     } catch (error) {
-      const area = element("textarea", { "aria-hidden": "true", style: "position:fixed;opacity:0" });
+      const area = element("textarea", { "aria-hidden": "true" });
+      area.style.position = "fixed";
+      area.style.opacity = "0";
       area.value = text;
       document.body.append(area);
       area.select();
@@ -166,7 +176,7 @@
     async function refresh() {
       if (document.visibilityState !== "visible" || busy) return;
       busy = true;
-      const url = new URL("/postbacks/live", location.origin);
+      const url = new URL(`/postbacks/live${location.search}`, location.origin);
       url.searchParams.set("window", card.dataset.window);
       try {
         const answer = await fragment(url);
@@ -297,6 +307,7 @@
   function sourceFields(form) {
     const value = (name) => form.elements[name]?.value.trim() ?? "";
     const data = { name: value("name") };
+    if (form.elements.state) data.state = form.elements.state.value;
     for (const name of ["platform", "offer_url", "outbound_target_url", "default_currency"]) {
       if (form.elements[name]) data[name] = value(name) || null;
     }
@@ -334,7 +345,7 @@
   }
 
   function fillSource(form, source) {
-    for (const name of ["name", "platform", "offer_url", "outbound_target_url", "rate_limit_per_minute", "attribution_window_days", "default_currency"]) {
+    for (const name of ["name", "state", "platform", "offer_url", "outbound_target_url", "rate_limit_per_minute", "attribution_window_days", "default_currency"]) {
       if (form.elements[name]) form.elements[name].value = source[name] ?? "";
     }
     fillMaps(form, source.field_map, source.event_map);
@@ -643,7 +654,13 @@
     });
 
     drawer.addEventListener("click", async (event) => {
-      if (event.target.closest("[data-show-urls]")) {
+      if (event.target.closest("[data-delete-source]")) {
+        if (!window.confirm(`Delete ${source.name}? Its conversions go with it.`)) return;
+        const answer = await api("DELETE", `/api/v1/sources/${source.id}`);
+        if (!answer.ok && answer.status !== 204) return showErrors(form, answer.data);
+        drawer.close();
+        location.reload();
+      } else if (event.target.closest("[data-show-urls]")) {
         const urls = await api("GET", `/api/v1/sources/${source.id}/postback-url`);
         if (!urls.ok) return toast(urls.data.error.message);
         drawer.close();
@@ -659,7 +676,7 @@
         revealSource(`${source.name}: new inbound token`, answer.data, null);
       } else if (event.target.closest("[data-rotate-hmac]")) {
         if (!window.confirm(`Rotate the outbound HMAC secret of ${source.name}? The old one keeps signing for 72 hours.`)) return;
-        const answer = await api("POST", `/api/v1/outbound-postbacks/${source.webhook_id}/rotate-secret`, {});
+        const answer = await api("POST", `/api/v1/outbound-postbacks/${source.webhook_id}/rotate-secret`, { grace_hours: 72 });
         if (!answer.ok) return toast(answer.data.error.message);
         const urls = await api("GET", `/api/v1/sources/${source.id}/postback-url`);
         drawer.close();
@@ -694,7 +711,7 @@
         data[name] = text ? text.split(/[\s,]+/).filter(Boolean).map(Number) : null;
       } else if (text !== "") {
         data[name] = text;
-      } else if (!create) {
+      } else if (!create && input.tagName !== "SELECT") {
         data[name] = null;
       }
     }
@@ -760,6 +777,7 @@
       clearErrors(form);
       form.replaceChildren(...blank.cloneNode(true).childNodes);
       if (record) fillKinds(form, record);
+      $("[data-disabled-hint]", form).hidden = record?.state !== "disabled";
       $("#outbound-title", drawer).textContent = record ? `Edit ${record.name}` : "New outbound postback";
       showPreset();
       openDialog(drawer);

@@ -178,3 +178,38 @@ def test_the_sources_list_shows_state_platform_and_todays_count(page, log_in, so
     expect(row).to_contain_text(source["name"])
     expect(row).to_contain_text("active")
     expect(row.locator("td.num")).to_have_text("1")
+
+
+def test_the_page_fits_a_phone_without_sideways_scrolling(page, log_in, conversions):
+    conversions()
+    log_in()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.get_by_role("button", name="Add source")).to_be_in_viewport()
+
+
+def test_pages_forbid_inline_scripts_and_framing(page, log_in):
+    log_in()
+    answer = page.goto("/postbacks")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_refreshed_card_keeps_the_tables_filters(page, log_in):
+    page.clock.install()
+    log_in()
+    page.goto("/postbacks?attribution=matched&window=1h")
+    with page.expect_request("**/postbacks/live?**") as request:
+        page.clock.run_for(46_000)
+    assert "attribution=matched" in request.value.url
+    link = page.locator("#live-card").get_by_role("link", name="7d")
+    expect(link).to_have_attribute("href", re.compile("attribution=matched"))
+
+
+def test_a_lapsed_session_sends_the_drawer_to_sign_in(page, log_in, fire):
+    fire(click_id="a")
+    log_in()
+    page.context.clear_cookies()
+    rows(page).first.click()
+    page.wait_for_url(re.compile(r"/login\?next="))

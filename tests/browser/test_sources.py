@@ -232,3 +232,35 @@ def test_the_postback_url_can_be_shown_again(page, log_in, source):
     open_edit(page, source).get_by_role("button", name="Show Postback URL").click()
     assert revealed(page, "postback_url").endswith(source["postback_path"])
     expect(page.locator("[data-reveal-warning]")).to_be_hidden()
+
+
+def test_pausing_a_source_in_the_drawer_shows_in_the_list(page, log_in, source):
+    log_in()
+    drawer = open_edit(page, source)
+    drawer.locator('[name="state"]').select_option("paused")
+    drawer.get_by_role("button", name="Save").click()
+    with page.expect_navigation():
+        page.locator("#reveal").get_by_role("button", name="Done").click()
+    expect(page.locator(f'#sources tr[data-source="{source["id"]}"]')).to_contain_text("paused")
+
+
+def test_an_admin_deletes_a_source_without_conversions(page, log_in, source):
+    log_in("admin")
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        open_edit(page, source).get_by_role("button", name="Delete source").click()
+    expect(page.locator(f'#sources tr[data-source="{source["id"]}"]')).to_have_count(0)
+
+
+def test_a_source_with_conversions_is_not_deleted_and_says_why(page, log_in, source, fire):
+    fire(click_id="a")
+    log_in("admin")
+    page.on("dialog", lambda dialog: dialog.accept())
+    drawer = open_edit(page, source)
+    drawer.get_by_role("button", name="Delete source").click()
+    expect(drawer.get_by_role("alert")).to_contain_text("archive it first")
+
+
+def test_an_operator_has_no_delete_button(page, log_in, source):
+    log_in("operator")
+    expect(open_edit(page, source).get_by_role("button", name="Delete source")).to_have_count(0)
