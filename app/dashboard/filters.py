@@ -25,6 +25,21 @@ def rate(amount: Decimal | None) -> str:
     return f"{amount:,.4f}"
 
 
+def duration(seconds: float | None) -> str:
+    """``90`` -> ``1.5 min``, ``21600`` -> ``6 h``: how long, as people say it."""
+    if seconds is None:
+        return "—"
+    unit, size = next(
+        (
+            (unit, size)
+            for unit, size in (("d", 86400), ("h", 3600), ("min", 60))
+            if seconds >= size
+        ),
+        ("s", 1),
+    )
+    return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
+
+
 def count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -57,5 +72,12 @@ def short(value: str | None, length: int = 12) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, rate=rate, count=count, iso=iso, utc=utc, pretty_json=pretty_json, short=short
+        money=money,
+        rate=rate,
+        duration=duration,
+        count=count,
+        iso=iso,
+        utc=utc,
+        pretty_json=pretty_json,
+        short=short,
     )
