@@ -11,6 +11,17 @@ ADMIN_PAGES = ["/admin/users", "/admin/signatures", "/admin/tickets"]
 OPERATOR_PAGES = ["/postbacks", "/account", "/postbacks/live"]
 
 
+def wrong_sign_ins(client, email, times):
+    """The statuses of ``times`` sign-ins with a wrong password."""
+    token = page_csrf_token(client)
+    return [
+        client.post(
+            "/login", data={"email": email, "password": "wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(times)
+    ]
+
+
 def test_pages_send_anonymous_visitors_to_sign_in_and_back(client):
     answer = client.get("/postbacks?event=ftd")
     assert answer.status_code == 302
@@ -72,14 +83,7 @@ def test_a_disabled_user_cannot_sign_in(client, make_account):
 
 
 def test_sign_in_attempts_are_throttled_per_account(client, make_account):
-    user = make_account()
-    token = page_csrf_token(client)
-    statuses = [
-        client.post(
-            "/login", data={"email": user.email, "password": "wrong", "csrf_token": token}
-        ).status_code
-        for _ in range(10)
-    ]
+    statuses = wrong_sign_ins(client, make_account().email, 10)
     assert statuses[:8] == [401] * 8
     assert statuses[8:] == [429, 429]
 
@@ -325,15 +329,7 @@ def test_sign_in_still_throttles_when_redis_is_unreachable(app, client, make_acc
             raise RedisDown("down")
 
     app.extensions["pbhub.limiter"] = Unreachable()
-    user = make_account()
-    token = page_csrf_token(client)
-    statuses = [
-        client.post(
-            "/login", data={"email": user.email, "password": "wrong", "csrf_token": token}
-        ).status_code
-        for _ in range(9)
-    ]
-    assert statuses[-1] == 429
+    assert wrong_sign_ins(client, make_account().email, 9)[-1] == 429
 
 
 def test_an_unknown_email_is_checked_against_a_password_hash_too(app, monkeypatch):
