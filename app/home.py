@@ -14,7 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
     """Browsers go to the dashboard; programs get the map of the API."""
-    if request.accept_mimetypes.best == "text/html":
+    if request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html":
         return redirect(url_for("dashboard.postbacks"))
     return jsonify(
         name="Postback Hub",
@@ -22,6 +22,11 @@ def index():  # type: ignore[no-untyped-def]
         openapi="/api/v1/openapi.json",
         health="/healthz",
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/healthz")

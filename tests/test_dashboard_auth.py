@@ -188,9 +188,21 @@ def test_an_operator_session_cannot_use_admin_api_routes(client, sign_in):
     assert client.get("/api/v1/admin/tickets").status_code == 403
 
 
+CHROMIUM_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+
+
 def test_browsers_at_the_root_go_to_the_dashboard(client):
-    answer = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    answer = client.get("/", headers={"Accept": CHROMIUM_ACCEPT})
     assert answer.headers["Location"] == "/postbacks"
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/json", None])
+def test_programs_at_the_root_get_the_map_of_the_api(client, accept):
+    answer = client.get("/", headers={"Accept": accept} if accept else {})
+    assert answer.get_json()["api"] == "/api/v1"
 
 
 # -- invitations --------------------------------------------------------------------------

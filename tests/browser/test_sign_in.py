@@ -46,3 +46,8 @@ def test_an_admin_reaches_the_admin_pages_from_the_navigation(page, log_in):
     log_in("admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
+
+
+def test_the_root_address_opens_the_dashboard_in_a_browser(page, make_account):
+    page.goto("/")
+    page.wait_for_url("**/login?next=/postbacks")
