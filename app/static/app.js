@@ -820,6 +820,14 @@
         setTimeout(() => location.reload(), 600);
         return;
       }
+      const endGrace = event.target.closest("[data-end-grace]");
+      if (endGrace) {
+        if (!window.confirm("Stop signing with the previous secret now? Receivers still on it start refusing deliveries.")) return;
+        const answer = await api("POST", `/api/v1/outbound-postbacks/${endGrace.dataset.endGrace}/end-grace`);
+        if (!answer.ok) return toast(answer.data.error.message);
+        location.reload();
+        return;
+      }
       const replayDead = event.target.closest("[data-replay-dead]");
       if (replayDead) {
         const answer = await api("POST", `/api/v1/outbound-postbacks/${replayDead.dataset.replayDead}/replay-dead`);

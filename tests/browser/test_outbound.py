@@ -156,3 +156,21 @@ def test_dead_deliveries_are_replayed_together(page, log_in, hook, convert):
     page.goto(f"/outbound/{hook}")
     page.get_by_role("button", name="Replay 1 dead").click()
     expect(page.get_by_text("Dead deliveries queued again")).to_be_visible()
+
+
+def test_rotating_the_secret_reveals_it_and_the_old_one_can_be_stopped(page, log_in, receiver):
+    created = outbound_service.create_outbound(
+        {"name": "Signed", "preset": "signed_webhook", "url": receiver.url_for("/hook")},
+        keyring(),
+    )
+    log_in()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/outbound/{created.postback.id}")
+    page.get_by_role("button", name="Rotate secret").click()
+    secret = page.locator('#reveal [data-reveal="outbound_secret"]').input_value()
+    assert secret.startswith("whsec_") and secret != created.secret
+    with page.expect_navigation():
+        page.locator("#reveal").get_by_role("button", name="Done").click()
+    page.get_by_role("button", name="Stop now").click()
+    expect(page.get_by_role("button", name="Stop now")).to_have_count(0)
+    assert stored(OutboundPostback, id=created.postback.id).previous_secret_until is None
