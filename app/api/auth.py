@@ -39,7 +39,7 @@ def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                     return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
                 if isinstance(user, OfflineUser):
                     return error_response(503, "the database is unavailable; retry later")
-                if csrf.needs_check_for_api():
+                if csrf.changes_state():
                     csrf.protect()
             if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role]:
                 return error_response(403, f"this needs the {role} role")
