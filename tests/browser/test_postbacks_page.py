@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from app.services import users as user_service
+
 
 @pytest.fixture
 def conversions(fire):
@@ -209,7 +211,7 @@ def test_the_refreshed_card_keeps_the_tables_filters(page, log_in):
 
 def test_a_lapsed_session_sends_the_drawer_to_sign_in(page, log_in, fire):
     fire(click_id="a")
-    log_in()
-    page.context.clear_cookies()
+    user = log_in()
+    user_service.reset_password(user)
     rows(page).first.click()
-    page.wait_for_url(re.compile(r"/login\?next="))
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fpostbacks"), timeout=10_000)
