@@ -52,9 +52,10 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import keitaro, outbound, signatures, sources, users
+    from app.cli import dev, keitaro, outbound, signatures, sources, users
 
     app.cli.add_command(users.users)
+    app.cli.add_command(dev.dev)
     app.cli.add_command(users.tokens)
     app.cli.add_command(sources.sources)
     app.cli.add_command(signatures.signatures)
