@@ -7,6 +7,7 @@ next request, with no session table to keep.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -82,7 +83,8 @@ def _load_user() -> User | OfflineUser | None:
         db.session.rollback()
         g.database_down = True
         return OfflineUser(user_id, str(session.get("email", "")), str(session.get("role", "")))
-    if user is None or not user.active or session.get("fp") != fingerprint(user):
+    stamp = str(session.get("fp", ""))
+    if user is None or not user.active or not hmac.compare_digest(stamp, fingerprint(user)):
         session.clear()
         return None
     return user
