@@ -14,7 +14,7 @@ from typing import Any
 from flask import g, request
 
 from app import csrf
-from app.auth.session import ROLE_RANK, OfflineUser, current_user
+from app.auth.session import OfflineUser, current_user, has_role
 from app.errors import error_response
 from app.services.users import user_for_token
 
@@ -39,9 +39,8 @@ def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                     return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
                 if isinstance(user, OfflineUser):
                     return error_response(503, "the database is unavailable; retry later")
-                if csrf.changes_state():
-                    csrf.protect()
-            if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role]:
+                csrf.csrf.protect()
+            if not has_role(user, role):
                 return error_response(403, f"this needs the {role} role")
             g.user = user
             return view(*args, **kwargs)

@@ -112,7 +112,7 @@ def list_signatures():  # type: ignore[no-untyped-def]
             application/json:
               schema: SignatureListSchema
     """
-    items = sorted((s.describe() for s in signature_registry().all()), key=lambda s: s["id"])
+    items = service.described(signature_registry())
     return jsonify(SignatureListSchema().dump({"items": items}))
 
 

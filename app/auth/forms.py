@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.services.errors import DomainError
 from app.services.users import MIN_PASSWORD_LENGTH
 
 
@@ -31,6 +32,11 @@ class NewPasswordForm(Schema):
     def same_twice(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("password") != data.get("confirm"):
             raise ValidationError("The two passwords differ.", "confirm")
+
+
+def domain_errors(exc: DomainError) -> dict[str, str]:
+    """A service's refusal as the form shows it: beside its fields, or on top."""
+    return {name: messages[0] for name, messages in exc.fields.items()} or {"_schema": exc.message}
 
 
 def errors_of(exc: ValidationError) -> dict[str, str]:

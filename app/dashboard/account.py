@@ -19,12 +19,20 @@ class TokenForm(Schema):
     name = fields.String(load_default=None, validate=validate.Length(max=100))
 
 
+def _account_page(status: int = 200, *, new_token: str | None = None, errors=None):  # type: ignore[no-untyped-def]
+    page = render_template(
+        "dashboard/account.html",
+        tokens=service.list_tokens(g.user),
+        new_token=new_token,
+        errors=errors or {},
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
 @bp.get("/account")
 @login_required()
 def account():  # type: ignore[no-untyped-def]
-    return render_template(
-        "dashboard/account.html", tokens=service.list_tokens(g.user), new_token=None, errors={}
-    )
+    return _account_page()
 
 
 @bp.post("/account/tokens")
@@ -33,18 +41,9 @@ def create_token():  # type: ignore[no-untyped-def]
     try:
         form = TokenForm().load(request.form)
     except ValidationError as exc:
-        page = render_template(
-            "dashboard/account.html",
-            tokens=service.list_tokens(g.user),
-            new_token=None,
-            errors=errors_of(exc),
-        )
-        return page, 422
+        return _account_page(422, errors=errors_of(exc))
     plaintext = service.create_token(g.user, (form["name"] or "").strip() or None)
-    page = render_template(
-        "dashboard/account.html", tokens=service.list_tokens(g.user), new_token=plaintext, errors={}
-    )
-    return page, 201, {"Cache-Control": "no-store"}
+    return _account_page(201, new_token=plaintext)
 
 
 @bp.post("/account/tokens/<id:token_id>/revoke")

@@ -11,7 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.api.schemas import AdminSignatureSchema
-from app.auth.forms import errors_of
+from app.auth.forms import domain_errors, errors_of
 from app.auth.session import login_required, safe_next
 from app.dashboard import bp
 from app.runtime import base_url, invitations, signature_registry
@@ -62,10 +62,7 @@ def invite_user():  # type: ignore[no-untyped-def]
     except ValidationError as exc:
         return _users_page(422, errors=errors_of(exc), form=request.form)
     except DomainError as exc:
-        errors = {name: messages[0] for name, messages in exc.fields.items()} or {
-            "_schema": exc.message
-        }
-        return _users_page(exc.status, errors=errors, form=request.form)
+        return _users_page(exc.status, errors=domain_errors(exc), form=request.form)
     return _users_page(
         201, link={"email": user.email, "url": _invite_link(user), "kind": "invitation"}
     )
@@ -219,10 +216,7 @@ def save_signature():  # type: ignore[no-untyped-def]
     except ValidationError as exc:
         return _signatures_page(422, form=form, errors=errors_of(exc), editing=editing)
     except DomainError as exc:
-        errors = {name: messages[0] for name, messages in exc.fields.items()} or {
-            "_schema": exc.message
-        }
-        return _signatures_page(exc.status, form=form, errors=errors, editing=editing)
+        return _signatures_page(exc.status, form=form, errors=domain_errors(exc), editing=editing)
     ticket_id = request.form.get("ticket", "")
     if ticket_id.isdigit():
         with contextlib.suppress(NotFound):

@@ -17,7 +17,7 @@ from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as service
 from app.services import keitaro_reconcile, keitaro_sync, sources
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 
 #: The ranges the reconciliation picker offers; any ``90m``/``48h``/``14d`` works too.
 RANGES = ("1h", "24h", "7d", "30d")
@@ -42,8 +42,8 @@ def keitaro():  # type: ignore[no-untyped-def]
 @login_required()
 def keitaro_reconcile_page(connection_id: int):  # type: ignore[no-untyped-def]
     try:
-        row = next(r for r in service.list_connections() if r.id == connection_id)
-    except StopIteration:
+        row = service.get_connection(str(connection_id))
+    except NotFound:
         abort(404, f"No Keitaro connection {connection_id}.")
     context = {"connection": row, "ranges": RANGES, "report": None, "error": None}
     try:

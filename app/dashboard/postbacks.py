@@ -51,14 +51,11 @@ def page_query(args: Any) -> tuple[dict[str, Any], str | None]:
 def postbacks():  # type: ignore[no-untyped-def]
     query, notice = page_query(request.args)
     context: dict[str, Any] = {
-        "query": query,
+        **_card(query),
         "notice": notice,
-        "windows": tuple(stats.WINDOWS),
-        "events": EVENTS,
         "mappable_fields": MAPPABLE_FIELDS,
         "default_field_map": DEFAULT_FIELD_MAP,
         "attributions": ATTRIBUTIONS,
-        "refresh_seconds": REFRESH_SECONDS,
         "stats": None,
         "page": None,
         "sources": [],
@@ -66,7 +63,6 @@ def postbacks():  # type: ignore[no-untyped-def]
         "signatures": [],
         "tickets": [],
         "database_down": bool(g.get("database_down")),
-        "refreshed_at": utcnow(),
     }
     if not context["database_down"]:
         try:
@@ -96,9 +92,7 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
         "refreshed_at": now,
     }
     if has_role(g.user, "admin"):
-        data["signatures"] = sorted(
-            (s.describe() for s in signature_registry().all()), key=lambda s: s["id"]
-        )
+        data["signatures"] = signatures.described(signature_registry())
         data["tickets"] = signatures.list_tickets("open")
     return data
 
@@ -108,14 +102,14 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
 def live_card():  # type: ignore[no-untyped-def]
     """The live card alone, for the page's refresh."""
     query, _ = page_query(request.args)
-    if g.get("database_down"):
-        return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
-    try:
-        result = stats.compute(query["window"])
-    except DATABASE_ERRORS:
-        db.session.rollback()
-        return render_template("dashboard/_live_card.html", stats=None, **_card(query)), 503
-    return render_template("dashboard/_live_card.html", stats=result, **_card(query))
+    result = None
+    if not g.get("database_down"):
+        try:
+            result = stats.compute(query["window"])
+        except DATABASE_ERRORS:
+            db.session.rollback()
+    page = render_template("dashboard/_live_card.html", stats=result, **_card(query))
+    return page, 503 if result is None else 200
 
 
 def _card(query: dict[str, Any]) -> dict[str, Any]:

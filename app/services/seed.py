@@ -355,17 +355,13 @@ def _copier(table: Table) -> Callable[[list[dict[str, Any]]], None]:
             convert.append(lambda v: v)
     names = ", ".join(f'"{c.name}"' for c in columns)
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    fields = [(c.name, _default(c), fix) for c, fix in zip(columns, convert, strict=True)]
 
     def copy(batch: list[dict[str, Any]]) -> None:
         cursor = db.session.connection().connection.cursor()
         with cursor.copy(statement) as stream:
             for row in batch:
-                stream.write_row(
-                    [
-                        fix(row.get(c.name, _default(c)))
-                        for c, fix in zip(columns, convert, strict=True)
-                    ]
-                )
+                stream.write_row([fix(row.get(name, default)) for name, default, fix in fields])
 
     return copy
 

@@ -63,6 +63,11 @@ class SignatureRegistry:
             return list(self._admin)
 
 
+def described(registry: SignatureRegistry) -> list[dict[str, Any]]:
+    """Every signature as the API and the dashboard show it, by id."""
+    return sorted((s.describe() for s in registry.all()), key=lambda s: s["id"])
+
+
 def as_signature(row: AdminSignature) -> Signature:
     """An admin's parameter lists as a declarative signature (it knows parameter names,
     not macros: admins describe what arrives at the hub)."""

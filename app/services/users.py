@@ -39,7 +39,7 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
     if "@" not in email or len(email) > 254:
         raise Invalid("not an email address", {"email": ["Not a valid email address."]})
     _check_password_rules(password)
-    if db.session.scalar(select(User).where(User.email == email)):
+    if _by_email(email):
         raise Conflict(f"a user {email} already exists", {"email": ["Already taken."]})
     user = User(
         email=email,
@@ -61,17 +61,17 @@ def _nobody() -> str:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or ``None``, in about the same time
     either way."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = _by_email(email)
     matches = check_password_hash(user.password_hash if user else _nobody(), password)
     return user if user is not None and user.active and matches else None
 
 
-def check_password(user: User, password: str) -> bool:
-    return user.active and check_password_hash(user.password_hash, password)
+def _by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def find_user(email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = _by_email(email)
     if user is None:
         raise NotFound(f"no user {email}")
     return user

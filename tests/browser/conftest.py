@@ -50,6 +50,14 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     assert not errors, f"JavaScript errors: {errors}"
 
 
+def stored(model: Any, **filters: Any) -> Any:
+    """The row as the server thread left it, not as this thread's session remembers it."""
+    from app.extensions import db
+
+    db.session.expire_all()
+    return model.query.filter_by(**filters).one()
+
+
 def sign_in_page(page: Any, email: str, password: str = PASSWORD, *, go: bool = True) -> None:
     """Fill in the sign-in form: on /login, or (``go=False``) where the page already is."""
     if go:

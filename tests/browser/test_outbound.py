@@ -10,11 +10,7 @@ from app.models import Delivery, OutboundPostback
 from app.models.types import utcnow
 from app.runtime import keyring
 from app.services import outbound as outbound_service
-
-
-def stored(model, **filters):
-    db.session.expire_all()
-    return model.query.filter_by(**filters).one()
+from tests.browser.conftest import stored
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import re
 import requests
 from playwright.sync_api import expect
 
-from app.extensions import db
 from app.models import Conversion, Source
+from tests.browser.conftest import stored
 
 KEITARO_URL = "https://hub.example/pb/t?subid={subid}&status={status}&payout={payout}"
 AMBIGUOUS_URL = "https://hub.example/pb/t?cid={transaction_id}&payout={payout}"
@@ -27,12 +27,6 @@ def detect(page, name, url):
     panel.get_by_label("Sample postback URL").fill(url)
     panel.get_by_role("button", name="Detect").click()
     return wizard
-
-
-def stored(model, **filters):
-    """The row as the server thread left it, not as this thread's session remembers it."""
-    db.session.expire_all()
-    return model.query.filter_by(**filters).one()
 
 
 def revealed(page, key):
@@ -264,3 +258,15 @@ def test_a_source_with_conversions_is_not_deleted_and_says_why(page, log_in, sou
 def test_an_operator_has_no_delete_button(page, log_in, source):
     log_in("operator")
     expect(open_edit(page, source).get_by_role("button", name="Delete source")).to_have_count(0)
+
+
+def test_each_revealed_value_has_a_copy_button_that_copies_it(page, log_in, source):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in()
+    open_edit(page, source).get_by_role("button", name="Show Postback URL").click()
+    url = revealed(page, "postback_url")
+    page.locator("#reveal .secret-row").filter(
+        has=page.locator('[data-reveal="postback_url"]')
+    ).get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == url
