@@ -22,6 +22,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = Request
     app.url_map.converters["id"] = IdConverter
+    # No redirect for "//" in a path: networks do not follow one, and werkzeug would copy
+    # the raw query string, control characters and all, into its Location header.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(settings.load(settings.environment(), app.instance_path))
     app.config["PBHUB_MIGRATIONS_DIR"] = MIGRATIONS_DIR
     if config:

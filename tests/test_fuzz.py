@@ -60,6 +60,11 @@ def test_arbitrary_json_documents_never_cause_a_server_error(client, source, doc
     assert answer.status_code < 500, answer.get_data(as_text=True)
 
 
+def test_a_doubled_slash_with_a_control_character_in_the_query_is_no_server_error(client, source):
+    answer = client.get(source["postback_path"] + "//0", environ_overrides={"QUERY_STRING": "\r"})
+    assert answer.status_code < 500
+
+
 @FUZZ
 @given(path=st.text(max_size=60), raw_query=st.binary(max_size=300))
 def test_arbitrary_paths_and_raw_query_bytes_never_cause_a_server_error(
