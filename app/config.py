@@ -145,6 +145,7 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "MAX_CONTENT_LENGTH": _int(env, "PBHUB_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         "PBHUB_CLICK_BATCH": _int(env, "PBHUB_CLICK_BATCH", 200),
         "PBHUB_CLICK_FLUSH_SECONDS": _float(env, "PBHUB_CLICK_FLUSH_SECONDS", 0.5, 0.01),
+        "PBHUB_CLICK_RETENTION_DAYS": _retention_days(env),
         "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
         "PBHUB_LOG_LEVEL": log_level(env),
@@ -172,6 +173,21 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),
     }
+
+
+#: The live card reaches back 7 days and reads its oldest, partial hour from raw clicks.
+MIN_RETENTION_DAYS = 8
+
+
+def _retention_days(env: Mapping[str, str]) -> int:
+    """Days raw click rows are kept; 0 keeps them forever."""
+    days = _int(env, "PBHUB_CLICK_RETENTION_DAYS", 90)
+    if 0 < days < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"PBHUB_CLICK_RETENTION_DAYS must be 0 (keep forever) or at least "
+            f"{MIN_RETENTION_DAYS}, got {days}"
+        )
+    return days
 
 
 def _allowed_hosts(env: Mapping[str, str]) -> str:

@@ -32,8 +32,8 @@ FOLLOW_UPS_PER_JOB = 50
 #: Longest an RQ job may run before the worker kills it (a batch of slow receivers).
 JOB_TIMEOUT = 600
 JOB_FAILURE_TTL = 7 * 24 * 3600
-#: Jobs that may run for minutes (tracker syncs) get a lane of their own in-process.
-SYNC_JOBS = "app.jobs.keitaro."
+#: Jobs that may run for minutes (tracker syncs, pruning) get a lane of their own in-process.
+SYNC_JOBS = ("app.jobs.keitaro.", "app.jobs.stats.")
 DEFAULT_LANE, SYNC_LANE = "default", "sync"
 
 

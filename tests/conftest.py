@@ -23,6 +23,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 
 from app import create_app
 from app.extensions import db
+from app.models import DirtyHour
 from app.services import users as user_service
 
 REQUIRE_SERVICES = os.environ.get("PBHUB_REQUIRE_SERVICES") == "1"
@@ -89,6 +90,8 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+            # The deletes above logged their hours for the rollups (stats triggers).
+            connection.execute(DirtyHour.__table__.delete())
         db.engine.dispose()
 
 

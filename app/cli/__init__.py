@@ -52,7 +52,7 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import dev, keitaro, outbound, signatures, sources, users
+    from app.cli import dev, keitaro, outbound, signatures, sources, stats, users
 
     app.cli.add_command(users.users)
     app.cli.add_command(dev.dev)
@@ -61,3 +61,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(signatures.signatures)
     app.cli.add_command(outbound.outbound)
     app.cli.add_command(keitaro.keitaro)
+    app.cli.add_command(stats.stats)

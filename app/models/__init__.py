@@ -6,6 +6,7 @@ from app.models.keitaro import KeitaroConnection, KeitaroObject, KeitaroSyncRun
 from app.models.outbound import Delivery, DeliveryAttempt, OutboundPostback
 from app.models.signatures import AdminSignature, Capture, Remap, Ticket
 from app.models.sources import Source
+from app.models.stats import ClickRollup, ConversionRollup, DirtyHour, StatsState
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -13,9 +14,12 @@ __all__ = [
     "ApiToken",
     "Capture",
     "Click",
+    "ClickRollup",
     "Conversion",
+    "ConversionRollup",
     "Delivery",
     "DeliveryAttempt",
+    "DirtyHour",
     "KeitaroConnection",
     "KeitaroObject",
     "KeitaroSyncRun",
@@ -23,6 +27,7 @@ __all__ = [
     "RejectedPostback",
     "Remap",
     "Source",
+    "StatsState",
     "StatusChange",
     "Ticket",
     "User",

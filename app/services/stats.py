@@ -3,22 +3,21 @@
 Money is never added across currencies: every sum is grouped by currency, and EPC is
 computed per currency. Counted conversions are accepted ones that are neither duplicates
 nor rejected; pending ones count, and their money is shown apart from approved money.
+
+Figures come from hourly rollups plus raw rows (``app.services.rollups``), and equal a
+plain aggregate over the raw rows whatever arrived late or changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Row, func, select, type_coerce
-
 from app.core.money import MICROS, quantize
 from app.core.vocabulary import EVENTS
-from app.extensions import db
-from app.models import Click, Conversion
 from app.models.types import utcnow
+from app.services import rollups
 
 WINDOWS = {
     "15m": timedelta(minutes=15),
@@ -27,7 +26,6 @@ WINDOWS = {
     "7d": timedelta(days=7),
 }
 ZERO = Decimal("0.000000")
-MILLION = 1_000_000
 
 
 @dataclass
@@ -55,72 +53,26 @@ class Stats:
     events: dict[str, int]
 
 
-def _sums(amount_column, currency_column, counted: list) -> Sequence[Row]:  # type: ignore[no-untyped-def]
-    """Per (currency, status): the sum of whole units and the sum of the millionths.
-
-    Amounts are stored as millionths in a BIGINT; summing them directly overflows 64 bits
-    on SQLite after a few thousand very large amounts. Whole units and remainders summed
-    apart stay exact and in range on every database.
-    """
-    micros = type_coerce(amount_column, BigInteger)
-    units = micros // MILLION
-    return db.session.execute(
-        select(
-            currency_column,
-            Conversion.status,
-            func.sum(units),
-            func.sum(micros - units * MILLION),
-        )
-        .where(*counted, micros.is_not(None))
-        .group_by(currency_column, Conversion.status)
-    ).all()
-
-
-def _money(rows: Sequence[Row]) -> list[MoneyRow]:
-    by_currency: dict[str | None, MoneyRow] = {}
-    for currency, status, units, remainder in rows:
-        if units is None:
-            continue
-        row = by_currency.setdefault(currency, MoneyRow(currency))
-        amount = quantize(Decimal(int(units)) + Decimal(int(remainder)) / MICROS)
-        if status == "approved":
-            row.approved += amount
-        else:
-            row.pending += amount
-    return sorted(by_currency.values(), key=lambda r: (r.currency is None, r.currency or ""))
-
-
 def compute(window: str, source_id: int | None = None, now: datetime | None = None) -> Stats:
+    """The figures for the window ending ``now``, read from the hourly rollups plus the
+    raw rows of the partial and recently changed hours (``app.services.rollups``)."""
     end = now or utcnow()
     start = end - WINDOWS[window]
-
-    clicks_q = (
-        select(func.count())
-        .select_from(Click)
-        .where(Click.clicked_at >= start, Click.clicked_at <= end)
-    )
-    counted = [
-        Conversion.received_at >= start,
-        Conversion.received_at <= end,
-        Conversion.attribution != "duplicate",
-        Conversion.status != "rejected",
-    ]
-    if source_id is not None:
-        clicks_q = clicks_q.where(Click.source_id == source_id)
-        counted.append(Conversion.source_id == source_id)
-    clicks = db.session.scalar(clicks_q) or 0
-
-    payout_rows = _sums(Conversion.payout_amount, Conversion.payout_currency, counted)
-    gross_rows = _sums(Conversion.gross_amount, Conversion.gross_currency, counted)
-    event_rows = db.session.execute(
-        select(Conversion.event_type, func.count()).where(*counted).group_by(Conversion.event_type)
-    ).all()
+    dirty = rollups.dirty_hours(start, end)
+    clicks = rollups.count_clicks(rollups.plan(start, end, dirty["clicks"]), source_id)
+    rows = rollups.conversion_rows(rollups.plan(start, end, dirty["conversions"]), source_id)
 
     events = dict.fromkeys(EVENTS, 0)
-    for event, count in event_rows:
-        events[event] = events.get(event, 0) + count
-    payout = _money(payout_rows)
-    for row in payout:
+    payout: dict[str | None, MoneyRow] = {}
+    gross: dict[str | None, MoneyRow] = {}
+    for event, status, payout_currency, gross_currency, count, *money in rows:
+        if status == "rejected":
+            continue
+        events[event] = events.get(event, 0) + int(count)
+        _add(payout, payout_currency, status, *money[:3])
+        _add(gross, gross_currency, status, *money[3:])
+    payout_rows = _sorted(payout)
+    for row in payout_rows:
         row.epc = quantize(row.total / clicks) if clicks else ZERO
     return Stats(
         window=window,
@@ -129,7 +81,31 @@ def compute(window: str, source_id: int | None = None, now: datetime | None = No
         source_id=source_id,
         clicks=clicks,
         conversions=sum(events.values()),
-        payout=payout,
-        gross=_money(gross_rows),
+        payout=payout_rows,
+        gross=_sorted(gross),
         events=events,
     )
+
+
+def _add(
+    by_currency: dict[str | None, MoneyRow],
+    currency: str | None,
+    status: str,
+    count: int | None,
+    units: int | None,
+    micros: int | None,
+) -> None:
+    """Amounts are summed as whole units and millionths apart (see ``rollups``); a
+    currency appears once at least one counted conversion carried an amount in it."""
+    if not count:
+        return
+    row = by_currency.setdefault(currency, MoneyRow(currency))
+    amount = quantize(Decimal(int(units or 0)) + Decimal(int(micros or 0)) / MICROS)
+    if status == "approved":
+        row.approved += amount
+    else:
+        row.pending += amount
+
+
+def _sorted(by_currency: dict[str | None, MoneyRow]) -> list[MoneyRow]:
+    return sorted(by_currency.values(), key=lambda r: (r.currency is None, r.currency or ""))
