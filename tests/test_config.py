@@ -48,6 +48,7 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
         ({"PBHUB_MAX_BODY_BYTES": "lots"}, "PBHUB_MAX_BODY_BYTES"),
         ({"PBHUB_CLICK_FLUSH_SECONDS": "-1"}, "PBHUB_CLICK_FLUSH_SECONDS"),
         ({"PBHUB_LOG_LEVEL": "LOUD"}, "PBHUB_LOG_LEVEL"),
+        ({"PBHUB_CLICK_RETENTION_DAYS": "7"}, "PBHUB_CLICK_RETENTION_DAYS"),
         ({"DATABASE_URL": "postgresql://db/hub"}, "SECRET_KEY"),
     ],
 )
@@ -85,3 +86,8 @@ def test_processes_starting_together_all_read_the_same_complete_key(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         keys = set(pool.map(lambda _: load(tmp_path)["SECRET_KEY"], range(16)))
     assert len(keys) == 1 and len(keys.pop()) >= 32
+
+
+def test_click_retention_defaults_to_90_days_and_0_keeps_clicks_forever(tmp_path):
+    assert load(tmp_path)["PBHUB_CLICK_RETENTION_DAYS"] == 90
+    assert load(tmp_path, PBHUB_CLICK_RETENTION_DAYS="0")["PBHUB_CLICK_RETENTION_DAYS"] == 0

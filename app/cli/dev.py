@@ -9,6 +9,7 @@ import click
 from app.cli import handle_errors
 from app.models.types import utcnow
 from app.runtime import base_url, keyring
+from app.services import rollups
 from app.services import seed as service
 
 
@@ -43,3 +44,7 @@ def seed(clicks: int, conversions: int, days: int, sources: int, random_seed: in
         f"(+{result.duplicates:,} duplicates, {result.status_changes:,} approved later) "
         f"for {result.sources} sources in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)"
     )
+    started = time.monotonic()
+    with click.progressbar(length=rollups.pending_hours(), label="rolling up hours") as bar:
+        hours = rollups.catch_up(progress=bar.update)
+    click.echo(f"{hours:,} hours rolled up in {time.monotonic() - started:.1f} s")

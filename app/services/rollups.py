@@ -275,14 +275,8 @@ def roll_up(now: datetime | None = None, hours: int = ROUND_HOURS) -> int:
 
 
 def pending_hours() -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(
-                select(DirtyHour.kind, DirtyHour.bucket).group_by(DirtyHour.kind, DirtyHour.bucket)
-            )
-        )
-        or 0
-    )
+    hours = select(DirtyHour.kind, DirtyHour.bucket).distinct().subquery()
+    return db.session.scalar(select(func.count()).select_from(hours)) or 0
 
 
 def catch_up(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
