@@ -67,9 +67,6 @@ def reference(window: str, source_id: int | None = None, now: datetime = NOW) ->
                 row.pending += amount
     for row in payout.values():
         row.epc = quantize(row.total / len(clicks)) if clicks else stats.ZERO
-    order = lambda table: sorted(
-        table.values(), key=lambda r: (r.currency is None, r.currency or "")
-    )  # noqa: E731
     return stats.Stats(
         window=window,
         start=start,
@@ -77,10 +74,14 @@ def reference(window: str, source_id: int | None = None, now: datetime = NOW) ->
         source_id=source_id,
         clicks=len(clicks),
         conversions=len(counted),
-        payout=order(payout),
-        gross=order(gross),
+        payout=by_currency(payout),
+        gross=by_currency(gross),
         events=events,
     )
+
+
+def by_currency(table: dict) -> list[stats.MoneyRow]:
+    return sorted(table.values(), key=lambda r: (r.currency is None, r.currency or ""))
 
 
 def assert_exact(source_ids: list[int], now: datetime = NOW) -> None:
