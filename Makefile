@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format bench bench-detection screenshots venv clean
+.PHONY: run test lint format bench bench-detection bench-scale screenshots venv clean
 
 venv: $(VENV)/.installed
 
@@ -47,6 +47,9 @@ bench: venv
 
 bench-detection: venv
 	$(BIN)/python -m bench.detection
+
+bench-scale: venv
+	$(BIN)/python -m bench.stats_scale
 
 screenshots: venv
 	$(BIN)/python -m tests.browser.screenshots

@@ -112,3 +112,16 @@ def test_the_cli_reports_what_it_wrote(runner):
     result = runner.invoke(args=["dev", "seed", "--clicks", "500", "--conversions", "50"])
     assert result.exit_code == 0, result.output
     assert "500 clicks, 50 conversions" in result.output
+
+
+def test_seeded_moments_spread_over_the_days_without_piling_up_at_the_end():
+    import random
+    from datetime import UTC, datetime
+
+    end = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
+    start = end - timedelta(days=10)
+    moments = seed._Moments(random.Random(3), start, end)
+    drawn = [moments.next() for _ in range(20_000)]
+    assert all(start <= at <= end for at in drawn)
+    last_hour = sum(at > end - timedelta(hours=1) for at in drawn)
+    assert last_hour < 20_000 / (10 * 24) * 3

@@ -30,7 +30,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     type_coerce,
     union_all,
@@ -115,13 +114,13 @@ def dirty_hours(start: datetime, end: datetime) -> dict[str, set[datetime]]:
     return found
 
 
-def _ranges(column: ColumnElement, reading: Plan) -> ColumnElement[bool]:
-    return or_(
-        *(
-            and_(column >= lo, column <= hi if hi == reading.end else column < hi)
-            for lo, hi in reading.raw
-        )
-    )
+def _ranges(column: ColumnElement, reading: Plan) -> list[ColumnElement[bool]]:
+    """One condition per raw range: each is then its own index range scan (an OR of them
+    makes PostgreSQL fall back to a bitmap over the heap)."""
+    return [
+        and_(column >= lo, column <= hi if hi == reading.end else column < hi)
+        for lo, hi in reading.raw
+    ]
 
 
 def _rolled(column: ColumnElement, reading: Plan) -> ColumnElement[bool] | None:
@@ -135,10 +134,12 @@ def _rolled(column: ColumnElement, reading: Plan) -> ColumnElement[bool] | None:
 
 
 def count_clicks(reading: Plan, source_id: int | None = None) -> int:
-    raw = select(func.count()).select_from(Click).where(_ranges(Click.clicked_at, reading))
-    if source_id is not None:
-        raw = raw.where(Click.source_id == source_id)
-    parts = [raw.scalar_subquery()]
+    parts = []
+    for condition in _ranges(Click.clicked_at, reading):
+        raw = select(func.count()).select_from(Click).where(condition)
+        if source_id is not None:
+            raw = raw.where(Click.source_id == source_id)
+        parts.append(raw.scalar_subquery())
     rolled_hours = _rolled(ClickRollup.bucket, reading)
     if rolled_hours is not None:
         rolled = select(func.coalesce(func.sum(ClickRollup.clicks), 0)).where(rolled_hours)
@@ -155,7 +156,9 @@ def _split(amount: ColumnElement) -> tuple[ColumnElement, ColumnElement, ColumnE
 
 
 def _raw_measures() -> list[ColumnElement]:
-    return [func.count(), *_split(Conversion.payout_amount), *_split(Conversion.gross_amount)]
+    """The ``MEASURES`` of raw conversion rows, labelled."""
+    values = [func.count(), *_split(Conversion.payout_amount), *_split(Conversion.gross_amount)]
+    return [value.label(name) for value, name in zip(values, MEASURES, strict=True)]
 
 
 COUNTED = Conversion.attribution != "duplicate"
@@ -165,23 +168,25 @@ KEYS = ("event_type", "status", "payout_currency", "gross_currency")
 def conversion_rows(
     reading: Plan, source_id: int | None = None, by_source: bool = False
 ) -> Sequence[Row]:
-    """Rows of ``[source_id,] event_type, status, payout_currency, gross_currency`` and
-    the ``MEASURES``; one key may appear more than once (sum them)."""
+    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency``
+    and the ``MEASURES``; one key may appear more than once (sum them)."""
     keys = ("source_id", *KEYS) if by_source else KEYS
-    raw = (
-        select(*(getattr(Conversion, k) for k in keys), *_raw_measures())
-        .where(COUNTED, _ranges(Conversion.received_at, reading))
-        .group_by(*(getattr(Conversion, k) for k in keys))
-    )
-    if source_id is not None:
-        raw = raw.where(Conversion.source_id == source_id)
-    parts = [raw]
+    parts = []
+    for condition in _ranges(Conversion.received_at, reading):
+        raw = (
+            select(*(getattr(Conversion, k) for k in keys), *_raw_measures())
+            .where(COUNTED, condition)
+            .group_by(*(getattr(Conversion, k) for k in keys))
+        )
+        if source_id is not None:
+            raw = raw.where(Conversion.source_id == source_id)
+        parts.append(raw)
     rolled_hours = _rolled(ConversionRollup.bucket, reading)
     if rolled_hours is not None:
         rolled = (
             select(
                 *(getattr(ConversionRollup, k) for k in keys),
-                *(func.sum(getattr(ConversionRollup, m)) for m in MEASURES),
+                *(func.sum(getattr(ConversionRollup, m)).label(m) for m in MEASURES),
             )
             .where(rolled_hours)
             .group_by(*(getattr(ConversionRollup, k) for k in keys))
@@ -228,7 +233,7 @@ def _recompute_conversions(hour: datetime) -> None:
             select(
                 literal(hour, UTCDateTime),
                 *(getattr(Conversion, k) for k in keys),
-                *(func.coalesce(m, 0) for m in _raw_measures()),
+                *(func.coalesce(m.element, 0) for m in _raw_measures()),
             )
             .where(COUNTED, Conversion.received_at >= hour, Conversion.received_at < hour + HOUR)
             .group_by(*(getattr(Conversion, k) for k in keys)),

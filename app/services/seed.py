@@ -146,14 +146,18 @@ class _Moments:
         self._midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def next(self) -> datetime:
+        """Drawn again when it falls outside the span: clamping would pile the rest of
+        today's traffic onto the last instant."""
         rng = self._rng
-        seconds = (
-            rng.randrange(self._days + 1) * 86400
-            + self._hours[rng.randrange(len(self._hours))] * 3600
-            + rng.random() * 3600
-        )
-        offset = (self._midnight - self._start).total_seconds() + seconds
-        return self._start + timedelta(seconds=min(max(offset, 0.0), self._span))
+        while True:
+            seconds = (
+                rng.randrange(self._days + 1) * 86400
+                + self._hours[rng.randrange(len(self._hours))] * 3600
+                + rng.random() * 3600
+            )
+            offset = (self._midnight - self._start).total_seconds() + seconds
+            if 0.0 <= offset <= self._span:
+                return self._start + timedelta(seconds=offset)
 
 
 def _track_click(

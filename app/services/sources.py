@@ -15,6 +15,8 @@ from app.core.keys import Keyring, new_token, token_digest
 from app.core.vocabulary import DEFAULT_FIELD_MAP
 from app.extensions import db
 from app.models import Conversion, Source
+from app.models.types import utcnow
+from app.services import rollups
 from app.services.errors import Conflict, Invalid, NotFound
 
 #: The longest a rotated-out token or secret may stay valid.
@@ -80,26 +82,29 @@ class Activity:
     conversions_today: int = 0
 
 
-def activity(day_start: datetime) -> dict[int, Activity]:
-    """Per source: when its latest conversion arrived, and how many it has had since
-    ``day_start`` (duplicates are stored but never counted)."""
+def activity(day_start: datetime, now: datetime | None = None) -> dict[int, Activity]:
+    """Per source: when its latest conversion arrived (one index probe per source), and
+    how many it has had since ``day_start`` (from the stats rollups; duplicates are stored
+    but never counted)."""
     latest = dict(
         db.session.execute(
-            select(Conversion.source_id, func.max(Conversion.received_at)).group_by(
-                Conversion.source_id
+            select(
+                Source.id,
+                select(func.max(Conversion.received_at))
+                .where(Conversion.source_id == Source.id)
+                .scalar_subquery(),
             )
         ).all()
     )
-    today = dict(
-        db.session.execute(
-            select(Conversion.source_id, func.count())
-            .where(Conversion.received_at >= day_start, Conversion.attribution != "duplicate")
-            .group_by(Conversion.source_id)
-        ).all()
-    )
+    end = now or utcnow()
+    reading = rollups.plan(day_start, end, rollups.dirty_hours(day_start, end)["conversions"])
+    today: dict[int, int] = {}
+    for row in rollups.conversion_rows(reading, by_source=True):
+        today[row.source_id] = today.get(row.source_id, 0) + int(row.conversions)
     return {
-        source_id: Activity(latest.get(source_id), today.get(source_id, 0))
-        for source_id in latest.keys() | today.keys()
+        source_id: Activity(at, today.get(source_id, 0))
+        for source_id, at in latest.items()
+        if at is not None or source_id in today
     }
 
 

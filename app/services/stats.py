@@ -65,12 +65,26 @@ def compute(window: str, source_id: int | None = None, now: datetime | None = No
     events = dict.fromkeys(EVENTS, 0)
     payout: dict[str | None, MoneyRow] = {}
     gross: dict[str | None, MoneyRow] = {}
-    for event, status, payout_currency, gross_currency, count, *money in rows:
-        if status == "rejected":
+    for row in rows:
+        if row.status == "rejected":
             continue
-        events[event] = events.get(event, 0) + int(count)
-        _add(payout, payout_currency, status, *money[:3])
-        _add(gross, gross_currency, status, *money[3:])
+        events[row.event_type] = events.get(row.event_type, 0) + int(row.conversions)
+        _add(
+            payout,
+            row.payout_currency,
+            row.status,
+            row.payout_count,
+            row.payout_units,
+            row.payout_micros,
+        )
+        _add(
+            gross,
+            row.gross_currency,
+            row.status,
+            row.gross_count,
+            row.gross_units,
+            row.gross_micros,
+        )
     payout_rows = _sorted(payout)
     for row in payout_rows:
         row.epc = quantize(row.total / clicks) if clicks else ZERO
