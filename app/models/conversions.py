@@ -9,6 +9,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.types import BigId, Money, UTCDateTime, utcnow
 
+#: The conversions table filters on any combination of these, newest first.
+LISTING_FILTERS = ("source_id", "attribution", "event_type", "status")
+
+
+def listing_index(column: str) -> Index:
+    """A page of one filter is a range of its index, in page order. On PostgreSQL the
+    other filters ride along in the index, so a rare combination is screened there
+    without a heap read per skipped row."""
+    return Index(
+        f"ix_conversions_{column}_received_at_id",
+        column,
+        "received_at",
+        "id",
+        postgresql_include=[other for other in LISTING_FILTERS if other != column],
+    )
+
 
 class Conversion(db.Model):
     """One accepted postback in canonical form.
@@ -59,9 +75,7 @@ class Conversion(db.Model):
 
     __table_args__ = (
         Index("ix_conversions_received_at_id", "received_at", "id"),
-        Index("ix_conversions_source_id_received_at", "source_id", "received_at"),
-        Index("ix_conversions_attribution_received_at", "attribution", "received_at"),
-        Index("ix_conversions_event_type_received_at", "event_type", "received_at"),
+        *(listing_index(column) for column in LISTING_FILTERS),
         Index(
             "ix_conversions_dispatch_pending",
             "id",

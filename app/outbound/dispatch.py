@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from app.core.keys import Keyring
 from app.extensions import conflict_insert, db
@@ -35,9 +35,10 @@ from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__
-#: How long a claimed delivery is a worker's: the longest timeout (60 s) and a margin.
-#: A worker that dies mid-send delays that delivery by at most this much.
-LEASE = timedelta(seconds=90)
+#: How long a claimed delivery is a worker's: the longest receiver timeout of the batch
+#: plus this margin (recording the outcome). A worker that dies mid-send delays that
+#: delivery by at most this much.
+LEASE_MARGIN = timedelta(seconds=30)
 MAX_CONCURRENT = 8
 #: How long planning, and a planned first attempt, may wait in the queue before the
 #: sweeper takes them for lost: longer than a busy queue's backlog, or the sweeper would
@@ -123,6 +124,17 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     return created
 
 
+def lease_for(delivery_ids: list[int]) -> timedelta:
+    """How long a batch of these deliveries is held: its slowest receiver's timeout plus
+    the margin."""
+    longest = db.session.scalar(
+        select(func.max(OutboundPostback.timeout_seconds))
+        .join(Delivery, Delivery.outbound_postback_id == OutboundPostback.id)
+        .where(Delivery.id.in_(delivery_ids))
+    )
+    return timedelta(seconds=longest or 0) + LEASE_MARGIN
+
+
 def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     """One attempt for each of these deliveries that is due and not held elsewhere.
 
@@ -131,6 +143,7 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     share of two transactions. Returns each attempted delivery's new state.
     """
     now = settings.now()
+    lease = lease_for(delivery_ids)
     claimed = list(
         db.session.scalars(
             update(Delivery)
@@ -143,7 +156,7 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
                     select(OutboundPostback.id).where(OutboundPostback.state == "active")
                 ),
             )
-            .values(lease_until=now + LEASE, attempts=Delivery.attempts + 1, updated_at=now)
+            .values(lease_until=now + lease, attempts=Delivery.attempts + 1, updated_at=now)
             .returning(Delivery.id)
             .execution_options(synchronize_session=False)
         )
