@@ -125,3 +125,9 @@ def test_seeded_moments_spread_over_the_days_without_piling_up_at_the_end():
     assert all(start <= at <= end for at in drawn)
     last_hour = sum(at > end - timedelta(hours=1) for at in drawn)
     assert last_hour < 20_000 / (10 * 24) * 3
+
+
+def test_no_seeded_conversion_piles_up_at_the_moment_of_seeding(app):
+    now = utcnow()
+    seed.seed(seed.Plan(2_000, 2_000, 2, 2, 11), keyring(), "http://hub.test", now, lambda _: None)
+    assert count(Conversion.received_at >= now - timedelta(minutes=1)) < 2_000 / (2 * 24 * 60) * 20

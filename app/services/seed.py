@@ -226,7 +226,11 @@ def _conversion(
             attribution, delay = "expired", windows[source_id] + timedelta(days=1)
         else:
             attribution = "matched"
-        received_at = min(clicked_at + delay, now)
+        received_at = clicked_at + delay
+        if received_at > now:
+            # Its postback has not come yet: it arrived some time since the click instead
+            # (clamping to ``now`` would pile these on the last instant).
+            attribution, received_at = "matched", clicked_at + (now - clicked_at) * rng.random()
     else:
         source_id = sources[n % len(sources)].id
         click_id, clicked_at, attribution = f"ext{n:x}", None, "unmatched"
