@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format bench bench-detection bench-scale screenshots venv clean
+.PHONY: run test lint format bench bench-detection bench-scale soak screenshots venv clean
 
 venv: $(VENV)/.installed
 
@@ -50,6 +50,9 @@ bench-detection: venv
 
 bench-scale: venv
 	$(BIN)/python -m bench.stats_scale
+
+soak: venv
+	$(BIN)/python -m bench.soak
 
 screenshots: venv
 	$(BIN)/python -m tests.browser.screenshots

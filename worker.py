@@ -7,15 +7,23 @@ delivery sweeper (one elected across all workers).
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, SimpleWorker
 
 from app import create_app
 from app.config import ConfigError
 from app.outbound.sweeper import Sweeper
 from app.queue import QUEUE_NAME
+
+log = logging.getLogger("pbhub.worker")
+#: Seconds between attempts to start working again after Redis went away.
+PAUSE = 2.0
 
 
 def main(argv: list[str]) -> int:
@@ -34,12 +42,23 @@ def main(argv: list[str]) -> int:
         return 2
     connection = Redis.from_url(url)
     Sweeper(app).start()
+    burst = "--burst" in argv
     with app.app_context():
-        # Non-forking: a fork per job would cap a worker near 150 jobs a second; jobs
-        # still get RQ's hard time limit (a signal in this, the main, thread).
-        worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-        worker.work(with_scheduler=True, burst="--burst" in argv)
-    return 0
+        while True:
+            # Non-forking: a fork per job would cap a worker near 150 jobs a second; jobs
+            # still get RQ's hard time limit (a signal in this, the main, thread).
+            worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+            try:
+                worker.work(with_scheduler=True, burst=burst)
+                return 0
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                # RQ waits out an unreachable Redis between jobs but gives up when it
+                # goes away while finishing one. Start over: the job's work is committed
+                # or will be swept again, and the sweeper kept running meanwhile.
+                if burst:
+                    raise
+                log.warning("worker: Redis went away (%s); starting again in %g s", exc, PAUSE)
+                time.sleep(PAUSE)
 
 
 if __name__ == "__main__":
