@@ -505,7 +505,8 @@ def report(
         f"- due (each conversion at its final status): {len(due):,}; received: {len(arrived):,}; "
         f"missing: {len(due - arrived):,}",
         f"- delivery rows by state: {dict(states)}; conversions never planned: {unplanned}",
-        f"- sent twice at the same time: {receiver.overlaps}; received twice after a retry: {twice}",
+        f"- sent twice at the same time: {receiver.overlaps}; "
+        f"received twice after a retry: {twice}",
         f"- receiver failures: {receiver.failed:,} answered 503, "
         f"{receiver.stalled:,} stalled past the timeout",
         f"- final status delivered per database: {len(due & delivered_keys):,}",
