@@ -51,6 +51,8 @@ RATE = float(os.environ.get("SOAK_RATE", "40"))
 #: After the database comes back, pooled connections it dropped answer 503 once each.
 OUTAGE_GRACE = 10.0
 SETTLE_SECONDS = 600.0
+#: The outbound postback's timeout; stalled requests outlast it.
+TIMEOUT = 3.0
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -81,9 +83,16 @@ class Receiver(http.server.ThreadingHTTPServer):
                     roll = receiver.rng.random()
                 try:
                     if roll < 0.02:
+                        # The hub gives up after its 3 s timeout; from then on this
+                        # request is no longer one of its sends in flight.
+                        time.sleep(TIMEOUT)
                         with receiver.lock:
                             receiver.stalled += 1
-                        time.sleep(4.0)
+                            receiver.in_flight[key] -= 1
+                        key = ("abandoned", "")
+                        with receiver.lock:
+                            receiver.in_flight[key] += 1
+                        time.sleep(1.0)
                     if roll < 0.12:
                         with receiver.lock:
                             receiver.failed += roll >= 0.02
@@ -107,6 +116,9 @@ class Receiver(http.server.ThreadingHTTPServer):
 
         super().__init__(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A hub that gave up on a stalled request closed it: nothing to report."""
 
     @property
     def url(self) -> str:
@@ -375,7 +387,7 @@ def setup(env: dict[str, str], target: str) -> dict[str, str]:
                 "name": "receiver",
                 "url_template": target + "?id={conversion_id}&s={status}",
                 "status_map": {"pending": "pending", "approved": "approved"},
-                "timeout_seconds": 3,
+                "timeout_seconds": TIMEOUT,
                 "schedule": [2, 5, 10, 20, 40, 60, 120],
             },
             keyring(),
