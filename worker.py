@@ -50,15 +50,24 @@ def main(argv: list[str]) -> int:
             worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
             try:
                 worker.work(with_scheduler=True, burst=burst)
-                return 0
             except (RedisConnectionError, RedisTimeoutError) as exc:
-                # RQ waits out an unreachable Redis between jobs but gives up when it
-                # goes away while finishing one. Start over: the job's work is committed
-                # or will be swept again, and the sweeper kept running meanwhile.
                 if burst:
                     raise
                 log.warning("worker: Redis went away (%s); starting again in %g s", exc, PAUSE)
-                time.sleep(PAUSE)
+            else:
+                if burst or asked_to_stop(worker):
+                    return 0
+                log.warning("worker: stopped unasked (Redis went away?); starting again")
+            # RQ quits its loop when Redis goes away while it finishes a job, or times
+            # out; a job cut short is committed or will be swept again, and the sweeper
+            # kept running meanwhile.
+            time.sleep(PAUSE)
+    return 0
+
+
+def asked_to_stop(worker: SimpleWorker) -> bool:
+    """Whether SIGTERM or SIGINT ended the loop (RQ notes when a shutdown was asked)."""
+    return getattr(worker, "_shutdown_requested_date", None) is not None
 
 
 if __name__ == "__main__":

@@ -142,3 +142,23 @@ def test_out_of_range_or_hand_made_values_answer_422_not_500(client, operator_he
 @pytest.mark.parametrize("path", [f"/api/v1/conversions/{2**64}", f"/api/v1/sources/{2**64}"])
 def test_ids_beyond_64_bits_answer_404(client, operator_headers, path):
     assert client.get(path, headers=operator_headers).status_code == 404
+
+
+def test_on_sqlite_the_rarest_filter_drives_the_listing(app, make_source, client, operator_headers):
+    from app.services import conversions
+
+    source = make_source()
+    for n in range(6):
+        client.get(source["postback_path"], query_string={"transaction_id": f"t{n}"})
+    conversions._counts.clear()
+    chosen = conversions._driving_filter({"status": "approved", "source_id": 999})
+    if db.engine.dialect.name == "sqlite":
+        assert chosen == "source_id"
+    else:
+        assert chosen is None
+    page = client.get(
+        "/api/v1/conversions",
+        query_string={"status": "approved", "source_id": source["id"]},
+        headers=operator_headers,
+    ).get_json()
+    assert len(page["items"]) == 6

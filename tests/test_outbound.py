@@ -290,7 +290,7 @@ def test_a_held_delivery_is_not_sent_twice_at_once(httpserver, outbound, convert
     assert len(attempts()) == 1
 
 
-def test_a_claim_lasts_the_slowest_receiver_timeout_plus_a_margin(httpserver, outbound, convert):
+def test_a_claim_outlasts_every_wave_of_sends_at_the_slowest_timeout(httpserver, outbound, convert):
     from app.outbound import dispatch
 
     httpserver.expect_request("/a").respond_with_data("ok")
@@ -298,8 +298,11 @@ def test_a_claim_lasts_the_slowest_receiver_timeout_plus_a_margin(httpserver, ou
     outbound(url_template=httpserver.url_for("/a"), timeout_seconds=12.5)
     convert()
     ids = [d.id for d in deliveries()]
-    assert dispatch.lease_for(ids[:1]) == timedelta(seconds=5) + dispatch.LEASE_MARGIN
-    assert dispatch.lease_for(ids) == timedelta(seconds=12.5) + dispatch.LEASE_MARGIN
+    margin = dispatch.LEASE_MARGIN
+    assert dispatch.lease_for(ids[:1]) == timedelta(seconds=10) + margin
+    assert dispatch.lease_for(ids) == timedelta(seconds=25) + margin
+    many = ids * dispatch.MAX_CONCURRENT  # three waves of sends
+    assert dispatch.lease_for([*many, *ids[:1]]) == timedelta(seconds=3 * 25) + margin
 
 
 def test_the_sweeper_plans_a_conversion_whose_job_was_lost(

@@ -304,6 +304,7 @@ def test_pruning_stops_at_its_time_budget_and_resumes(two_sources):
     a, _ = two_sources
     for n in range(4):
         add_click(a, NOW - timedelta(days=40, minutes=n))
+    rollups.catch_up(NOW)
     first = rollups.prune_clicks(30, now=NOW, batch=2, max_seconds=0)
     assert (first.clicks, first.finished) == (2, False)
     assert rollups.prune_clicks(30, now=NOW, batch=2).clicks == 2
@@ -452,3 +453,33 @@ def test_upgrading_logs_every_hour_that_already_holds_rows(fresh_database):
         assert stats.compute("24h", now=NOW).clicks == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_pruning_rolls_up_waiting_old_hours_first_within_its_time_budget(two_sources):
+    a, _ = two_sources
+    add_click(a, NOW - timedelta(days=40))
+    waiting = rollups.prune_clicks(30, now=NOW, max_seconds=0)
+    assert (waiting.clicks, waiting.finished) == (0, False)
+    assert rollups.frozen_before() is None
+    done = rollups.prune_clicks(30, now=NOW)
+    assert (done.clicks, done.finished) == (1, True)
+    then = rollups.hour_of(NOW - timedelta(days=39))
+    assert stats.compute("7d", now=then).clicks == 1
+
+
+def test_rebuild_forgets_rollups_of_hours_whose_rows_are_gone(two_sources):
+    a, _ = two_sources
+    add_conversion(a, hours_ago(30))
+    rollups.roll_up(NOW)
+    db.session.execute(delete(Conversion))
+    db.session.execute(delete(DirtyHour))
+    db.session.commit()
+    rollups.rebuild(NOW)
+    assert db.session.scalar(select(func.count()).select_from(ConversionRollup)) == 0
+
+
+def test_hours_are_utc_hours_whatever_the_offset_given():
+    from datetime import timezone
+
+    india = datetime(2026, 11, 20, 20, 10, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    assert rollups.hour_of(india) == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)

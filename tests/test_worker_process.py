@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -17,24 +19,43 @@ def worker_env(monkeypatch, database_uri):
     monkeypatch.setattr(worker.Sweeper, "start", lambda self: None)
 
 
-def test_a_worker_starts_again_when_redis_goes_away_mid_job(worker_env, monkeypatch):
+def loops(monkeypatch, *endings):
+    """RQ's work loop ending each time as told: an exception, "quit" (returns unasked,
+    as RQ does when Redis goes away mid-job) or "stop" (a SIGTERM)."""
     runs = []
 
     def work(self, **options):
         runs.append(options)
-        if len(runs) == 1:
-            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+        ending = endings[len(runs) - 1]
+        if isinstance(ending, Exception):
+            raise ending
+        if ending == "stop":
+            self._shutdown_requested_date = datetime.now(UTC)
         return True
 
     monkeypatch.setattr(worker.SimpleWorker, "work", work)
+    return runs
+
+
+def test_a_worker_whose_loop_quit_unasked_starts_again(worker_env, monkeypatch):
+    runs = loops(monkeypatch, "quit", "stop")
     assert worker.main([]) == 0
     assert runs == [{"with_scheduler": True, "burst": False}] * 2
 
 
-def test_a_burst_worker_reports_redis_going_away(worker_env, monkeypatch):
-    def work(self, **options):
-        raise RedisConnectionError("gone")
+def test_a_worker_starts_again_when_redis_is_gone_while_it_tears_down(worker_env, monkeypatch):
+    runs = loops(monkeypatch, RedisConnectionError("Error 111 connecting"), "stop")
+    assert worker.main([]) == 0
+    assert len(runs) == 2
 
-    monkeypatch.setattr(worker.SimpleWorker, "work", work)
+
+def test_a_stopped_worker_stops(worker_env, monkeypatch):
+    runs = loops(monkeypatch, "stop")
+    assert worker.main([]) == 0
+    assert len(runs) == 1
+
+
+def test_a_burst_worker_reports_redis_going_away(worker_env, monkeypatch):
+    loops(monkeypatch, RedisConnectionError("gone"))
     with pytest.raises(RedisConnectionError):
         worker.main(["--burst"])

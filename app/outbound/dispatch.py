@@ -35,9 +35,9 @@ from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__
-#: How long a claimed delivery is a worker's: the longest receiver timeout of the batch
-#: plus this margin (recording the outcome). A worker that dies mid-send delays that
-#: delivery by at most this much.
+#: How long a claimed delivery is a worker's beyond its sends' time (``lease_for``): for
+#: recording the outcome. A worker that dies mid-send delays that delivery by at most the
+#: lease.
 LEASE_MARGIN = timedelta(seconds=30)
 MAX_CONCURRENT = 8
 #: How long planning, and a planned first attempt, may wait in the queue before the
@@ -125,14 +125,17 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
 
 
 def lease_for(delivery_ids: list[int]) -> timedelta:
-    """How long a batch of these deliveries is held: its slowest receiver's timeout plus
-    the margin."""
+    """How long a batch of these deliveries is held: long enough for every wave of
+    ``MAX_CONCURRENT`` sends to take its slowest receiver's timeout twice over (it bounds
+    the connect and each read apart), plus the margin. Shorter, and a slow batch would
+    see its last sends claimed and sent again by another worker."""
     longest = db.session.scalar(
         select(func.max(OutboundPostback.timeout_seconds))
         .join(Delivery, Delivery.outbound_postback_id == OutboundPostback.id)
         .where(Delivery.id.in_(delivery_ids))
     )
-    return timedelta(seconds=longest or 0) + LEASE_MARGIN
+    waves = -(-len(delivery_ids) // MAX_CONCURRENT)
+    return timedelta(seconds=waves * 2 * (longest or 0)) + LEASE_MARGIN
 
 
 def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
@@ -66,7 +66,8 @@ MEASURES = (
 
 
 def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+    """The UTC hour ``moment`` falls in, as the triggers compute it."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def next_hour(moment: datetime) -> datetime:
@@ -295,9 +296,15 @@ def catch_up(now: datetime | None = None, progress: Callable[[int], None] | None
 
 
 def rebuild(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Log every hour that holds rows, then roll them all up: rollups made from scratch
-    (after a restore, or to check them)."""
+    """Drop the rollups (but those of pruned hours), log every hour that holds rows, and
+    roll them all up: rollups made from scratch (after a restore, or to check them).
+    Readers stay exact meanwhile: the hours are dirty, so they read the raw rows."""
     frozen = frozen_before()
+    _lock()
+    db.session.execute(delete(ConversionRollup))
+    db.session.execute(
+        delete(ClickRollup).where(ClickRollup.bucket >= frozen) if frozen else delete(ClickRollup)
+    )
     for kind, column in (("clicks", Click.clicked_at), ("conversions", Conversion.received_at)):
         hours = [
             h for h in _hours_with_rows(column) if kind != "clicks" or not frozen or h >= frozen
@@ -353,9 +360,17 @@ def prune_clicks(
             f"attribution window of a source ({longest} days)"
         )
     cutoff = hour_of((now or utcnow()) - timedelta(days=retention_days))
-    _freeze(cutoff)
     result = Pruned(cutoff)
     deadline = time.monotonic() + max_seconds
+    # Old hours still waiting for their roll-up (all of them, after an upgrade) are
+    # rolled up first, a round at a time, each its own short transaction: freezing then
+    # has almost nothing to recompute, and never holds the roll-up lock for long.
+    while _dirty_clicks_before(cutoff):
+        if time.monotonic() >= deadline:
+            result.finished = False
+            return result
+        roll_up(now)
+    _freeze(cutoff)
     oldest = select(Click.id).where(Click.clicked_at < cutoff).order_by(Click.clicked_at)
     while True:
         ids = list(db.session.scalars(oldest.limit(batch)))
@@ -375,6 +390,17 @@ def prune_clicks(
         if pause:
             time.sleep(pause)
     return result
+
+
+def _dirty_clicks_before(cutoff: datetime) -> bool:
+    return (
+        db.session.scalar(
+            select(DirtyHour.id)
+            .where(DirtyHour.kind == "clicks", DirtyHour.bucket < cutoff)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _freeze(cutoff: datetime) -> None:
