@@ -66,6 +66,22 @@ def database_uri(env: Mapping[str, str], instance_path: str) -> str:
     )
 
 
+def stats_database_uri(env: Mapping[str, str]) -> str | None:
+    """A read replica of the PostgreSQL database for the stats reads, if wanted."""
+    raw = env.get("PBHUB_STATS_DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme in ("postgres", "postgresql"):
+        return "postgresql+psycopg://" + raw.split("://", 1)[1]
+    if scheme.startswith("postgresql+"):
+        return raw
+    raise ConfigError(
+        "PBHUB_STATS_DATABASE_URL must be a postgresql:// URL of a read replica "
+        f"(got a URL with scheme {scheme or 'none'!r})"
+    )
+
+
 def redis_url(env: Mapping[str, str]) -> str | None:
     raw = env.get("REDIS_URL", "").strip()
     if not raw:
@@ -140,6 +156,7 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
     return {
         "SQLALCHEMY_DATABASE_URI": uri,
         "REDIS_URL": redis_url(env),
+        "PBHUB_STATS_DATABASE_URL": stats_database_uri(env),
         "SECRET_KEY": secret_key(env, instance_path),
         "PBHUB_BASE_URL": base_url(env),
         "MAX_CONTENT_LENGTH": _int(env, "PBHUB_MAX_BODY_BYTES", 64 * 1024, minimum=1024),

@@ -38,6 +38,17 @@ def conflict_insert(table: Table, dialect_name: str | None = None) -> postgresql
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
+#: The engine stats read through: a read replica when ``PBHUB_STATS_DATABASE_URL`` names
+#: one (the models stay on the primary; only these reads are sent there).
+STATS_BIND = "stats"
+
+
+def stats_reads() -> dict[str, object]:
+    """``bind_arguments`` for a stats read: the replica's engine, or the default one."""
+    engine = db.engines.get(STATS_BIND)
+    return {"bind": engine} if engine is not None else {}
+
+
 migrate = Migrate(compare_type=True, render_item=render_item)
 
 
@@ -68,5 +79,8 @@ def init_app(app: Flask) -> None:
     else:
         options.setdefault("connect_args", {"timeout": 10, "check_same_thread": False})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    replica = app.config.get("PBHUB_STATS_DATABASE_URL")
+    if replica:
+        app.config["SQLALCHEMY_BINDS"] = {STATS_BIND: {"url": replica, **options}}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["PBHUB_MIGRATIONS_DIR"]))

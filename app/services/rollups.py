@@ -12,6 +12,10 @@ from a snapshot that includes the change.
 statement whose snapshot is older than the recomputing ones: a row committed after that
 delete keeps its log row, and its hour stays dirty. On PostgreSQL (READ COMMITTED) this is
 what makes an append-only log race-free; SQLite runs one writer at a time anyway.
+
+The reads (``dirty_hours``, ``count_clicks``, ``conversion_rows``) go to the read replica
+named by ``PBHUB_STATS_DATABASE_URL`` when there is one: a replica replays the primary's
+commits in order, so what it shows is exact as of its lag.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.extensions import conflict_insert, db
+from app.extensions import conflict_insert, db, stats_reads
 from app.models import (
     Click,
     ClickRollup,
@@ -107,7 +111,8 @@ def dirty_hours(start: datetime, end: datetime) -> dict[str, set[datetime]]:
     rows = db.session.execute(
         select(DirtyHour.kind, DirtyHour.bucket)
         .where(DirtyHour.bucket >= hour_of(start), DirtyHour.bucket < end)
-        .group_by(DirtyHour.kind, DirtyHour.bucket)
+        .group_by(DirtyHour.kind, DirtyHour.bucket),
+        bind_arguments=stats_reads(),
     ).all()
     found: dict[str, set[datetime]] = {"clicks": set(), "conversions": set()}
     for kind, bucket in rows:
@@ -147,7 +152,8 @@ def count_clicks(reading: Plan, source_id: int | None = None) -> int:
         if source_id is not None:
             rolled = rolled.where(ClickRollup.source_id == source_id)
         parts.append(rolled.scalar_subquery())
-    return sum(int(value or 0) for value in db.session.execute(select(*parts)).one())
+    counts = db.session.execute(select(*parts), bind_arguments=stats_reads()).one()
+    return sum(int(value or 0) for value in counts)
 
 
 def _split(amount: ColumnElement) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
@@ -195,7 +201,8 @@ def conversion_rows(
         if source_id is not None:
             rolled = rolled.where(ConversionRollup.source_id == source_id)
         parts.append(rolled)
-    return db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    statement = union_all(*parts) if len(parts) > 1 else parts[0]
+    return db.session.execute(statement, bind_arguments=stats_reads()).all()
 
 
 # Keeping the rollups fresh ------------------------------------------------------------
