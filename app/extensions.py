@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -40,12 +40,12 @@ def conflict_insert(table: Table, dialect_name: str | None = None) -> postgresql
 
 #: The engine stats read through: a read replica when ``PBHUB_STATS_DATABASE_URL`` names
 #: one (the models stay on the primary; only these reads are sent there).
-STATS_BIND = "stats"
+STATS_ENGINE = "pbhub.stats_engine"
 
 
 def stats_reads() -> dict[str, object]:
     """``bind_arguments`` for a stats read: the replica's engine, or the default one."""
-    engine = db.engines.get(STATS_BIND)
+    engine = current_app.extensions.get(STATS_ENGINE)
     return {"bind": engine} if engine is not None else {}
 
 
@@ -81,6 +81,6 @@ def init_app(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     replica = app.config.get("PBHUB_STATS_DATABASE_URL")
     if replica:
-        app.config["SQLALCHEMY_BINDS"] = {STATS_BIND: {"url": replica, **options}}
+        app.extensions[STATS_ENGINE] = create_engine(replica, **options)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["PBHUB_MIGRATIONS_DIR"]))

@@ -48,8 +48,7 @@ def test_stats_read_through_the_replica_and_writes_stay_on_the_primary(
         assert stats.compute("1h").conversions == 1
         assert stats.compute("1h", now=utcnow() + timedelta(minutes=1)).events["ftd"] == 1
         db.session.remove()
-        for engine_ in db.engines.values():
-            engine_.dispose()
+        routed.extensions["pbhub.stats_engine"].dispose()
 
 
 def test_a_replica_url_must_be_postgresql():
