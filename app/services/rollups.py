@@ -293,9 +293,11 @@ def pending_hours() -> int:
 
 
 def catch_up(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Roll up every ended dirty hour (after a bulk load or an upgrade)."""
+    """Roll up every ended dirty hour (after a bulk load or an upgrade). Hours that live
+    traffic dirties meanwhile are left to the periodic roll-up, so this always ends."""
+    budget = pending_hours() + ROUND_HOURS
     done = 0
-    while count := roll_up(now):
+    while done < budget and (count := roll_up(now)):
         done += count
         if progress:
             progress(count)
