@@ -27,6 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.load import percentile
 from bench.server import REPO, venv_script
 from bench.stacks import SECRET_KEY, ThrowawayDatabase
 
@@ -34,11 +35,6 @@ TARGETS_MS = {"pg": 100.0, "embedded": 300.0}
 TABLE_TARGET_MS = 50.0
 SIZES = {"pg": (10_000_000, 1_000_000), "embedded": (1_000_000, 100_000)}
 WINDOWS = ("15m", "1h", "24h", "7d")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def seed(url: str, clicks: int, conversions: int) -> float:
@@ -109,7 +105,7 @@ def measure(url: str, label: str, repeat: int) -> list[str]:
             if name == "live card" and source_id:
                 continue
             timed(who, path, query_string=query, **extra)
-            samples = [timed(who, path, query_string=query, **extra) for _ in range(repeat)]
+            samples = sorted(timed(who, path, query_string=query, **extra) for _ in range(repeat))
             p95 = percentile(samples, 0.95)
             worst = max(worst, p95)
             lines.append(

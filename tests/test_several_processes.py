@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from redis import Redis
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -108,8 +109,6 @@ def stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def deployment(app, tmp_path):
     """Two gunicorn servers (one process, four threads each) and two RQ workers."""
-    from app import create_app
-    from app.queue import get_queue
 
     url = redis_url()
     env = {
@@ -125,7 +124,8 @@ def deployment(app, tmp_path):
         "WEB_CONCURRENCY": "1",
         "PBHUB_THREADS": "4",
     }
-    get_queue(create_app({**app.config, "REDIS_URL": url})).connection.flushdb()
+    redis = Redis.from_url(url)
+    redis.flushdb()
     ports = [free_port(), free_port()]
     servers = [
         spawn(
@@ -152,7 +152,7 @@ def deployment(app, tmp_path):
     yield bases, workers, tmp_path
     for process in servers + workers:
         stop(process)
-    get_queue(create_app({**app.config, "REDIS_URL": url})).connection.flushdb()
+    redis.flushdb()
 
 
 def plan_postbacks() -> tuple[list[dict[str, str]], list[dict[str, str]]]:

@@ -59,3 +59,12 @@ def test_a_burst_worker_reports_redis_going_away(worker_env, monkeypatch):
     loops(monkeypatch, RedisConnectionError("gone"))
     with pytest.raises(RedisConnectionError):
         worker.main(["--burst"])
+
+
+def test_one_periodic_round_runs_however_many_workers_compete(redis_app):
+    """Every worker runs a sweeper; the Redis lock elects one of them per round."""
+    from app.outbound.sweeper import LOCK_KEY, Sweeper
+
+    sweepers = [Sweeper(redis_app) for _ in range(4)]
+    sweepers[0]._redis.delete(LOCK_KEY)
+    assert [sweeper._elected() for sweeper in sweepers] == [True, False, False, False]
