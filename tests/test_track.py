@@ -1,12 +1,15 @@
 """The Track URL: mint a click token, record the click, redirect to the offer only."""
 
-from sqlalchemy import select
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from werkzeug.urls import iri_to_uri
 
 from app.core import cid
 from app.core.offer import offer_parts
 from app.extensions import db
 from app.ingest.clicks import get_recorder
-from app.models import Click
+from app.models import Click, DirtyHour
 from app.runtime import keyring
 
 
@@ -43,6 +46,52 @@ def test_a_cid_macro_in_the_offer_url_is_replaced_in_place():
     assert offer_location("https://o.test/lp?x=1#top", "T") == "https://o.test/lp?x=1&_cid=T#top"
     assert offer_location("https://o.test/{cid}/lp?c={cid}", "T") == "https://o.test/T/lp?c=T"
     assert offer_location("https://o.test", "T") == "https://o.test?_cid=T"
+
+
+def test_a_non_ascii_offer_url_is_sent_as_a_uri():
+    location = offer_location("https://пример.рф/лендинг?s={cid}&q=ё", "T0k-_n")
+    assert (
+        location
+        == "https://xn--e1afmkfd.xn--p1ai/%D0%BB%D0%B5%D0%BD%D0%B4%D0%B8%D0%BD%D0%B3?s=T0k-_n&q=%D1%91"
+    )
+
+
+url_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("{}?&#=/%:@"),
+    max_size=30,
+)
+
+
+@given(
+    host=st.sampled_from(["offer.test", "пример.рф", "a.b.example:8443", "user@h.test"]),
+    path=url_text,
+    query=url_text,
+    macro=st.booleans(),
+)
+def test_the_location_is_what_werkzeug_would_make_of_the_joined_offer_url(host, path, query, macro):
+    token = "AbC-_9" * 7
+    offer = f"https://{host}/{path}?{query}" + ("&c={cid}" if macro else "")
+    if macro:
+        expected = iri_to_uri(offer.replace("{cid}", token))
+    else:
+        expected = iri_to_uri(offer_location_plain(offer, token))
+    assert offer_location(offer, token) == expected
+
+
+def offer_location_plain(offer_url, token):
+    """The offer URL with ``_cid`` appended, as before any conversion."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    scheme, netloc, path, query, fragment = urlsplit(offer_url)
+    query = f"{query}&_cid={token}" if query else f"_cid={token}"
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def test_the_redirect_is_an_empty_302_that_keeps_the_offer_private(client, source):
+    answer = client.get(source["track_path"])
+    assert (answer.status_code, answer.data) == (302, b"")
+    assert answer.headers["Content-Length"] == "0"
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_redirect_never_goes_to_a_url_taken_from_the_request(client, source):
@@ -116,3 +165,15 @@ def test_the_background_thread_writes_buffered_clicks_on_its_own(app, client, so
         db.session.rollback()
         time.sleep(0.05)
     assert len(db.session.scalars(select(Click)).all()) == 1
+
+
+def test_a_batch_of_clicks_marks_its_hour_dirty_once(app, client, source):
+    recorder = get_recorder(app)
+    recorder.buffered, recorder.batch.batch_size = True, 1000
+    db.session.query(DirtyHour).delete()
+    db.session.commit()
+    for _ in range(20):
+        client.get(source["track_path"])
+    recorder.flush()
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 20
+    assert db.session.scalar(select(func.count()).select_from(DirtyHour)) <= 2  # an hour may turn

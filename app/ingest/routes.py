@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -17,6 +17,7 @@ from app.errors import error_response
 from app.extensions import db
 from app.ingest.clicks import get_recorder
 from app.ingest.pipeline import record_postback
+from app.ingest.redirect import OfferRedirect
 from app.ingest.request_data import raw_request, read_params, token_from
 from app.models import RejectedPostback
 from app.models.types import utcnow
@@ -115,14 +116,7 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
                 or None,
             }
         )
-    return Response(
-        status=302,
-        headers={
-            "Location": token.join(source.offer_parts),
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    return OfferRedirect(token.join(source.offer_parts))
 
 
 def _allowed(key: str, limit: int) -> bool:

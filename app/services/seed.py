@@ -18,12 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.types import JSON, TypeDecorator
 
 from app.core import cid
 from app.core.keys import Keyring
 from app.extensions import db
 from app.models import Click, Conversion, KeitaroConnection, Source, StatusChange
+from app.models.bulk import copy_rows
 from app.services import sources as source_service
 
 BATCH = 5_000
@@ -323,7 +323,7 @@ def _connection(keyring: Keyring, source_id: int) -> KeitaroConnection:
 def _write(table: Table, rows: Iterator[dict[str, Any]], progress: Progress) -> int:
     written = 0
     batch: list[dict[str, Any]] = []
-    copy = _copier(table) if db.engine.dialect.name == "postgresql" else None
+    copy = db.engine.dialect.name == "postgresql"
     size = COPY_BATCH if copy else BATCH
     for row in rows:
         batch.append(row)
@@ -337,48 +337,13 @@ def _write(table: Table, rows: Iterator[dict[str, Any]], progress: Progress) -> 
     return written
 
 
-def _flush(table: Table, batch: list[dict[str, Any]], copy: Any) -> int:
-    if copy is not None:
-        copy(batch)
+def _flush(table: Table, batch: list[dict[str, Any]], copy: bool) -> int:
+    if copy:
+        copy_rows(db.session.connection(), table, batch)
     else:
         db.session.execute(insert(table), batch)
     db.session.commit()
     return len(batch)
-
-
-def _copier(table: Table) -> Callable[[list[dict[str, Any]]], None]:
-    """``COPY table FROM STDIN`` through psycopg, values bound as SQLAlchemy would."""
-    from psycopg.types.json import Json
-
-    dialect = db.engine.dialect
-    columns = [c for c in table.columns if not c.primary_key]
-    convert: list[Callable[[Any], Any]] = []
-    for column in columns:
-        kind = column.type
-        if isinstance(kind, TypeDecorator):
-            convert.append(lambda v, k=kind: k.process_bind_param(v, dialect))
-        elif isinstance(kind, JSON):
-            convert.append(lambda v: None if v is None else Json(v))
-        else:
-            convert.append(lambda v: v)
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-    fields = [(c.name, _default(c), fix) for c, fix in zip(columns, convert, strict=True)]
-
-    def copy(batch: list[dict[str, Any]]) -> None:
-        cursor = db.session.connection().connection.cursor()
-        with cursor.copy(statement) as stream:
-            for row in batch:
-                stream.write_row([fix(row.get(name, default)) for name, default, fix in fields])
-
-    return copy
-
-
-def _default(column: Any) -> Any:
-    default = column.default
-    if default is None or not default.is_scalar:
-        return None
-    return default.arg
 
 
 # -- what comes after the bulk ------------------------------------------------------------

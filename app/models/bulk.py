@@ -1,0 +1,73 @@
+"""Bulk writes on PostgreSQL: ``COPY ... FROM STDIN``, values bound as SQLAlchemy would.
+
+COPY is the cheapest way into a PostgreSQL table, for the server as much as for Python:
+one statement however many rows, so statement triggers fire once (the stats triggers
+log one dirty hour for a whole batch rather than one per row). Used by the click buffer
+and the seed; other databases take an ordinary multi-row insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import JSON, TypeDecorator
+
+Field = tuple[str, Any, Callable[[Any], Any]]
+
+
+def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Write ``rows`` (column name -> value; missing columns take their scalar default)
+    in one COPY. Database errors arrive wrapped as SQLAlchemy's, as from ``execute``."""
+    statement, fields = _plan(table, connection.dialect)
+    dbapi = connection.connection
+    try:
+        with dbapi.cursor().copy(statement) as stream:
+            for row in rows:
+                stream.write_row([fix(row.get(name, default)) for name, default, fix in fields])
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            statement, None, exc, connection.dialect.loaded_dbapi.Error
+        ) from exc
+
+
+@cache
+def _plan(table: Table, dialect: Dialect) -> tuple[str, list[Field]]:
+    from psycopg.types.json import Json
+
+    columns = [c for c in table.columns if not c.primary_key]
+    fields: list[Field] = []
+    for column in columns:
+        kind = column.type
+        if isinstance(kind, TypeDecorator):
+            fix = _decorated(kind, dialect)
+        elif isinstance(kind, JSON):
+            fix = _json(Json)
+        else:
+            fix = _same
+        fields.append((column.name, _default(column), fix))
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    return f'COPY "{table.name}" ({names}) FROM STDIN', fields
+
+
+def _decorated(kind: TypeDecorator[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    return lambda value: kind.process_bind_param(value, dialect)
+
+
+def _json(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else wrap(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _default(column: Any) -> Any:
+    default = column.default
+    if default is None or not default.is_scalar:
+        return None
+    return default.arg
