@@ -15,6 +15,8 @@ class Request(FlaskRequest):
     @cached_property
     def args(self) -> MultiDict[str, str]:  # type: ignore[override]
         """Query parameters; bytes that are not UTF-8 become U+FFFD instead of a 500."""
+        if not self.query_string:
+            return self.parameter_storage_class()
         query = self.query_string.decode("utf-8", "replace")
         return self.parameter_storage_class(
             parse_qsl(query, keep_blank_values=True, errors="replace")

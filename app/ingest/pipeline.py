@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 
 from app.core.attribution import attribute_click, is_status_change
 from app.core.mapping import Canonical, translate
@@ -52,6 +52,19 @@ def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str
     return f"fp:{source_id}:{params_fingerprint}"
 
 
+#: Built once: constructing the statement costs more than running it.
+_IMPORTED_CLICK = (
+    select(Click.clicked_at)
+    .where(
+        Click.click_id == bindparam("click_id"),
+        Click.origin != "track",
+        or_(Click.source_id == bindparam("source_id"), Click.connection_id.isnot(None)),
+    )
+    .order_by(Click.id)
+    .limit(1)
+)
+
+
 def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
     """Imported clicks: this source's, and any Keitaro click (sub ids are unique across
     a tracker, whichever network's postback carries one back). Our own Track URL clicks
@@ -60,14 +73,7 @@ def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
     def find(click_id: str) -> datetime | None:
         with db.engine.connect() as connection:
             return connection.scalar(
-                select(Click.clicked_at)
-                .where(
-                    Click.click_id == click_id,
-                    Click.origin != "track",
-                    or_(Click.source_id == source_id, Click.connection_id.isnot(None)),
-                )
-                .order_by(Click.id)
-                .limit(1)
+                _IMPORTED_CLICK, {"click_id": click_id, "source_id": source_id}
             )
 
     return find

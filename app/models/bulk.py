@@ -12,23 +12,24 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import JSON, TypeDecorator
 
-Field = tuple[str, Any, Callable[[Any], Any]]
+Bind = Callable[[Any], Any]
+Field = tuple[str, Any, Bind]
 
 
 def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Write ``rows`` (column name -> value; missing columns take their scalar default)
     in one COPY. Database errors arrive wrapped as SQLAlchemy's, as from ``execute``."""
-    statement, fields = _plan(table, connection.dialect)
+    statement, fields = _copy_plan(table, connection.dialect)
     dbapi = connection.connection
     try:
         with dbapi.cursor().copy(statement) as stream:
             for row in rows:
-                stream.write_row([fix(row.get(name, default)) for name, default, fix in fields])
+                stream.write_row([bind(row.get(name, default)) for name, default, bind in fields])
     except connection.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(
             statement, None, exc, connection.dialect.loaded_dbapi.Error
@@ -36,29 +37,30 @@ def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any
 
 
 @cache
-def _plan(table: Table, dialect: Dialect) -> tuple[str, list[Field]]:
+def _copy_plan(table: Table, dialect: Dialect) -> tuple[str, list[Field]]:
     from psycopg.types.json import Json
 
     columns = [c for c in table.columns if not c.primary_key]
-    fields: list[Field] = []
-    for column in columns:
-        kind = column.type
-        if isinstance(kind, TypeDecorator):
-            fix = _decorated(kind, dialect)
-        elif isinstance(kind, JSON):
-            fix = _json(Json)
-        else:
-            fix = _same
-        fields.append((column.name, _default(column), fix))
+    fields = [
+        (c.name, _default(c), _json_wrapped(Json) if _is_json(c) else _bind(c, dialect))
+        for c in columns
+    ]
     names = ", ".join(f'"{c.name}"' for c in columns)
     return f'COPY "{table.name}" ({names}) FROM STDIN', fields
 
 
-def _decorated(kind: TypeDecorator[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    return lambda value: kind.process_bind_param(value, dialect)
+def _is_json(column: Column[Any]) -> bool:
+    return isinstance(column.type, JSON)
 
 
-def _json(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _bind(column: Column[Any], dialect: Dialect) -> Bind:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        return lambda value: kind.process_bind_param(value, dialect)
+    return _same
+
+
+def _json_wrapped(wrap: Bind) -> Bind:
     return lambda value: None if value is None else wrap(value)
 
 
@@ -66,7 +68,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _default(column: Any) -> Any:
+def _default(column: Column[Any]) -> Any:
     default = column.default
     if default is None or not default.is_scalar:
         return None
