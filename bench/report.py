@@ -7,6 +7,7 @@ or busy machine moves the ceiling and the routes together and the verdict stays 
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ class TargetResult:
     latency_errors: dict[str, int]
     app_cpu_ms: float  # gunicorn CPU per answered request during the max phase
     client_cpu: float  # the load generator's CPU, as a share of one core, at max
+    store_cpu_ms: float | None = None  # PostgreSQL's and Redis's, when they are separate
+
+    @property
+    def client_cpu_ms(self) -> float:
+        return self.client_cpu / self.max_rps * 1000 if self.max_rps else math.nan
 
     @property
     def errors(self) -> Counter[str]:
@@ -103,6 +109,7 @@ def _results_table(targets: list[TargetResult], ceiling: float) -> list[str]:
                 _ms(t.p99_ms),
                 _errors(t.errors),
                 _ms(t.app_cpu_ms),
+                _store(t),
             ]
         )
     header = [
@@ -114,8 +121,41 @@ def _results_table(targets: list[TargetResult], ceiling: float) -> list[str]:
         "p99 ms",
         "errors",
         "app CPU ms/req",
+        "store CPU ms/req",
     ]
-    return _table(header, "lrrrrrrr", rows)
+    return _table(header, "lrrrrrrrr", rows)
+
+
+def _store(t: TargetResult) -> str:
+    if t.target == BARE:
+        return "none"
+    return "in app" if t.store_cpu_ms is None else _ms(t.store_cpu_ms)
+
+
+def _budget(config: ConfigResult) -> list[str]:
+    """Where each request's CPU goes, next to what the target leaves for it: with every
+    CPU busy, a route at its target share of the ceiling has ``CPUs / rate`` per request.
+    A route whose measured total is above that cannot meet the target on this machine
+    without spending less CPU per request, however its work is scheduled."""
+    cpus = os.cpu_count() or 1
+    ceiling = config.bare.max_rps
+    rows = []
+    for t in [config.bare, *config.targets]:
+        share = MIN_SHARE.get(t.target, 1.0)
+        total = t.app_cpu_ms + (t.store_cpu_ms or 0.0) + t.client_cpu_ms
+        budget = cpus / (share * ceiling) * 1000 if ceiling else math.nan
+        rows.append(
+            [
+                TITLES[t.target],
+                _ms(t.app_cpu_ms),
+                _store(t),
+                _ms(t.client_cpu_ms),
+                _ms(total),
+                f"{_ms(budget)} (at {share * 100:.0f} % of bare)",
+            ]
+        )
+    header = ["target", "app", "stores", "load generator", "total", "all CPUs allow"]
+    return _table(header, "lrrrrr", rows)
 
 
 def _memory(memory: list[ProcessMemory]) -> str:
@@ -179,9 +219,13 @@ HOW_TO_READ = [
     "**errors**: answers other than 2xx/3xx, timeouts and dropped connections, over both "
     "phases. A 302 from `/t/` is a success and is not followed.",
     "**app CPU ms/req**: CPU time of the gunicorn master and workers per answered request "
-    "in the max phase; PostgreSQL's and Redis's own CPU is not in it. It varies less than "
-    "req/s with what else the machine is doing, so on a shared machine the ratio of the "
-    "bare row's value to a route's is a useful second estimate of its share of the ceiling.",
+    "in the max phase. It varies less than req/s with what else the machine is doing, so "
+    "on a shared machine the ratio of the bare row's value to a route's is a useful second "
+    "estimate of its share of the ceiling.",
+    "**store CPU ms/req**: CPU time of every PostgreSQL and Redis process on the machine "
+    "per answered request in the same phase (the embedded store works inside the app). "
+    "With the app's and the load generator's, it is what a request costs the machine; "
+    "time the kernel spends on loopback outside those processes is in none of them.",
     "**peak RSS**: VmHWM of each gunicorn process after the load, i.e. the most memory "
     "it held resident at any time.",
     "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "
@@ -203,7 +247,12 @@ def markdown(report: Report) -> str:
             f"The load generator used {config.bare.client_cpu:.0%} of one core at the bare "
             f"ceiling, {max(t.client_cpu for t in config.targets):.0%} at most on the routes.",
             "",
+            "CPU ms per request in the max phase, and what the machine's CPUs allow per "
+            "request at the target rate:",
+            "",
         ]
+        lines += _budget(config)
+        lines.append("")
         lines += _checks(config)
     lines += ["", "## How to read this", ""]
     lines += [f"- {line}" for line in HOW_TO_READ + report.notes]

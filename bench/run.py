@@ -45,7 +45,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from bench import stacks
 from bench.report import BARE, POSTBACK, TRACK, ConfigResult, Report, TargetResult, markdown
-from bench.server import REPO, BenchError, Gunicorn, ProcessMemory, busy_share, free_port
+from bench.server import (
+    REPO,
+    BenchError,
+    Gunicorn,
+    ProcessMemory,
+    busy_share,
+    free_port,
+    store_cpu_seconds,
+)
 
 RESULTS = REPO / "bench" / "results" / "latest.md"
 CONFIGURATIONS = ("pg", "embedded")
@@ -216,7 +224,13 @@ class Bench:
         return server
 
     def measure(
-        self, server: Gunicorn, label: str, target: str, path: str, mix: dict[str, Any] | None
+        self,
+        server: Gunicorn,
+        label: str,
+        target: str,
+        path: str,
+        mix: dict[str, Any] | None,
+        stores: bool = False,
     ) -> TargetResult:
         """Max throughput (closed loop), then latency at half of it (open loop)."""
         options = self.options
@@ -237,11 +251,12 @@ class Bench:
             f"{options.warmup:g} s warm-up + {options.seconds:g} s"
         )
         self.check_quiet(server, f"{label} `{target}` max")
-        cpu_before = server.cpu_seconds()
+        cpu_before, store_before = server.cpu_seconds(), store_cpu_seconds()
         peak = run_load(
             {**spec, "mode": "max", "warmup": options.warmup, "postback": phase_mix("max")}, limit
         )
         app_cpu = server.cpu_seconds() - cpu_before
+        store_cpu = store_cpu_seconds() - store_before
         self.say(
             f"  {peak['rps']:,.0f} req/s, {_errors(peak)}; "
             f"load generator at {peak['client_cpu']:.0%} of a core"
@@ -272,6 +287,7 @@ class Bench:
             latency_errors=steady["errors"],
             app_cpu_ms=app_cpu / max(peak["answered"], 1) * 1000,
             client_cpu=peak["client_cpu"],
+            store_cpu_ms=store_cpu / max(peak["answered"], 1) * 1000 if stores else None,
         )
 
     def bare(self, key: str) -> tuple[TargetResult, list[ProcessMemory]]:
@@ -320,9 +336,10 @@ class Bench:
             "click_ids": click_tokens(port, paths.track_path),
             "duplicate_share": DUPLICATE_SHARE,
         }
+        stores = key == "pg"  # the embedded store works inside the app's processes
         targets = [
-            self.measure(server, key, POSTBACK, paths.postback_path, mix),
-            self.measure(server, key, TRACK, paths.track_path, None),
+            self.measure(server, key, POSTBACK, paths.postback_path, mix, stores),
+            self.measure(server, key, TRACK, paths.track_path, None, stores),
         ]
         memory = server.memory()
         self.say(f"{key}: stopping gunicorn")

@@ -80,6 +80,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+#: The stores a request's writes cost CPU in, by process name.
+STORE_PROCESSES = ("postgres", "redis-server")
+
+
+def store_cpu_seconds() -> float:
+    """CPU used so far by this machine's PostgreSQL and Redis processes: the backends
+    serving the app and the background writers its commits keep busy."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            if name.startswith(STORE_PROCESSES):
+                total += cpu_seconds(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return total
+
+
 def busy_share(seconds: float) -> float:
     """How busy all CPUs are over ``seconds``, from /proc/stat: 0 idle, 1 saturated."""
 
