@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.jobs import keitaro as keitaro_jobs
 from app.keitaro.errors import Unauthorized, Unavailable
-from app.models import Click, Conversion, KeitaroConnection, KeitaroObject, KeitaroSyncRun
+from app.models import (
+    Click,
+    Conversion,
+    DirtyHour,
+    KeitaroConnection,
+    KeitaroObject,
+    KeitaroSyncRun,
+)
 from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
@@ -372,6 +379,39 @@ def test_re_reading_clicks_counts_only_the_new_ones(fake_keitaro, connection, ru
     assert (again.rows, again.seen) == (0, 1)
     db.session.refresh(connection)
     assert connection.clicks_imported == 1
+
+
+def test_a_click_the_tracker_relabels_is_updated_and_not_counted_again(fake_keitaro, run_import):
+    at = utcnow() - timedelta(minutes=2)
+    fake_keitaro.add_click("moved", at, offer_id=4)
+    run_import()
+    fake_keitaro.clicks.clear()
+    fake_keitaro.add_click("moved", at, offer_id=5)
+    again = run_import(since=utcnow() - timedelta(hours=1))
+    assert (again.rows, again.seen) == (0, 1)
+    [click] = imported()
+    assert click.tracker_offer_id == 5
+
+
+def test_a_click_listed_twice_while_pages_shift_is_written_and_counted_once(
+    fake_keitaro, run_import
+):
+    at = utcnow() - timedelta(minutes=2)
+    fake_keitaro.add_click("twice", at, offer_id=4)
+    fake_keitaro.add_click("other", at)
+    fake_keitaro.add_click("twice", at, offer_id=4)
+    assert run_import().rows == 2
+    assert sorted(c.click_id for c in imported()) == ["other", "twice"]
+
+
+def test_an_imported_batch_marks_its_hour_for_the_stats_once(fake_keitaro, run_import):
+    db.session.query(DirtyHour).delete()
+    db.session.commit()
+    at = utcnow().replace(minute=30) - timedelta(hours=2)
+    for n in range(40):
+        fake_keitaro.add_click(f"h{n}", at + timedelta(seconds=n))
+    assert run_import().rows == 40
+    assert db.session.scalar(select(func.count()).select_from(DirtyHour)) == 1
 
 
 def test_a_mapping_to_a_deleted_source_falls_back_to_the_connections_source(

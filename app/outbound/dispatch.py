@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Update, and_, func, or_, select, tuple_, update
 
 from app.core.keys import Keyring
 from app.extensions import conflict_insert, db
@@ -63,15 +63,17 @@ PLANNING_COLUMNS = (
     Conversion.attribution,
     Conversion.source_id,
 )
-#: Clears the flag for the revision that was planned; a newer revision stays owed.
-PLANNED = (
-    update(Conversion.__table__)
-    .where(
-        Conversion.__table__.c.id == bindparam("planned_id"),
-        Conversion.__table__.c.revision == bindparam("planned_revision"),
+
+
+def _planned(pairs: list[tuple[int, int]]) -> Update:
+    """Clears the flag for the revisions that were planned; a newer revision stays owed.
+    One statement for the batch: each statement runs the stats triggers once."""
+    table = Conversion.__table__
+    return (
+        update(table)
+        .where(tuple_(table.c.id, table.c.revision).in_(pairs))
+        .values(dispatch_pending=False)
     )
-    .values(dispatch_pending=False)
-)
 
 
 def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
@@ -116,10 +118,7 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
             .returning(DELIVERIES.c.id)
         )
         created = list(db.session.scalars(statement, rows))
-    db.session.execute(
-        PLANNED,
-        [{"planned_id": c.id, "planned_revision": c.revision} for c in conversions],
-    )
+    db.session.execute(_planned([(c.id, c.revision) for c in conversions]))
     db.session.commit()
     return created
 
