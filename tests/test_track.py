@@ -1,16 +1,17 @@
 """The Track URL: mint a click token, record the click, redirect to the offer only."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.urls import iri_to_uri
 
 from app.core import cid
-from app.core.offer import offer_parts
+from app.core.offer import UnusableOfferURL, offer_parts
 from app.extensions import db
 from app.ingest.clicks import get_recorder
-from app.models import Click, DirtyHour
-from app.runtime import keyring
+from app.models import Click, DirtyHour, Source
+from app.runtime import keyring, source_cache
 
 
 def test_following_a_track_url_redirects_to_the_offer_with_a_verifiable_token(client, source):
@@ -71,7 +72,7 @@ url_text = st.text(
 def test_the_location_is_what_werkzeug_would_make_of_the_joined_offer_url(host, path, query, macro):
     token = "AbC-_9" * 7
     offer = f"https://{host}/{path}?{query}" + ("&c={cid}" if macro else "")
-    if macro:
+    if "{cid}" in offer:
         expected = iri_to_uri(offer.replace("{cid}", token))
     else:
         expected = iri_to_uri(offer_location_plain(offer, token))
@@ -85,6 +86,40 @@ def offer_location_plain(offer_url, token):
     scheme, netloc, path, query, fragment = urlsplit(offer_url)
     query = f"{query}&_cid={token}" if query else f"_cid={token}"
     return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+@pytest.mark.parametrize(
+    "offer_url",
+    [
+        "https://offer.test:99999/lp",
+        "https://a..b.test/lp",
+        "https://{cid}.offer.test/lp",
+        "https://offer.test/lp?x=pbhubcidslot0",
+    ],
+)
+def test_an_offer_url_no_redirect_can_be_built_from_is_refused(offer_url):
+    with pytest.raises(UnusableOfferURL):
+        offer_parts(offer_url)
+
+
+def test_the_api_refuses_an_offer_url_it_could_not_redirect_to(client, operator_headers):
+    answer = client.post(
+        "/api/v1/sources",
+        json={"name": "bad port", "offer_url": "https://offer.test:99999/lp"},
+        headers=operator_headers,
+    )
+    assert answer.status_code == 422
+    assert "offer_url" in answer.get_json()["error"]["fields"]
+
+
+def test_an_unusable_offer_url_saved_earlier_stops_its_redirects_not_its_postbacks(client, source):
+    db.session.execute(
+        update(Source).where(Source.id == source["id"]).values(offer_url="https://a..b.test/")
+    )
+    db.session.commit()
+    source_cache().clear()
+    assert client.get(source["track_path"]).status_code == 404
+    assert client.get(source["postback_path"] + "?click_id=x&txid=1").status_code == 200
 
 
 def test_the_redirect_is_an_empty_302_that_keeps_the_offer_private(client, source):

@@ -9,6 +9,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.core.money import is_currency
+from app.core.offer import UnusableOfferURL, offer_parts
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
 from app.services.outbound import source_webhook_id
 from app.services.sources import track_url
@@ -24,6 +25,15 @@ def _http_url(value: str | None) -> None:
         raise ValidationError("Must be an absolute http:// or https:// URL.")
     if any(ch.isspace() for ch in value):
         raise ValidationError("Must not contain whitespace.")
+
+
+def _offer_url(value: str | None) -> None:
+    _http_url(value)
+    if value is not None:
+        try:
+            offer_parts(value)
+        except UnusableOfferURL as exc:
+            raise ValidationError(f"Cannot redirect to it: {exc}.") from None
 
 
 class ErrorBodySchema(Schema):
@@ -61,7 +71,7 @@ class SourceInSchema(Schema):
     rate_limit_per_minute = fields.Integer(
         allow_none=True, validate=validate.Range(min=1, max=1_000_000)
     )
-    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _http_url])
+    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _offer_url])
     outbound_target_url = fields.String(
         allow_none=True, validate=[validate.Length(max=4096), _http_url]
     )

@@ -8,9 +8,13 @@ from werkzeug.urls import iri_to_uri
 
 CID_MACRO = "{cid}"
 CID_PARAM = "_cid"
-#: Stands in for the macro while the URL is converted: letters and digits only, so no
-#: part of a URL quotes or re-cases it, as none does to the URL-safe token itself.
-_SLOT = "PBHUBCIDSLOT0"
+#: Stands in for the macro while the URL is converted: lower-case letters and digits, so
+#: nothing in a path, query or fragment quotes it, as nothing quotes the URL-safe token.
+_SLOT = "pbhubcidslot0"
+
+
+class UnusableOfferURL(ValueError):
+    """An offer URL no redirect can be built from; the message says why."""
 
 
 def offer_parts(offer_url: str) -> tuple[str, ...]:
@@ -19,12 +23,25 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
 
     The token replaces every ``{cid}`` macro; without one it is appended as ``_cid``.
     Non-ASCII hosts and paths become punycode and percent escapes here, once per source,
-    exactly as werkzeug would convert every redirect's ``Location``.
+    exactly as werkzeug would convert every redirect's ``Location``. Raises
+    ``UnusableOfferURL`` for a port or host name that cannot be converted, and for the
+    macro in the host, where the case-sensitive token could not survive.
     """
+    if _SLOT in offer_url.lower():
+        raise UnusableOfferURL(f"must not contain {_SLOT!r}")
+    if CID_MACRO in urlsplit(offer_url).netloc:
+        raise UnusableOfferURL(f"{CID_MACRO} can go in the path or query, not the host")
     if CID_MACRO in offer_url:
         template = offer_url.replace(CID_MACRO, _SLOT)
     else:
         scheme, netloc, path, query, fragment = urlsplit(offer_url)
         query = f"{query}&{CID_PARAM}={_SLOT}" if query else f"{CID_PARAM}={_SLOT}"
         template = urlunsplit((scheme, netloc, path, query, fragment))
-    return tuple(iri_to_uri(template).split(_SLOT))
+    try:
+        uri = iri_to_uri(template)
+    except ValueError as exc:  # a port out of range, an empty or overlong host label
+        raise UnusableOfferURL(f"not a usable URL ({exc})") from None
+    parts = tuple(uri.split(_SLOT))
+    if len(parts) != template.count(_SLOT) + 1:
+        raise UnusableOfferURL("the place of the click token was lost converting it")
+    return parts

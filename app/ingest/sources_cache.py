@@ -17,7 +17,7 @@ from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from app.core.mapping import Rules
-from app.core.offer import offer_parts
+from app.core.offer import UnusableOfferURL, offer_parts
 from app.extensions import db
 from app.models import Source
 from app.models.types import utcnow
@@ -53,8 +53,20 @@ class SourceSnapshot:
             ),
             attribution_window_days=source.attribution_window_days,
             rate_limit_per_minute=source.rate_limit_per_minute,
-            offer_parts=offer_parts(source.offer_url) if source.offer_url else None,
+            offer_parts=_offer_parts(source),
         )
+
+
+def _offer_parts(source: Source | Row) -> tuple[str, ...] | None:
+    """``None`` when there is no offer URL, or one saved before it was checked that no
+    redirect can be built from: the Track URL answers 404, postbacks are unaffected."""
+    if not source.offer_url:
+        return None
+    try:
+        return offer_parts(source.offer_url)
+    except UnusableOfferURL as exc:
+        log.warning("source %s: offer URL unusable, its Track URL answers 404: %s", source.id, exc)
+        return None
 
 
 def _matching(column: str, value: str):  # type: ignore[no-untyped-def]

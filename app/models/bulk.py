@@ -24,15 +24,19 @@ Field = tuple[str, Any, Bind]
 def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Write ``rows`` (column name -> value; missing columns take their scalar default)
     in one COPY. Database errors arrive wrapped as SQLAlchemy's, as from ``execute``."""
-    statement, fields = _copy_plan(table, connection.dialect)
+    dialect = connection.dialect
+    statement, fields = _copy_plan(table, dialect)
     dbapi = connection.connection
     try:
-        with dbapi.cursor().copy(statement) as stream:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as stream:
             for row in rows:
                 stream.write_row([bind(row.get(name, default)) for name, default, bind in fields])
-    except connection.dialect.loaded_dbapi.Error as exc:
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi, None)
+        if lost:
+            connection.invalidate(exc)  # as execute() would: the pool drops it
         raise DBAPIError.instance(
-            statement, None, exc, connection.dialect.loaded_dbapi.Error
+            statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost
         ) from exc
 
 
@@ -42,8 +46,7 @@ def _copy_plan(table: Table, dialect: Dialect) -> tuple[str, list[Field]]:
 
     columns = [c for c in table.columns if not c.primary_key]
     fields = [
-        (c.name, _default(c), _json_wrapped(Json) if _is_json(c) else _bind(c, dialect))
-        for c in columns
+        (c.name, _default(c), _json(c, Json) if _is_json(c) else _bind(c, dialect)) for c in columns
     ]
     names = ", ".join(f'"{c.name}"' for c in columns)
     return f'COPY "{table.name}" ({names}) FROM STDIN', fields
@@ -60,8 +63,12 @@ def _bind(column: Column[Any], dialect: Dialect) -> Bind:
     return _same
 
 
-def _json_wrapped(wrap: Bind) -> Bind:
-    return lambda value: None if value is None else wrap(value)
+def _json(column: Column[Any], wrap: Bind) -> Bind:
+    """``None`` stored as SQLAlchemy's JSON type stores it: JSON ``null`` unless the
+    column says ``none_as_null``, so COPY writes what an INSERT would."""
+    if column.type.none_as_null:
+        return lambda value: None if value is None else wrap(value)
+    return wrap
 
 
 def _same(value: Any) -> Any:

@@ -71,6 +71,8 @@ def _planned(pairs: list[tuple[int, int]]) -> Update:
     table = Conversion.__table__
     return (
         update(table)
+        # The plain id list lets SQLite search by key; it scans for a row-value IN alone.
+        .where(table.c.id.in_([id_ for id_, _ in pairs]))
         .where(tuple_(table.c.id, table.c.revision).in_(pairs))
         .values(dispatch_pending=False)
     )

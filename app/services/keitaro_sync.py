@@ -223,6 +223,8 @@ def _click_values(
             values.append(_click(target, client, item))
         except (ValueError, TypeError, KeyError, AttributeError):
             skipped += 1
+    # Offset pages shift when clicks arrive meanwhile, so a click may come twice; the
+    # batch's one upsert statement may touch a row only once: the last copy is written.
     unique = {v["click_id"]: v for v in values}
     return list(unique.values()), skipped
 
@@ -259,9 +261,6 @@ def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
     """Write the batch; the number of clicks that were new."""
     if not values:
         return 0
-    # Offset pages shift when clicks arrive meanwhile, so a click may come twice; one
-    # statement may touch a row only once, so the last copy is the one written.
-    values = list({v["click_id"]: v for v in values}.values())
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         return sum(db.session.scalars(_upsert_statement(dialect), values))
