@@ -2,8 +2,9 @@
 
 COPY is the cheapest way into a PostgreSQL table, for the server as much as for Python:
 one statement however many rows, so statement triggers fire once (the stats triggers
-log one dirty hour for a whole batch rather than one per row). Used by the click buffer
-and the seed; other databases take an ordinary multi-row insert.
+log one dirty hour for a whole batch rather than one per row). Used by the click buffer,
+the Keitaro import's staging table and the seed; other databases take an ordinary
+multi-row insert.
 """
 
 from __future__ import annotations
