@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.jobs import keitaro as keitaro_jobs
@@ -412,6 +412,27 @@ def test_an_imported_batch_marks_its_hour_for_the_stats_once(fake_keitaro, run_i
         fake_keitaro.add_click(f"h{n}", at + timedelta(seconds=n))
     assert run_import().rows == 40
     assert db.session.scalar(select(func.count()).select_from(DirtyHour)) == 1
+
+
+def test_the_staging_columns_are_what_an_imported_click_writes(connection, tracker):
+    item = {"sub_id": "s1", "datetime": "2026-01-01 10:00:00", "campaign_id": "3"}
+    click = sync._click(sync._Target.of(connection), tracker, item)
+    assert tuple(click) == sync.IMPORTED_COLUMNS
+
+
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
+def test_the_staging_table_empties_in_place_batch_after_batch(
+    fake_keitaro, run_import, monkeypatch
+):
+    monkeypatch.setattr(sync, "WRITE_BATCH", 10)
+    start = utcnow() - timedelta(hours=2)
+    for n in range(200):
+        fake_keitaro.add_click(f"s{n}", start + timedelta(seconds=n))
+    assert run_import().rows == 200
+    sizes = db.session.scalars(
+        text("SELECT pg_relation_size(oid) FROM pg_class WHERE relname = 'keitaro_click_stage'")
+    ).all()
+    assert sizes and set(sizes) == {0}
 
 
 def test_a_mapping_to_a_deleted_source_falls_back_to_the_connections_source(

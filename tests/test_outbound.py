@@ -11,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from werkzeug import Response
 
@@ -19,6 +19,7 @@ from app.extensions import db
 from app.jobs.deliveries import send_deliveries, sweep
 from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
 from app.models.types import utcnow
+from app.outbound import dispatch
 from app.outbound.ssrf import parse_allowed
 from app.queue import get_queue
 
@@ -481,3 +482,13 @@ def test_the_previous_secret_signs_only_while_its_grace_lasts(app):
     )
     assert signing_secrets(row, keyring(), now) == ("whsec_new", "whsec_old")
     assert signing_secrets(row, keyring(), now + timedelta(hours=2)) == ("whsec_new",)
+
+
+@pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)
+def test_settling_planned_conversions_finds_them_by_key_on_sqlite(app):
+    statement = dispatch._planned([(1, 0), (2, 3)]).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {statement}")).all()
+    assert any("USING INTEGER PRIMARY KEY" in step[-1] for step in plan)
+    assert not any(step[-1].startswith("SCAN conversions") for step in plan)

@@ -95,6 +95,8 @@ def offer_location_plain(offer_url, token):
         "https://a..b.test/lp",
         "https://{cid}.offer.test/lp",
         "https://offer.test/lp?x=pbhubcidslot0",
+        "https://[::1/lp",
+        "https://[offer]/lp",
     ],
 )
 def test_an_offer_url_no_redirect_can_be_built_from_is_refused(offer_url):
@@ -102,14 +104,20 @@ def test_an_offer_url_no_redirect_can_be_built_from_is_refused(offer_url):
         offer_parts(offer_url)
 
 
-def test_the_api_refuses_an_offer_url_it_could_not_redirect_to(client, operator_headers):
+@pytest.mark.parametrize("offer_url", ["https://offer.test:99999/lp", "https://[::1/lp"])
+def test_the_api_refuses_an_offer_url_it_could_not_redirect_to(client, operator_headers, offer_url):
     answer = client.post(
         "/api/v1/sources",
-        json={"name": "bad port", "offer_url": "https://offer.test:99999/lp"},
+        json={"name": "bad offer", "offer_url": offer_url},
         headers=operator_headers,
     )
     assert answer.status_code == 422
     assert "offer_url" in answer.get_json()["error"]["fields"]
+
+
+def test_the_macro_may_sit_in_the_userinfo_or_fragment():
+    assert offer_location("https://u:{cid}@offer.test/lp", "T") == "https://u:T@offer.test/lp"
+    assert offer_location("https://offer.test/lp#{cid}", "T") == "https://offer.test/lp#T"
 
 
 def test_an_unusable_offer_url_saved_earlier_stops_its_redirects_not_its_postbacks(client, source):

@@ -20,7 +20,10 @@ MAX_MAP_ENTRIES = 200
 def _http_url(value: str | None) -> None:
     if value is None:
         return
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError(f"Not a URL: {exc}.") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError("Must be an absolute http:// or https:// URL.")
     if any(ch.isspace() for ch in value):

@@ -23,13 +23,22 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
 
     The token replaces every ``{cid}`` macro; without one it is appended as ``_cid``.
     Non-ASCII hosts and paths become punycode and percent escapes here, once per source,
-    exactly as werkzeug would convert every redirect's ``Location``. Raises
+    as werkzeug converted every redirect's ``Location`` before. Raises
     ``UnusableOfferURL`` for a port or host name that cannot be converted, and for the
     macro in the host, where the case-sensitive token could not survive.
     """
+    try:
+        return _parts(offer_url)
+    except UnusableOfferURL:
+        raise
+    except ValueError as exc:  # a bracketed host, a port out of range, a bad host label
+        raise UnusableOfferURL(f"not a usable URL ({exc})") from None
+
+
+def _parts(offer_url: str) -> tuple[str, ...]:
     if _SLOT in offer_url.lower():
         raise UnusableOfferURL(f"must not contain {_SLOT!r}")
-    if CID_MACRO in urlsplit(offer_url).netloc:
+    if CID_MACRO in urlsplit(offer_url).netloc.rpartition("@")[2]:
         raise UnusableOfferURL(f"{CID_MACRO} can go in the path or query, not the host")
     if CID_MACRO in offer_url:
         template = offer_url.replace(CID_MACRO, _SLOT)
@@ -37,11 +46,7 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
         scheme, netloc, path, query, fragment = urlsplit(offer_url)
         query = f"{query}&{CID_PARAM}={_SLOT}" if query else f"{CID_PARAM}={_SLOT}"
         template = urlunsplit((scheme, netloc, path, query, fragment))
-    try:
-        uri = iri_to_uri(template)
-    except ValueError as exc:  # a port out of range, an empty or overlong host label
-        raise UnusableOfferURL(f"not a usable URL ({exc})") from None
-    parts = tuple(uri.split(_SLOT))
+    parts = tuple(iri_to_uri(template).split(_SLOT))
     if len(parts) != template.count(_SLOT) + 1:
         raise UnusableOfferURL("the place of the click token was lost converting it")
     return parts

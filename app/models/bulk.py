@@ -23,15 +23,18 @@ Field = tuple[str, Any, Bind]
 
 
 def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Write ``rows`` (column name -> value; missing columns take their scalar default)
-    in one COPY. Database errors arrive wrapped as SQLAlchemy's, as from ``execute``."""
+    """Write ``rows`` (column name -> value; a missing column takes its scalar default,
+    else NULL, as in an INSERT that leaves it out) in one COPY. Database errors arrive
+    wrapped as SQLAlchemy's, as from ``execute``."""
     dialect = connection.dialect
     statement, fields = _copy_plan(table, dialect)
     dbapi = connection.connection
     try:
         with dbapi.cursor() as cursor, cursor.copy(statement) as stream:
             for row in rows:
-                stream.write_row([bind(row.get(name, default)) for name, default, bind in fields])
+                stream.write_row(
+                    [bind(row[name]) if name in row else default for name, default, bind in fields]
+                )
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, dbapi, None)
         if lost:

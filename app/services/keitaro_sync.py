@@ -21,15 +21,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Column,
     MetaData,
+    String,
     Table,
+    Text,
     and_,
-    delete,
     func,
     literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
 
 from app.extensions import conflict_insert, db
 from app.keitaro.client import Keitaro
@@ -282,18 +285,26 @@ IMPORTED_COLUMNS = (
     "country",
     "external_id",
 )
+
+
+def _staged(column: Column[Any]) -> Column[Any]:
+    return Column(column.name, Text() if isinstance(column.type, String) else column.type)
+
+
 #: PostgreSQL: a batch is copied into this session's own staging table, then upserted
 #: from it in one statement. Rendering and binding a 500-row ``VALUES`` list cost the
-#: driver more than the database's whole upsert.
+#: driver more than the database's whole upsert. The stage's text columns are
+#: unbounded, so a stage made before a migration widened one still takes every value (the
+#: insert into ``clicks`` checks the real limits); it empties itself at each commit, in
+#: place, and the import commits every batch.
 _STAGE = Table(
     "keitaro_click_stage",
     MetaData(),
-    *(Column(name, Click.__table__.c[name].type) for name in IMPORTED_COLUMNS),
+    *(_staged(Click.__table__.c[name]) for name in IMPORTED_COLUMNS),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
 )
-_STAGE_DDL = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS keitaro_click_stage AS "  # noqa: S608 (constants)
-    f"SELECT {', '.join(IMPORTED_COLUMNS)} FROM clicks WITH NO DATA"
-)
+_STAGE_DDL = str(CreateTable(_STAGE, if_not_exists=True).compile(dialect=postgresql.dialect()))
 
 
 def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
@@ -305,9 +316,7 @@ def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
         connection = db.session.connection()
         connection.exec_driver_sql(_STAGE_DDL)
         copy_rows(connection, _STAGE, values)
-        new = sum(db.session.scalars(_upsert_statement(dialect)))
-        db.session.execute(delete(_STAGE))
-        return new
+        return sum(db.session.scalars(_upsert_statement(dialect)))
     known = set(
         db.session.scalars(
             select(Click.click_id).where(
