@@ -115,6 +115,11 @@ def test_the_api_refuses_an_offer_url_it_could_not_redirect_to(client, operator_
     assert "offer_url" in answer.get_json()["error"]["fields"]
 
 
+def test_a_non_ascii_host_is_spelled_as_browsers_spell_it():
+    assert offer_location("https://faß.de/lp", "T") == "https://xn--fa-hia.de/lp?_cid=T"
+    assert offer_location("https://u@ñ.test:8443/", "T") == "https://u@xn--ida.test:8443/?_cid=T"
+
+
 def test_the_macro_may_sit_in_the_userinfo_or_fragment():
     assert offer_location("https://u:{cid}@offer.test/lp", "T") == "https://u:T@offer.test/lp"
     assert offer_location("https://offer.test/lp#{cid}", "T") == "https://offer.test/lp#T"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+import idna
 from werkzeug.urls import iri_to_uri
 
 CID_MACRO = "{cid}"
@@ -22,8 +23,11 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
     ``str.join`` and needs no conversion of its own.
 
     The token replaces every ``{cid}`` macro; without one it is appended as ``_cid``.
-    Non-ASCII hosts and paths become punycode and percent escapes here, once per source,
-    as werkzeug converted every redirect's ``Location`` before. Raises
+    Non-ASCII paths and queries become percent escapes here, once per source, as
+    werkzeug would convert every redirect's ``Location``; a non-ASCII host becomes
+    punycode by the rules browsers follow (UTS #46, non-transitional, as in the WHATWG
+    URL standard: ``faß.de`` is ``xn--fa-hia.de``, where IDNA 2003 would send the visitor
+    to ``fass.de``). Raises
     ``UnusableOfferURL`` for a port or host name that cannot be converted, and for the
     macro in the host, where the case-sensitive token could not survive.
     """
@@ -46,7 +50,21 @@ def _parts(offer_url: str) -> tuple[str, ...]:
         scheme, netloc, path, query, fragment = urlsplit(offer_url)
         query = f"{query}&{CID_PARAM}={_SLOT}" if query else f"{CID_PARAM}={_SLOT}"
         template = urlunsplit((scheme, netloc, path, query, fragment))
+    scheme, netloc, path, query, fragment = urlsplit(template)
+    template = urlunsplit((scheme, _ascii_host(netloc), path, query, fragment))
     parts = tuple(iri_to_uri(template).split(_SLOT))
     if len(parts) != template.count(_SLOT) + 1:
         raise UnusableOfferURL("the place of the click token was lost converting it")
     return parts
+
+
+def _ascii_host(netloc: str) -> str:
+    """The netloc with a non-ASCII host name in punycode; anything else as it was."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.isascii():
+        return netloc
+    host, colon, port = hostport.rpartition(":")
+    if not colon or not port.isdigit():
+        host, colon, port = hostport, "", ""
+    ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    return f"{userinfo}{at}{ascii_host}{colon}{port}"
