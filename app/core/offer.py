@@ -27,9 +27,10 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
     werkzeug would convert every redirect's ``Location``; a non-ASCII host becomes
     punycode by the rules browsers follow (UTS #46, non-transitional, as in the WHATWG
     URL standard: ``faß.de`` is ``xn--fa-hia.de``, where IDNA 2003 would send the visitor
-    to ``fass.de``). Raises
-    ``UnusableOfferURL`` for a port or host name that cannot be converted, and for the
-    macro in the host, where the case-sensitive token could not survive.
+    to ``fass.de``).
+
+    Raises ``UnusableOfferURL`` for a port or host name that cannot be converted, and
+    for the macro in the host, where the case-sensitive token could not survive.
     """
     try:
         return _parts(offer_url)
