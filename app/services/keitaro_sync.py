@@ -335,7 +335,7 @@ def _upsert_statement(dialect: str) -> Any:
     rewrite, no dead tuple on PostgreSQL).
 
     On SQLite ``RETURNING`` makes SQLAlchemy send a batch as one multi-row statement
-    rather than one per row (each ran the stats triggers). On PostgreSQL the batch comes
+    rather than one per row. On PostgreSQL the batch comes
     from the staging table, and ``RETURNING`` says which rows are new (a row written by
     this very insert has no ``xmax``), where a lookup of the batch's ids beforehand could
     be planned, on a table not yet analysed, as a scan of the connection's clicks."""
