@@ -272,19 +272,8 @@ def _click(target: _Target, client: Keitaro, item: dict[str, Any]) -> dict[str, 
     }
 
 
-#: The columns an imported click writes (``_click``'s keys).
-IMPORTED_COLUMNS = (
-    "connection_id",
-    "click_id",
-    "origin",
-    "source_id",
-    "clicked_at",
-    "tracker_campaign_id",
-    "tracker_offer_id",
-    "tracker_traffic_source_id",
-    "country",
-    "external_id",
-)
+#: The columns an imported click writes (``_click``'s keys): its identity, then the rest.
+IMPORTED_COLUMNS = ("connection_id", "click_id", "origin", *UPDATED_ON_CONFLICT)
 
 
 def _staged(column: Column[Any]) -> Column[Any]:
