@@ -43,16 +43,13 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
 def _parts(offer_url: str) -> tuple[str, ...]:
     if _SLOT in offer_url.lower():
         raise UnusableOfferURL(f"must not contain {_SLOT!r}")
-    if CID_MACRO in urlsplit(offer_url).netloc.rpartition("@")[2]:
+    scheme, netloc, path, query, fragment = urlsplit(offer_url)
+    if CID_MACRO in netloc.rpartition("@")[2]:
         raise UnusableOfferURL(f"{CID_MACRO} can go in the path or query, not the host")
-    if CID_MACRO in offer_url:
-        template = offer_url.replace(CID_MACRO, _SLOT)
-    else:
-        scheme, netloc, path, query, fragment = urlsplit(offer_url)
-        query = f"{query}&{CID_PARAM}={_SLOT}" if query else f"{CID_PARAM}={_SLOT}"
-        template = urlunsplit((scheme, netloc, path, query, fragment))
-    scheme, netloc, path, query, fragment = urlsplit(template)
+    if CID_MACRO not in offer_url:
+        query = f"{query}&{CID_PARAM}={CID_MACRO}" if query else f"{CID_PARAM}={CID_MACRO}"
     template = urlunsplit((scheme, _ascii_host(netloc), path, query, fragment))
+    template = template.replace(CID_MACRO, _SLOT)
     parts = tuple(iri_to_uri(template).split(_SLOT))
     if len(parts) != template.count(_SLOT) + 1:
         raise UnusableOfferURL("the place of the click token was lost converting it")

@@ -14,14 +14,12 @@ import logging
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app.batching import Batcher
 from app.extensions import db
 from app.models import Click
-from app.models.bulk import copy_rows
+from app.models.bulk import insert_rows
 
 CLICKS = Click.__table__
 log = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ class ClickRecorder:
         with self._app.app_context():
             try:
                 with db.engine.begin() as connection:
-                    _insert(connection, rows)
+                    insert_rows(connection, CLICKS, rows)
             except IntegrityError:
                 self._write_one_by_one(rows)
 
@@ -62,17 +60,10 @@ class ClickRecorder:
         for row in rows:
             try:
                 with db.engine.begin() as connection:
-                    _insert(connection, [row])
+                    insert_rows(connection, CLICKS, [row])
             except IntegrityError:
                 dropped += 1
         log.warning("dropped %d click rows the database refused (deleted source?)", dropped)
-
-
-def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if connection.dialect.name == "postgresql":
-        copy_rows(connection, CLICKS, rows)
-    else:
-        connection.execute(insert(CLICKS), rows)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Bulk writes on PostgreSQL: ``COPY ... FROM STDIN``, values bound as SQLAlchemy would.
+"""Bulk writes: ``COPY ... FROM STDIN`` on PostgreSQL, values bound as SQLAlchemy would.
 
 COPY is the cheapest way into a PostgreSQL table, for the server as much as for Python:
 one statement however many rows, so statement triggers fire once (the stats triggers
@@ -9,11 +9,11 @@ multi-row insert.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import JSON, TypeDecorator
@@ -22,11 +22,15 @@ Bind = Callable[[Any], Any]
 Field = tuple[str, Any, Bind]
 
 
-def copy_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Write ``rows`` (column name -> value; a missing column takes its scalar default,
-    else NULL, as in an INSERT that leaves it out) in one COPY. Database errors arrive
-    wrapped as SQLAlchemy's, as from ``execute``."""
+    else NULL, as in an INSERT that leaves it out): one COPY on PostgreSQL, an
+    ``executemany`` INSERT elsewhere. Database errors arrive wrapped as SQLAlchemy's, as
+    from ``execute``."""
     dialect = connection.dialect
+    if dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
     statement, fields = _copy_plan(table, dialect)
     dbapi = connection.connection
     try:

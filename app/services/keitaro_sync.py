@@ -39,7 +39,7 @@ from app.keitaro.client import Keitaro
 from app.keitaro.pages import positive_id
 from app.keitaro.times import tracker_text
 from app.models import Click, Conversion, KeitaroConnection, KeitaroSyncRun, Source
-from app.models.bulk import copy_rows
+from app.models.bulk import insert_rows
 from app.models.types import utcnow
 from app.services import keitaro_catalogue as catalogue
 
@@ -304,7 +304,7 @@ def _upsert(connection_id: int, values: list[dict[str, Any]]) -> int:
     if dialect == "postgresql":
         connection = db.session.connection()
         connection.exec_driver_sql(_STAGE_DDL)
-        copy_rows(connection, _STAGE, values)
+        insert_rows(connection, _STAGE, values)
         return sum(db.session.scalars(_upsert_statement(dialect)))
     known = set(
         db.session.scalars(

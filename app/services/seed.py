@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 
 from app.core import cid
 from app.core.keys import Keyring
 from app.extensions import db
 from app.models import Click, Conversion, KeitaroConnection, Source, StatusChange
-from app.models.bulk import copy_rows
+from app.models.bulk import insert_rows
 from app.services import sources as source_service
 
 BATCH = 5_000
@@ -323,25 +323,21 @@ def _connection(keyring: Keyring, source_id: int) -> KeitaroConnection:
 def _write(table: Table, rows: Iterator[dict[str, Any]], progress: Progress) -> int:
     written = 0
     batch: list[dict[str, Any]] = []
-    copy = db.engine.dialect.name == "postgresql"
-    size = COPY_BATCH if copy else BATCH
+    size = COPY_BATCH if db.engine.dialect.name == "postgresql" else BATCH
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
-            written += _flush(table, batch, copy)
+            written += _flush(table, batch)
             progress(len(batch))
             batch = []
     if batch:
-        written += _flush(table, batch, copy)
+        written += _flush(table, batch)
         progress(len(batch))
     return written
 
 
-def _flush(table: Table, batch: list[dict[str, Any]], copy: bool) -> int:
-    if copy:
-        copy_rows(db.session.connection(), table, batch)
-    else:
-        db.session.execute(insert(table), batch)
+def _flush(table: Table, batch: list[dict[str, Any]]) -> int:
+    insert_rows(db.session.connection(), table, batch)
     db.session.commit()
     return len(batch)
 
