@@ -162,3 +162,20 @@ def test_on_sqlite_the_rarest_filter_drives_the_listing(app, make_source, client
         headers=operator_headers,
     ).get_json()
     assert len(page["items"]) == 6
+
+
+def test_steering_counts_stop_at_their_cap_and_their_cache_stays_bounded(
+    app, make_source, client, monkeypatch
+):
+    from app.services import conversions
+
+    source = make_source()
+    for n in range(5):
+        client.get(source["postback_path"], query_string={"transaction_id": f"c{n}"})
+    monkeypatch.setattr(conversions, "COUNT_CAP", 3)
+    monkeypatch.setattr(conversions, "COUNTS_KEPT", 2)
+    conversions._counts.clear()
+    assert conversions._value_count("status", "approved") == 3
+    assert conversions._value_count("source_id", source["id"]) == 3
+    assert conversions._value_count("event_type", "ftd") == 0
+    assert len(conversions._counts) <= 2

@@ -140,11 +140,9 @@ def _value_count(name: str, value: Any) -> int:
     cached = _counts.get((name, value))
     if cached and now - cached[0] < COUNTS_SECONDS:
         return cached[1]
-    count = (
-        db.session.scalar(
-            select(func.count()).select_from(Conversion).where(getattr(Conversion, name) == value)
-        )
-        or 0
-    )
+    matching = select(Conversion.id).where(getattr(Conversion, name) == value).limit(COUNT_CAP)
+    count = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    if len(_counts) >= COUNTS_KEPT:
+        _counts.clear()  # many values seen (sources come and go): start over
     _counts[(name, value)] = (now, count)
     return count
