@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import csrf, dashboard, errors, extensions, logs, queue, ratelimit, runtime, sessions
 from app.ingest import clicks, writer
-from app.request import IdConverter, Request
+from app.request import IdConverter, Request, SecretConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = Request
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["secret"] = SecretConverter
     # No redirect for "//" in a path: networks do not follow one, and werkzeug would copy
     # the raw query string, control characters and all, into its Location header.
     app.url_map.merge_slashes = False
@@ -60,4 +61,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.cli import register
 
     register(app)
+    logs.mask_secret_routes(app)
     return app

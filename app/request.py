@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 
 class Request(FlaskRequest):
@@ -28,3 +28,10 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=2**63 - 1)
+
+
+class SecretConverter(BaseConverter):
+    """``<secret:name>``: a path segment that is a credential (an inbound token, an
+    invitation link). It matches like the default converter; the mark is what counts:
+    every log line masks what follows such a segment's fixed prefix (``app.logs``), so
+    a new route that carries a secret is masked by declaring it, not by a list."""

@@ -9,13 +9,11 @@ import http.server
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,9 +25,9 @@ from app.extensions import db
 from app.models import Conversion, Delivery
 from app.services import rollups, stats
 from tests.conftest import redis_url
+from tests.processes import free_port, gunicorn, spawn, stop, wait_healthy
 from tests.stats_reference import reference
 
-ROOT = Path(__file__).resolve().parent.parent
 ORIGINALS, DUPLICATES, CHANGES = 3_000, 1_000, 1_000
 #: The sweeper re-plans work a killed worker held after PLAN_GRACE (2 minutes).
 SETTLE_SECONDS = 240
@@ -75,37 +73,6 @@ class Receiver(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/hook"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """In a session of its own, so killing the group takes RQ's scheduler child too."""
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-
-
 @pytest.fixture
 def deployment(app, tmp_path):
     """Two gunicorn servers (one process, four threads each) and two RQ workers."""
@@ -127,28 +94,13 @@ def deployment(app, tmp_path):
     redis = Redis.from_url(url)
     redis.flushdb()
     ports = [free_port(), free_port()]
-    servers = [
-        spawn(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            {**env, "PBHUB_BIND": f"127.0.0.1:{port}"},
-            tmp_path / f"web-{port}.log",
-        )
-        for port in ports
-    ]
+    servers = [gunicorn(env, port, tmp_path / f"web-{port}.log") for port in ports]
     workers = [
         spawn([sys.executable, "worker.py"], env, tmp_path / f"worker-{n}.log") for n in (1, 2)
     ]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
-    deadline = time.monotonic() + 60
     for base in bases:
-        while True:
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the web servers did not start"
-            time.sleep(0.2)
+        wait_healthy(base)
     yield bases, workers, tmp_path
     for process in servers + workers:
         stop(process)

@@ -69,7 +69,7 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+@bp.route("/invite/<secret:token>", methods=["GET", "POST"])
 def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     try:
         user = invitations().user(token)

@@ -34,8 +34,8 @@ REJECTION_LOG_PER_MINUTE = 30
 
 
 @bp.route("/pb", methods=["GET", "POST"])
-@bp.route("/pb/<token>", methods=["GET", "POST"])
-@bp.route("/pb/<token>/<path:event_label>", methods=["GET", "POST"])
+@bp.route("/pb/<secret:token>", methods=["GET", "POST"])
+@bp.route("/pb/<secret:token>/<path:event_label>", methods=["GET", "POST"])
 def postback(token: str | None = None, event_label: str | None = None):  # type: ignore[no-untyped-def]
     if request.method == "HEAD":
         return error_response(405, "send GET or POST; HEAD stores nothing")
@@ -83,7 +83,7 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
     )
 
 
-@bp.route("/learn/<token>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/learn/<secret:token>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def learn(token: str):  # type: ignore[no-untyped-def]
     """A capture's one-time URL: keep the first request, whatever its shape."""
     if request.method == "HEAD":
