@@ -160,6 +160,7 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "SECRET_KEY": secret_key(env, instance_path),
         "PBHUB_BASE_URL": base_url(env),
         "MAX_CONTENT_LENGTH": _int(env, "PBHUB_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        "PBHUB_WRITE_TIMEOUT": _float(env, "PBHUB_WRITE_TIMEOUT", 10.0, 0.1),
         "PBHUB_CLICK_BATCH": _int(env, "PBHUB_CLICK_BATCH", 200),
         "PBHUB_CLICK_FLUSH_SECONDS": _float(env, "PBHUB_CLICK_FLUSH_SECONDS", 0.5, 0.01),
         "PBHUB_CLICK_RETENTION_DAYS": _retention_days(env),

@@ -52,6 +52,10 @@ def stats_reads() -> dict[str, object]:
 migrate = Migrate(compare_type=True, render_item=render_item)
 
 
+#: How long a SQLite statement waits for another connection's write before it fails.
+SQLITE_BUSY_MS = 10_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     """WAL lets readers run beside the writer; the busy timeout queues writers politely.
@@ -63,7 +67,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -18,6 +18,16 @@ Two statements, each with the ids it needs back:
 When a batch fails for a reason that may be one row's fault, every row is retried on
 its own so one bad row cannot fail its neighbours. A lost connection fails the batch,
 and each caller sees the error as if it had run the statement itself.
+
+**The answer is the outcome** (a 503 means "not stored" as surely as a 2xx means
+"stored"). A caller waits ``write_timeout`` for the writer to take its row; a row not
+taken by then is withdrawn and the caller answers 503. A row taken is in a statement
+that the database itself cuts off after ``write_timeout`` (PostgreSQL's
+``statement_timeout``, SQLite's busy timeout), rolling it back, so its caller waits for
+the outcome, whichever it is: at most about twice the timeout in all. Only a database
+that stops answering altogether (the network to it cut mid-statement) leaves an outcome
+unknown; the caller then answers 503 after ``UNKNOWN_AFTER`` more seconds, and the
+network's retry is deduplicated like any other.
 """
 
 from __future__ import annotations
@@ -31,18 +41,21 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Row, bindparam, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.extensions import conflict_insert, db
+from app.extensions import SQLITE_BUSY_MS, conflict_insert, db
 from app.models import Conversion
 from app.services.errors import Unavailable
 
 log = logging.getLogger(__name__)
 CONVERSIONS = Conversion.__table__
 MAX_BATCH = 200
-#: Longer than any healthy commit, shorter than gunicorn's worker timeout.
-WAIT_SECONDS = 20.0
+#: Longer than any healthy commit; ``PBHUB_WRITE_TIMEOUT`` sets it.
+WRITE_TIMEOUT = 10.0
+#: How much longer than the statement timeout a taken row's caller waits for a database
+#: that stopped answering altogether before it gives up on knowing the outcome.
+UNKNOWN_AFTER = 30.0
 IDLE_SECONDS = 1.0
 
 
@@ -78,9 +91,12 @@ Result = int | Taken
 
 
 class ConversionWriter:
-    def __init__(self, app: Flask, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, app: Flask, *, max_batch: int = MAX_BATCH, write_timeout: float = WRITE_TIMEOUT
+    ) -> None:
         self._app = app
         self._max_batch = max_batch
+        self.write_timeout = write_timeout
         self._pending: deque[tuple[dict[str, Any], Future[Result]]] = deque()
         self._ready = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
@@ -99,11 +115,16 @@ class ConversionWriter:
                 self._thread.start()
             self._ready.notify()
         try:
-            return future.result(timeout=WAIT_SECONDS)
+            return future.result(timeout=self.write_timeout)
         except TimeoutError:
-            # Withdrawn if the writer has not taken it yet, so a 503 means "not stored".
-            future.cancel()
-            raise Unavailable("the database did not confirm the write in time") from None
+            if future.cancel():  # not taken: withdrawn, so nothing will be stored
+                raise Unavailable("the database did not take the write in time") from None
+        try:
+            # Taken: the database ends the statement within its own timeout either way.
+            return future.result(timeout=self.write_timeout + UNKNOWN_AFTER)
+        except TimeoutError:
+            log.error("the database stopped answering mid-write; a postback's outcome is unknown")
+            raise Unavailable("the database stopped answering during the write") from None
 
     def _run(self) -> None:
         with self._app.app_context():
@@ -115,9 +136,7 @@ class ConversionWriter:
                     continue
                 try:
                     if connection is None:
-                        connection = engine.connect().execution_options(
-                            isolation_level="AUTOCOMMIT"
-                        )
+                        connection = self._connect(engine)
                     self._write(connection, batch)
                 except BaseException as exc:  # the callers must hear of anything at all
                     log.exception("writing %d conversions failed", len(batch))
@@ -129,10 +148,24 @@ class ConversionWriter:
                     connection = None
         finally:
             if connection is not None:
-                connection.close()
+                _release(connection)
             with self._ready:
                 if self._thread is threading.current_thread():
                     self._thread = None  # whatever ended this thread, the next row starts one
+
+    def _connect(self, engine: Engine) -> Connection:
+        """A connection whose statements the database cuts off after ``write_timeout``."""
+        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        milliseconds = max(1, int(self.write_timeout * 1000))
+        try:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET statement_timeout = {milliseconds}")
+            else:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
     def _next_batch(self) -> list[tuple[dict[str, Any], Future[Result]]] | None:
         """What queued up since the last batch; ``None`` (and the thread retired) after
@@ -179,6 +212,20 @@ class ConversionWriter:
                 future.set_result(result)
 
 
+def _release(connection: Connection) -> None:
+    """Back to the pool as other users expect it: without the writer's timeout."""
+    try:
+        if not connection.invalidated:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("RESET statement_timeout")
+            else:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+    except DBAPIError:
+        connection.invalidate()
+    finally:
+        connection.close()
+
+
 def _one(connection: Connection, row: dict[str, Any], write) -> Result | BaseException:  # type: ignore[no-untyped-def]
     try:
         return write(connection, [row])[0]
@@ -188,7 +235,9 @@ def _one(connection: Connection, row: dict[str, Any], write) -> Result | BaseExc
         return exc
 
 
-def _insert_keyed(connection: Connection, rows: list[dict[str, Any]]) -> list[Result]:
+def _insert_keyed(
+    connection: Connection, rows: list[dict[str, Any]]
+) -> list[Result | BaseException]:
     """Each row's id in order, or the holder of its key (also an earlier row of this
     batch: the database keeps the first and skips the rest)."""
     statement = _KEYED[connection.dialect.name]
@@ -206,7 +255,12 @@ def _insert_keyed(connection: Connection, rows: list[dict[str, Any]]) -> list[Re
     taken = [row["dedupe_key"] for row, id_ in zip(rows, results, strict=True) if id_ is None]
     if not taken:
         return results  # type: ignore[return-value]
-    holders = {h.dedupe_key: h for h in connection.execute(_HOLDERS, {"keys": taken})}
+    try:
+        holders = {h.dedupe_key: h for h in connection.execute(_HOLDERS, {"keys": taken})}
+    except DBAPIError as exc:
+        # The new rows are committed whatever happens to this read: their callers hear
+        # so; only the callers of taken keys, whose rows stored nothing, hear the error.
+        return [exc if id_ is None else id_ for id_ in results]
     return [
         Taken(holders.get(row["dedupe_key"])) if id_ is None else id_
         for row, id_ in zip(rows, results, strict=True)
@@ -218,7 +272,9 @@ def _insert_plain(connection: Connection, rows: list[dict[str, Any]]) -> list[Re
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["pbhub.conversions"] = ConversionWriter(app)
+    app.extensions["pbhub.conversions"] = ConversionWriter(
+        app, write_timeout=app.config["PBHUB_WRITE_TIMEOUT"]
+    )
 
 
 def get_writer() -> ConversionWriter:
