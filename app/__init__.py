@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import csrf, dashboard, errors, extensions, logs, queue, ratelimit, runtime, sessions
 from app.ingest import clicks, writer
-from app.request import IdConverter, Request, SecretConverter
+from app.request import IdConverter, JSONProvider, Request, SecretConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides (tests)."""
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = Request
+    app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["secret"] = SecretConverter
     # No redirect for "//" in a path: networks do not follow one, and werkzeug would copy

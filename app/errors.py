@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.core.json_limits import NestingTooDeep
 from app.extensions import db
 from app.keitaro.errors import KeitaroError
 from app.services.errors import DomainError
@@ -49,6 +50,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def validation_failed(exc: ValidationError):  # type: ignore[no-untyped-def]
         return error_response(422, "the request has invalid fields", fields=_flatten(exc.messages))
+
+    @app.errorhandler(NestingTooDeep)
+    def nested_too_deep(exc: NestingTooDeep):  # type: ignore[no-untyped-def]
+        if not _wants_json():
+            return _page(400, "Bad request", f"{exc}.")
+        return error_response(400, str(exc), code="json_too_deep")
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]

@@ -4,11 +4,15 @@ and URL converters."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Request as FlaskRequest
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
+
+from app.core import json_limits
 
 
 class Request(FlaskRequest):
@@ -21,6 +25,14 @@ class Request(FlaskRequest):
         return self.parameter_storage_class(
             parse_qsl(query, keep_blank_values=True, errors="replace")
         )
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Request bodies parse within ``json_limits.MAX_JSON_DEPTH``: deeper ones raise
+    ``NestingTooDeep``, a 400, even where a route reads its body with ``silent=True``."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json_limits.loads(s, **kwargs)
 
 
 class IdConverter(IntegerConverter):

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -112,6 +114,21 @@ def test_sources_commands_share_the_apis_validation(runner):
     assert [s["name"] for s in json.loads(runner.invoke(args=["sources", "list"]).output)] == ["N"]
     assert runner.invoke(args=["sources", "delete", source_id, "--yes"]).exit_code == 0
     assert db.session.scalars(select(Source)).all() == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sources", "create", "--name", "N", "--event-map"],
+        ["outbound", "create", "--name", "N", "--status-map"],
+    ],
+)
+def test_a_json_option_nested_too_deep_is_a_usage_error(runner, command):
+    deep = '{"a":' * 980 + "1" + "}" * 980
+    result = runner.invoke(args=[*command, deep])
+    assert result.exit_code == 2
+    assert "nested deeper than 32 levels" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_an_unknown_source_is_a_clear_error(runner):

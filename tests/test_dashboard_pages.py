@@ -108,6 +108,7 @@ def test_an_admin_signature_is_saved_from_the_drawer(client, admin, csrf):
     [
         ("field_map", "{not json", "Not valid JSON"),
         ("field_map", "[1, 2]", "Must be a JSON object"),
+        ("event_map", '{"a":' * 980 + "1" + "}" * 980, "JSON nested deeper than 32 levels"),
         ("event_map", '{"dep": "deposited"}', "Not a canonical event."),
         ("field_map", '{"nonsense": "x"}', "Not a canonical field: nonsense."),
         ("click_id_params", "", "Length must be between 1 and 20."),

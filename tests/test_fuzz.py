@@ -1,5 +1,7 @@
 """Whatever a network (or an attacker) sends to a Postback URL, the answer is never a 5xx."""
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -7,11 +9,32 @@ keys = st.text(min_size=0, max_size=30)
 values = st.one_of(
     st.text(max_size=200), st.sampled_from(["1e5", "NaN", "12,50", "-0", "∞", "\x00"])
 )
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
+    scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
     max_leaves=12,
 )
+
+
+@st.composite
+def deep_json(draw: st.DrawFn) -> str:
+    """JSON text nested around and far beyond the accepted depth (hypothesis's own
+    recursive strategies stay shallow), each level an array or an object."""
+    levels = draw(st.integers(min_value=1, max_value=3000))
+    opening, closing = [], []
+    for _ in range(levels):
+        if draw(st.booleans()):
+            key = json.dumps(draw(st.text(max_size=3)))
+            opening.append("{" + key + ":")
+            closing.append("}")
+        else:
+            opening.append("[")
+            closing.append("]")
+    leaf = json.dumps(draw(scalars), allow_nan=True)
+    return "".join(opening) + leaf + "".join(reversed(closing))
+
+
 content_types = st.sampled_from(
     [
         None,
@@ -57,6 +80,29 @@ def test_arbitrary_bodies_and_encodings_never_cause_a_server_error(
 @given(document=json_values)
 def test_arbitrary_json_documents_never_cause_a_server_error(client, source, document):
     answer = client.post(source["postback_path"], json=document)
+    assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(document=deep_json())
+def test_deeply_nested_json_postbacks_never_cause_a_server_error(client, source, document):
+    answer = client.post(source["postback_path"], data=document, content_type="application/json")
+    assert answer.status_code < 500, answer.get_data(as_text=True)
+
+
+@FUZZ
+@given(
+    document=deep_json(),
+    path=st.sampled_from(
+        ["/api/v1/sources", "/api/v1/outbound-postbacks", "/api/v1/sources/detect"]
+    ),
+)
+def test_deeply_nested_json_api_bodies_never_cause_a_server_error(
+    client, operator_headers, document, path
+):
+    answer = client.post(
+        path, data=document, content_type="application/json", headers=operator_headers
+    )
     assert answer.status_code < 500, answer.get_data(as_text=True)
 
 

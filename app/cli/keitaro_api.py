@@ -19,6 +19,7 @@ from typing import Any
 import click
 from tabulate import tabulate
 
+from app.core import json_limits
 from app.keitaro import errors, postbacks
 from app.keitaro.client import Keitaro
 from app.keitaro.ranges import PRESETS, build_range
@@ -142,9 +143,11 @@ def read_data(args: Args, required: bool = True) -> Any:
             raise errors.InvalidRequest("this operation needs --data JSON, @file.json or stdin")
         return None
     try:
-        return json.loads(raw)
+        return json_limits.loads(raw)
     except ValueError as exc:
         raise errors.InvalidRequest(f"--data is not JSON: {exc}") from None
+    except json_limits.NestingTooDeep as exc:
+        raise errors.InvalidRequest(f"--data: {exc}") from None
 
 
 def _value(args: Args) -> str:

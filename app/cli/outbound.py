@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 
 from app.api.schemas import DeliverySchema, OutboundInSchema, OutboundOutSchema
 from app.cli import echo_json, handle_errors
+from app.core import json_limits
 from app.jobs.deliveries import send_deliveries, sweep
 from app.outbound import dispatch
 from app.runtime import delivery_settings, keyring
@@ -45,9 +45,11 @@ def _collect(options: dict[str, Any]) -> dict[str, Any]:
     for name in JSON_OPTIONS:
         if name in data:
             try:
-                data[name] = json.loads(data[name])
+                data[name] = json_limits.loads(data[name])
             except ValueError:
                 raise click.BadParameter("not valid JSON", param_hint=f"--{name}") from None
+            except json_limits.NestingTooDeep as exc:
+                raise click.BadParameter(str(exc), param_hint=f"--{name}") from None
     for name in (*LIST_OPTIONS, "source_ids"):
         if name in data:
             data[name] = [item.strip() for item in data[name].split(",") if item.strip()]

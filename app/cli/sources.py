@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from app.api.schemas import (
     SourceUrlsSchema,
 )
 from app.cli import echo_json, handle_errors
+from app.core import json_limits
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
 from app.runtime import base_url, keyring
@@ -51,9 +51,11 @@ def collect(options: dict[str, Any]) -> dict[str, Any]:
     for name in MAP_OPTIONS:
         if name in data:
             try:
-                data[name] = json.loads(data[name])
+                data[name] = json_limits.loads(data[name])
             except ValueError:
                 raise click.BadParameter("not valid JSON", param_hint=f"--{name}") from None
+            except json_limits.NestingTooDeep as exc:
+                raise click.BadParameter(str(exc), param_hint=f"--{name}") from None
     return data
 
 

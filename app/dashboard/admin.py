@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from app.api.schemas import AdminSignatureSchema
 from app.auth.forms import domain_errors, errors_of
 from app.auth.session import login_required, safe_next
+from app.core import json_limits
 from app.dashboard import bp
 from app.runtime import base_url, invitations, signature_registry
 from app.services import signatures as signature_service
@@ -128,9 +129,12 @@ def signature_data(form: dict[str, str]) -> dict[str, Any]:
     for name in ("field_map", "event_map"):
         text = form[name].strip()
         try:
-            value = json.loads(text) if text else {}
+            value = json_limits.loads(text) if text else {}
         except json.JSONDecodeError as exc:
             errors[name] = [f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."]
+            continue
+        except json_limits.NestingTooDeep as exc:
+            errors[name] = [f"{exc}."]
             continue
         if not isinstance(value, dict):
             errors[name] = ['Must be a JSON object, like {"click_id": "clickid"}.']

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Request
 
+from app.core import json_limits
 from app.core.keys import mask
 from app.core.params import clean, merge
 
@@ -39,10 +39,12 @@ def _json_body(request: Request, text: str, notes: list[str]) -> Any:
     if not looks_json or not text.strip():
         return None
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        return json_limits.loads(text)
+    except ValueError:
         notes.append("body: invalid JSON ignored")
-        return None
+    except json_limits.NestingTooDeep as exc:
+        notes.append(f"body: {exc}; its parameters were ignored, the body is kept as sent")
+    return None
 
 
 def read_params(request: Request) -> tuple[dict[str, str], list[str], str]:
@@ -108,8 +110,8 @@ def stored_params(raw: dict[str, Any]) -> tuple[dict[str, str], str | None]:
         form = parse_qsl(body, keep_blank_values=True)
     elif body.lstrip()[:1] in ("{", "["):
         try:
-            json_body = json.loads(body)
-        except (ValueError, RecursionError):
+            json_body = json_limits.loads(body)
+        except (ValueError, json_limits.NestingTooDeep):
             json_body = None
     query = [(k, v) for k, v in (raw.get("query") or {}).items() if k != TOKEN_PARAM]
     params, _ = merge(query, form, json_body)
