@@ -89,7 +89,8 @@ def mask(secret: str | None, visible: int = 4) -> str:
 
 _PATTERNS = (
     re.compile(r"(/pb/|/learn/)([A-Za-z0-9_\-]{8,})"),
-    re.compile(r"(_pbtoken=)([^&\s\"']+)"),
+    re.compile(r"((?:_|%5[Ff])pbtoken=)([^&\s\"']+)"),
+    re.compile(r"(\"_pbtoken\"\s*:\s*\")([^\"]+)"),
     re.compile(r"(Bearer\s+)(\S+)", re.IGNORECASE),
     re.compile(r"(X-Postback-Token[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)", re.IGNORECASE),
     re.compile(r"\b(pbh_)([A-Za-z0-9_\-]{8,})"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core import json_limits
-from app.core.keys import mask
+from app.core.keys import mask, redact
 from app.core.params import clean, merge
 
 TOKEN_PARAM = "_pbtoken"
@@ -68,13 +70,18 @@ def _finish(
     return params, notes + merge_notes, text
 
 
-def raw_request(request: Request, body_text: str) -> dict[str, Any]:
-    """The request as stored on its conversion, with any token masked."""
+def raw_request(
+    request: Request, body_text: str, tokens: Iterable[str | None] = ()
+) -> dict[str, Any]:
+    """The request as stored on its conversion, with every token masked: ``tokens``
+    (the one it came with) wherever they appear, and any token parameter or header in
+    the body and headers, however many and in whatever form they were sent."""
+    known = [token for token in tokens if token]
     query: dict[str, str] = {}
     for k, v in request.args.items(multi=True):
         # The first value of a repeated name, as ingest reads it (re-maps read this copy).
-        query.setdefault(clean(k), mask(v) if k == TOKEN_PARAM else clean(v))
-    body = clean(body_text)
+        query.setdefault(clean(k), mask(v) if k == TOKEN_PARAM else _hide(clean(v), known))
+    body = redact(_hide(clean(body_text), known))
     return {
         "method": request.method,
         "path": _masked_path(request.path),
@@ -82,10 +89,33 @@ def raw_request(request: Request, body_text: str) -> dict[str, Any]:
         "body": body[:MAX_STORED_BODY],
         "body_truncated": len(body) > MAX_STORED_BODY,
         "headers": {
-            h: clean(request.headers[h])[:512] for h in KEPT_HEADERS if h in request.headers
+            h: redact(_hide(clean(request.headers[h]), known))[:512]
+            for h in KEPT_HEADERS
+            if h in request.headers
         },
         "remote_addr": request.remote_addr,
     }
+
+
+def _hide(text: str, tokens: list[str]) -> str:
+    for token in tokens:
+        if token in text:
+            text = text.replace(token, mask(token))
+    return text
+
+
+def rejection_excerpt(request: Request, tokens: Iterable[str | None], limit: int) -> str:
+    """What a refused postback looked like, for troubleshooting: its request line and
+    the start of its body, with every token in them masked (the refused one, and any
+    other, valid or not, that came as a parameter or in the body)."""
+    excerpt = f"{request.method} {request.full_path}"
+    if request.method == "POST":
+        try:
+            excerpt += "\n" + request.get_data(cache=True)[:1024].decode("utf-8", "replace")
+        except RequestEntityTooLarge:
+            excerpt += "\n<body over the size limit>"
+    known = [token for token in tokens if token]
+    return clean(redact(_hide(excerpt, known)))[:limit]
 
 
 def _masked_path(path: str) -> str:

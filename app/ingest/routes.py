@@ -8,7 +8,6 @@ from functools import partial
 from flask import Blueprint, current_app, jsonify, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core import cid
 from app.core.keys import mask, token_digest
@@ -18,7 +17,13 @@ from app.extensions import db
 from app.ingest.clicks import get_recorder
 from app.ingest.pipeline import record_postback
 from app.ingest.redirect import OfferRedirect
-from app.ingest.request_data import raw_request, read_params, token_from
+from app.ingest.request_data import (
+    TOKEN_HEADER,
+    raw_request,
+    read_params,
+    rejection_excerpt,
+    token_from,
+)
 from app.models import RejectedPostback
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
@@ -63,7 +68,7 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
         source,
         params,
         notes=notes,
-        raw_request=raw_request(request, body_text),
+        raw_request=raw_request(request, body_text, (token,)),
         path_event=clean(event_label) if event_label else None,
         token_key=keyring().click_token,
     )
@@ -138,14 +143,7 @@ def _log_rejection(reason: str, token: str | None, source_id: int | None) -> Non
     flood of made-up tokens cannot turn into a flood of writes."""
     if not _allowed(f"rejected:{request.remote_addr}", REJECTION_LOG_PER_MINUTE):
         return
-    excerpt = f"{request.method} {request.full_path}"
-    if request.method == "POST":
-        try:
-            excerpt += "\n" + request.get_data(cache=True)[:1024].decode("utf-8", "replace")
-        except RequestEntityTooLarge:
-            excerpt += "\n<body over the size limit>"
-    if token:
-        excerpt = excerpt.replace(token, mask(token))
+    excerpt = rejection_excerpt(request, (token, request.headers.get(TOKEN_HEADER)), MAX_EXCERPT)
     try:
         db.session.add(
             RejectedPostback(
@@ -154,7 +152,7 @@ def _log_rejection(reason: str, token: str | None, source_id: int | None) -> Non
                 remote_addr=request.remote_addr,
                 method=request.method[:8],
                 token_hint=mask(token) if token else None,
-                excerpt=clean(excerpt)[:MAX_EXCERPT],
+                excerpt=excerpt,
             )
         )
         db.session.commit()
