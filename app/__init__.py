@@ -10,9 +10,20 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app import csrf, dashboard, errors, extensions, logs, queue, ratelimit, runtime, sessions
+from app import (
+    csrf,
+    dashboard,
+    errors,
+    extensions,
+    logs,
+    queue,
+    ratelimit,
+    request,
+    runtime,
+    sessions,
+)
 from app.ingest import clicks, writer
-from app.request import IdConverter, JSONProvider, Request, SecretConverter
+from app.request import BigIdConverter, IdConverter, JSONProvider, Request, SecretConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -23,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.request_class = Request
     app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["bigid"] = BigIdConverter
     app.url_map.converters["secret"] = SecretConverter
     # No redirect for "//" in a path: networks do not follow one, and werkzeug would copy
     # the raw query string, control characters and all, into its Location header.
@@ -44,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clicks.init_app(app)
     writer.init_app(app)
     errors.init_app(app)
+    request.init_app(app)
     sessions.init_app(app)
     csrf.init_app(app)
     dashboard.init_app(app)

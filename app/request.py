@@ -7,12 +7,15 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
+from flask import Flask, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from app.core import json_limits
+from app.models.types import MAX_BIGINT, MAX_INTEGER
 
 
 class Request(FlaskRequest):
@@ -27,6 +30,50 @@ class Request(FlaskRequest):
         )
 
 
+NUL_MESSAGE = "Must not contain the NUL character (\\u0000)."
+
+
+def nul_path(value: Any) -> tuple[str | int, ...] | None:
+    """Where in a parsed JSON document a NUL character sits (in a key or a string), as
+    the keys and indexes leading to it; ``None`` if nowhere."""
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in str(key):
+                    return (*path, str(key))
+                pending.append((child, (*path, key)))
+        elif isinstance(item, list):
+            pending.extend((child, (*path, index)) for index, child in enumerate(item))
+    return None
+
+
+def refuse_nul_characters() -> None:
+    """A NUL in a query or form field of the API or the dashboard is the sender's mistake:
+    a 400 naming the field, before the database refuses it as if it were ours. The
+    public edge (``/pb``, ``/learn``, ``/t``) cleans what networks send instead."""
+    if request.blueprint == "ingest":
+        return
+    fields = list(request.args.items(multi=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += list(request.form.items(multi=True))
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\u0000")
+            raise BadRequest(
+                f"the field '{shown}' contains the NUL character (\\u0000), which cannot be "
+                "stored; send it without"
+            )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
+
 class JSONProvider(DefaultJSONProvider):
     """Request bodies parse within ``json_limits.MAX_JSON_DEPTH``: deeper ones raise
     ``NestingTooDeep``, a 400, even where a route reads its body with ``silent=True``."""
@@ -36,10 +83,19 @@ class JSONProvider(DefaultJSONProvider):
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>``: a positive 64-bit row id; anything larger is a 404, not a 500."""
+    """``<id:name>``: the id of a row of a small table (a 32-bit INTEGER key: sources,
+    outbound postbacks, users...); anything beyond it is a 404, not a database error."""
 
     def __init__(self, url_map: Map) -> None:
-        super().__init__(url_map, min=1, max=2**63 - 1)
+        super().__init__(url_map, min=1, max=MAX_INTEGER)
+
+
+class BigIdConverter(IntegerConverter):
+    """``<bigid:name>``: the id of a row of a large table (a 64-bit key: conversions,
+    deliveries)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_BIGINT)
 
 
 class SecretConverter(BaseConverter):

@@ -5,6 +5,8 @@ import json
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
+from app.request import NUL_MESSAGE, nul_path
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -18,6 +20,13 @@ def json_object() -> dict:
     except UnicodeEncodeError:
         # A lone surrogate ("\ud800") parses as JSON but can be stored nowhere.
         raise ValidationError({"_schema": ["Text must be valid Unicode."]}) from None
+    path = nul_path(body)
+    if path is not None:
+        # PostgreSQL stores no NUL in text: refused here, with the field named.
+        error: object = [NUL_MESSAGE]
+        for step in reversed(path or ("_schema",)):
+            error = {step: error}
+        raise ValidationError(error)  # type: ignore[arg-type]
     return body
 
 

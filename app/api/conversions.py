@@ -38,7 +38,7 @@ def list_conversions():  # type: ignore[no-untyped-def]
     return jsonify(ConversionPageSchema().dump(page))
 
 
-@bp.get("/conversions/<id:conversion_id>")
+@bp.get("/conversions/<bigid:conversion_id>")
 @require("operator")
 def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
     """One conversion with its raw request and status history.

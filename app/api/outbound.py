@@ -225,7 +225,7 @@ def replay_dead(postback_id: int):  # type: ignore[no-untyped-def]
     return jsonify(replayed=len(ids))
 
 
-@bp.post("/deliveries/<id:delivery_id>/replay")
+@bp.post("/deliveries/<bigid:delivery_id>/replay")
 @require("operator")
 def replay_delivery(delivery_id: int):  # type: ignore[no-untyped-def]
     """Send one delivery again (same webhook-id: receivers deduplicate).

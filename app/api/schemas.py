@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from app.core.money import is_currency
 from app.core.offer import UnusableOfferURL, offer_parts
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
+from app.models.types import MAX_INTEGER
 from app.services.outbound import source_webhook_id
 from app.services.sources import track_url
 
@@ -195,7 +196,8 @@ class ConversionDetailSchema(ConversionSchema):
     )
 
 
-MAX_ID = 2**63 - 1
+#: Sources are keyed by a 32-bit INTEGER: a larger id is a mistake to name, not to query.
+SOURCE_ID = validate.Range(min=1, max=MAX_INTEGER)
 #: Timestamps the database can hold in UTC whatever the offset they were written with.
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -204,7 +206,7 @@ class ConversionQuerySchema(Schema):
     attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
     event_type = fields.String(validate=validate.OneOf(EVENTS))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    source_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    source_id = fields.Integer(validate=SOURCE_ID)
     since = fields.AwareDateTime(
         default_timezone=None,
         validate=validate.Range(min=EARLIEST, max=LATEST),
@@ -227,7 +229,7 @@ class ConversionPageSchema(Schema):
 
 class StatsQuerySchema(Schema):
     window = fields.String(load_default="24h", validate=validate.OneOf(("15m", "1h", "24h", "7d")))
-    source_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    source_id = fields.Integer(validate=SOURCE_ID)
 
 
 class MoneyRowSchema(Schema):
@@ -497,7 +499,7 @@ class OutboundInSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=20),
     )
-    source_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)))
+    source_ids = fields.List(fields.Integer(validate=SOURCE_ID))
     countries = fields.List(fields.String(validate=_country))
     headers = fields.Dict(
         keys=fields.String(validate=HEADER_NAME),

@@ -122,7 +122,7 @@ def _card(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@bp.get("/postbacks/conversions/<id:conversion_id>")
+@bp.get("/postbacks/conversions/<bigid:conversion_id>")
 @login_required()
 def conversion_drawer(conversion_id: int):  # type: ignore[no-untyped-def]
     """One conversion in full, for the details drawer."""

@@ -12,6 +12,11 @@ from app.core.money import MICROS
 
 #: Auto-incrementing 64-bit keys; SQLite only auto-increments a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest value an INTEGER (the key of a small table) and a BIGINT column hold: an id
+#: from outside beyond its column's range names no row, and must be told apart before
+#: PostgreSQL refuses to compare it.
+MAX_INTEGER = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
 
 
 class Money(TypeDecorator):

@@ -17,9 +17,8 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Conversion
+from app.models.types import MAX_BIGINT
 from app.services.errors import Invalid, NotFound
-
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
         moment, number = datetime.fromisoformat(at), int(row_id)
         if direction not in ("next", "prev") or moment.tzinfo is None:
             raise ValueError(direction)
-        if not 0 < number <= MAX_ID:
+        if not 0 < number <= MAX_BIGINT:
             raise ValueError(row_id)
         return direction, moment.astimezone(UTC), number
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):

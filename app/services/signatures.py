@@ -18,7 +18,7 @@ from app.core.shapes import suggest_field_map
 from app.core.vocabulary import MAPPABLE_FIELDS
 from app.extensions import db
 from app.models import AdminSignature, Ticket
-from app.models.types import utcnow
+from app.models.types import MAX_INTEGER, utcnow
 from app.services import sources as source_service
 from app.services.errors import Conflict, Invalid, NotFound
 from plugins import Signature
@@ -187,7 +187,7 @@ def list_tickets(state: str | None = None) -> list[Ticket]:
 
 
 def get_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = db.session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_INTEGER else None
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
     return ticket
