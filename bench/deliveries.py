@@ -161,7 +161,7 @@ def main() -> int:
     finally:
         for worker in workers:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(worker.pid, signal.SIGTERM)  # the worker and its scheduler
+                os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
             try:
                 worker.wait(20)

@@ -303,8 +303,7 @@ def start_worker(app: Any) -> Any:
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "PBHUB_OUTBOUND_ALLOWED_HOSTS": "127.0.0.0/8",
     }
-    # A session of its own: killing the group also kills RQ's scheduler process, which
-    # the worker forks and which would otherwise outlive the test.
+    # A session of its own, so a test may signal the group as systemd signals a unit.
     return subprocess.Popen(
         [sys.executable, "worker.py"],
         env=env,

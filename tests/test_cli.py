@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from sqlalchemy import select
 
 from app.extensions import db

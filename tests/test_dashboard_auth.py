@@ -11,17 +11,6 @@ ADMIN_PAGES = ["/admin/users", "/admin/signatures", "/admin/tickets"]
 OPERATOR_PAGES = ["/postbacks", "/account", "/postbacks/live"]
 
 
-@pytest.fixture
-def one_rate_window(monkeypatch):
-    """Sign-ins hash slowly: without this, ten of them may straddle a minute and split
-    their count over two rate windows."""
-    from types import SimpleNamespace
-
-    from app import ratelimit
-
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
-
-
 def wrong_sign_ins(client, email, times):
     """The statuses of ``times`` sign-ins with a wrong password."""
     token = page_csrf_token(client)
@@ -93,7 +82,7 @@ def test_a_disabled_user_cannot_sign_in(client, make_account):
     assert answer.status_code == 401
 
 
-def test_sign_in_attempts_are_throttled_per_account(client, make_account, one_rate_window):
+def test_sign_in_attempts_are_throttled_per_account(client, make_account):
     statuses = wrong_sign_ins(client, make_account().email, 10)
     assert statuses[:8] == [401] * 8
     assert statuses[8:] == [429, 429]
@@ -344,9 +333,7 @@ def test_nobody_revokes_another_users_token(client, sign_in, csrf, make_account)
     assert user_service.list_tokens(other)[0].revoked_at is None
 
 
-def test_sign_in_still_throttles_when_redis_is_unreachable(
-    app, client, make_account, one_rate_window
-):
+def test_sign_in_still_throttles_when_redis_is_unreachable(app, client, make_account):
     from redis.exceptions import ConnectionError as RedisDown
 
     class Unreachable:

@@ -120,13 +120,15 @@ def test_rate_limits_on_redis_are_shared_between_processes():
     web_a, web_b = RedisLimiter(url), RedisLimiter(url)
     results = [limiter.allow(key, 3, now=1000.0) for limiter in (web_a, web_b, web_a, web_b)]
     assert results == [True, True, True, False]
-    assert web_a.allow(key, 3, now=1060.0)
+    assert not web_b.allow(key, 3, now=1059.0)
+    assert web_a.allow(key, 3, now=1061.0)
 
 
-def test_in_memory_rate_limits_use_one_minute_windows():
+def test_in_memory_rate_limits_count_the_last_60_seconds_not_the_calendar_minute():
     limiter = MemoryLimiter()
-    assert [limiter.allow("s", 2, now=0.0) for _ in range(3)] == [True, True, False]
-    assert limiter.allow("s", 2, now=60.0)
+    assert [limiter.allow("s", 2, now=59.0) for _ in range(3)] == [True, True, False]
+    assert not limiter.allow("s", 2, now=60.0)
+    assert limiter.allow("s", 2, now=120.0)
 
 
 def test_the_worker_refuses_to_start_without_redis(tmp_path):

@@ -57,7 +57,8 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
     limit = source.rate_limit_per_minute
     if limit and not _allowed(f"source:{source.id}", limit):
         response, status = error_response(429, f"more than {limit} postbacks a minute")
-        response.headers["Retry-After"] = "60"
+        wait = get_limiter(current_app).retry_after(f"source:{source.id}", limit)
+        response.headers["Retry-After"] = str(wait)
         return response, status
 
     params, notes, body_text = read_params(request)
