@@ -237,3 +237,13 @@ def test_a_re_map_that_meets_a_concurrent_change_changes_nothing(
     answer = remap()
     assert answer.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Remap)) == 0
+
+
+def test_a_conversion_re_mapped_into_a_duplicate_owes_no_delivery(post, remap, set_map):
+    post(event="reg", order="A-1", note="x")
+    post(event="reg", order="A-1", note="y")
+    set_map(transaction_id="order")
+    remap()
+    duplicate = conversions()[1]
+    assert duplicate.attribution == "duplicate" and not duplicate.dispatch_pending
+    assert duplicate.planned_revision == duplicate.revision

@@ -6,9 +6,10 @@ threads are storing at the same moment (``app.ingest.writer``): the common case 
 conversion) costs a share of one round trip and no ORM work. Only when the key is taken
 does the slow path run: the writer reads the holder of the key in the same batch, then
 the postback is stored as a duplicate (through the same writer), or applied as a status
-change in the session (a compare-and-set on the status, so two changes cannot
-interleave). No savepoints: they misbehave on SQLite's default driver, and a first
-write that did nothing leaves nothing to undo.
+change in the session (a compare-and-set on the revision, so two changes cannot
+interleave and the history row keeps exactly what the superseded revision said). No
+savepoints: they misbehave on SQLite's default driver, and a first write that did
+nothing leaves nothing to undo.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.extensions import db
 from app.ingest.sources_cache import SourceSnapshot
 from app.ingest.writer import Taken, get_writer
 from app.models import Click, Conversion, StatusChange
+from app.models.conversions import STATUS_FIELDS
 from app.models.types import utcnow
 from app.services.errors import Unavailable
 
@@ -183,7 +185,9 @@ def _resolve_taken_key(
         "attribution": "duplicate",
         "dedupe_key": None,
         "duplicate_of_id": existing.id,
-        "dispatch_pending": False,  # duplicates are stored, never delivered
+        # Duplicates are stored, never delivered: nothing to plan.
+        "dispatch_pending": False,
+        "planned_revision": 0,
     }
     duplicate_id = _insert_new(duplicate)
     if isinstance(duplicate_id, Taken):
@@ -208,18 +212,28 @@ def status_change_values(canon: Canonical, row: dict[str, Any]) -> dict[str, Any
     return values
 
 
+#: The revision a status change supersedes, as it stands: what its history row keeps.
+_CURRENT_REVISION = select(
+    CONVERSIONS.c.revision, *(CONVERSIONS.c[name] for name in STATUS_FIELDS)
+).where(CONVERSIONS.c.id == bindparam("conversion_id"))
+
+
 def _change_status(
     conversion_id: int, previous: str, canon: Canonical, row: dict[str, Any]
 ) -> bool:
-    """Compare-and-set the status; ``False`` if another postback changed it first."""
-    values = {
-        **status_change_values(canon, row),
-        "revision": CONVERSIONS.c.revision + 1,
-        "dispatch_pending": True,
-    }
+    """Compare-and-set on the revision read; ``False`` if another postback changed it first.
+
+    The history row is the record of what the superseded revision said (its status and
+    amounts), written in the same transaction as the new revision: planning and sending
+    read every revision from it, so nothing delivered depends on a queued job."""
+    current = db.session.execute(_CURRENT_REVISION, {"conversion_id": conversion_id}).one_or_none()
+    if current is None or current.status != previous:
+        return False
+    revision = current.revision + 1
+    values = {**status_change_values(canon, row), "revision": revision, "dispatch_pending": True}
     result = db.session.execute(
         update(CONVERSIONS)
-        .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.status == previous)
+        .where(CONVERSIONS.c.id == conversion_id, CONVERSIONS.c.revision == current.revision)
         .values(**values)
     )
     if result.rowcount != 1:
@@ -227,11 +241,12 @@ def _change_status(
     db.session.add(
         StatusChange(
             conversion_id=conversion_id,
+            revision=revision,
             changed_at=row["received_at"],
-            from_status=previous,
             to_status=canon.status,
             raw_status=canon.raw_status,
             raw_request=row["raw_request"],
+            **{f"from_{name}": getattr(current, name) for name in STATUS_FIELDS},
         )
     )
     db.session.commit()

@@ -15,15 +15,21 @@ BATCH = 20
 
 
 def send_deliveries(delivery_ids: list[int]) -> None:
-    """One attempt for each delivery that is due and not held by another worker."""
+    """One attempt for each delivery that is due and not held by another worker; then
+    for the later revisions each settled one was holding back, in turn."""
     settings = delivery_settings()
     for start in range(0, len(delivery_ids), BATCH):
         chunk = delivery_ids[start : start + BATCH]
-        try:
-            dispatch.send_many(chunk, settings)
-        except Exception:
-            db.session.rollback()
-            log.exception("deliveries %s: the attempts could not be made", chunk)
+        while chunk:
+            try:
+                states = dispatch.send_many(chunk, settings)
+                chunk = dispatch.released_by(
+                    [id_ for id_, state in states.items() if state not in dispatch.RETRYING_STATES]
+                )
+            except Exception:
+                db.session.rollback()
+                log.exception("deliveries %s: the attempts could not be made", chunk)
+                break
 
 
 def enqueue_sends(delivery_ids: list[int]) -> None:
@@ -33,7 +39,7 @@ def enqueue_sends(delivery_ids: list[int]) -> None:
 
 
 def sweep() -> dict[str, int]:
-    """Re-enqueue deliveries that are due or whose worker died, and plan conversions
+    """Re-enqueue deliveries that are due or whose worker died, and plan the revisions
     whose planning job was lost. Safe to run anywhere, any number of times: sending
     claims a lease, planning is idempotent."""
     now = delivery_settings().now()

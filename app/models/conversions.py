@@ -11,6 +11,16 @@ from app.models.types import BigId, Money, UTCDateTime, utcnow
 
 #: The conversions table filters on any combination of these, newest first.
 LISTING_FILTERS = ("source_id", "attribution", "event_type", "status")
+#: What a status change may alter, and so what one revision may say that another does
+#: not: each status change keeps these as the revision it supersedes had them.
+STATUS_FIELDS = (
+    "status",
+    "raw_status",
+    "gross_amount",
+    "gross_currency",
+    "payout_amount",
+    "payout_currency",
+)
 
 
 def listing_index(column: str) -> Index:
@@ -59,8 +69,12 @@ class Conversion(db.Model):
     )
     #: Bumped by every status change and re-map: each revision is delivered anew.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
-    #: The outbox flag: deliveries of this revision are not planned yet. Set on insert
-    #: and on every revision, cleared by planning; the sweeper plans what a lost job left.
+    #: The highest revision whose deliveries are planned (-1: none yet). Planning takes
+    #: every revision above it, so a step planned late is still delivered.
+    planned_revision: Mapped[int] = mapped_column(default=-1, server_default="-1")
+    #: The outbox flag: a revision above ``planned_revision`` is owed. Set on insert and
+    #: on every revision, cleared by planning together with ``planned_revision``; its
+    #: partial index is how the sweeper finds what a lost job left unplanned.
     dispatch_pending: Mapped[bool] = mapped_column(default=True, server_default=true())
     parse_notes: Mapped[list] = mapped_column(JSON, default=list)
     raw_request: Mapped[dict] = mapped_column(JSON)
@@ -94,7 +108,13 @@ class Conversion(db.Model):
 
 
 class StatusChange(db.Model):
-    """A repeated transaction that moved its conversion to a new status."""
+    """A repeated transaction that moved its conversion to a new status.
+
+    Written in the transaction that made ``revision``, with the ``from_*`` values the
+    revision before it had (``STATUS_FIELDS``): the stored record of what each revision
+    says, so a revision planned or retried after the next one arrived is still sent as
+    it was. Rows written before revisions were recorded have ``revision`` null.
+    """
 
     __tablename__ = "conversion_status_changes"
 
@@ -102,10 +122,18 @@ class StatusChange(db.Model):
     conversion_id: Mapped[int] = mapped_column(
         ForeignKey("conversions.id", ondelete="CASCADE"), index=True
     )
+    #: Found through ``conversion_id``: statuses only move forward, so a conversion has
+    #: two changes at most.
+    revision: Mapped[int | None] = mapped_column()
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_status: Mapped[str] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     raw_status: Mapped[str | None] = mapped_column(String(255))
+    from_raw_status: Mapped[str | None] = mapped_column(String(255))
+    from_gross_amount: Mapped[Decimal | None] = mapped_column(Money)
+    from_gross_currency: Mapped[str | None] = mapped_column(String(3))
+    from_payout_amount: Mapped[Decimal | None] = mapped_column(Money)
+    from_payout_currency: Mapped[str | None] = mapped_column(String(3))
     raw_request: Mapped[dict] = mapped_column(JSON)
 
 

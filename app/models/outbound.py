@@ -60,8 +60,9 @@ class Delivery(db.Model):
     """One conversion (at one revision) owed to one outbound postback.
 
     Unique per (conversion, postback, revision): planning twice creates nothing new, and
-    a status change (a new revision) is delivered again. ``lease_until`` is the claim of
-    the worker sending it: no two attempts of one delivery run at once.
+    a status change (a new revision) is delivered again, after the earlier revisions and
+    as its revision said it. ``lease_until`` is the claim of the worker sending it: no
+    two attempts of one delivery run at once.
     """
 
     __tablename__ = "deliveries"

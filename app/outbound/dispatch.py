@@ -1,15 +1,21 @@
 """Plan deliveries and send them, at least once and never twice at the same time.
 
-* **Planning** turns a conversion whose ``dispatch_pending`` flag is set (every new
-  conversion, status change and re-map) into ``deliveries`` rows, one per matching
-  outbound postback, and clears the flag in the same transaction, only if the
-  conversion's revision is still the one planned (compare-and-set). A lost job leaves
-  the flag set, and the sweeper plans it again; the unique (conversion, postback,
-  revision) key makes planning twice harmless.
+* **Planning** turns every revision of a conversion above its ``planned_revision``
+  (a new conversion, a status change, a re-map) into ``deliveries`` rows, one per
+  matching outbound postback, each revision with the status the history recorded for it
+  (``app.outbound.revisions``). In the same transaction it moves ``planned_revision`` up
+  and clears the ``dispatch_pending`` flag, only if the conversion's revision is still
+  the one planned (compare-and-set). A lost job leaves the flag set, and the sweeper
+  plans what is owed, however many revisions arrived meanwhile; the unique (conversion,
+  postback, revision) key makes planning twice harmless.
 * **Sending** first claims the delivery with a lease (one UPDATE that succeeds for one
   worker only), makes the request, records the attempt and decides what comes next. A
   worker killed mid-send leaves the lease to expire; the sweeper then hands the
-  delivery to another worker. Receivers deduplicate on ``webhook-id``.
+  delivery to another worker. Receivers deduplicate on ``webhook-id``. A delivery
+  renders its own revision, not the conversion's latest, and waits while an earlier
+  revision to the same postback is still to be sent: the receiver sees pending, then
+  approved, never the other way round. The one that waited goes as soon as the earlier
+  one settles.
 
 The clock is injected (``now``), so retry schedules are tested without sleeping.
 """
@@ -25,12 +31,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import Update, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Update, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy.orm import aliased
 
 from app.core.keys import Keyring
 from app.extensions import conflict_insert, db
 from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
-from app.outbound import rules, signing
+from app.outbound import revisions, rules, signing
 from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
@@ -58,6 +65,7 @@ class Settings:
 PLANNING_COLUMNS = (
     Conversion.id,
     Conversion.revision,
+    Conversion.planned_revision,
     Conversion.status,
     Conversion.event_type,
     Conversion.attribution,
@@ -66,15 +74,15 @@ PLANNING_COLUMNS = (
 
 
 def _planned(pairs: list[tuple[int, int]]) -> Update:
-    """Clears the flag for the revisions that were planned; a newer revision stays owed.
-    One statement for the batch: each statement runs the stats triggers once."""
+    """Marks the revisions that were planned, up to each conversion's; a newer revision
+    stays owed. One statement for the batch: each statement runs the stats triggers once."""
     table = Conversion.__table__
     return (
         update(table)
         # The plain id list lets SQLite search by key; it scans for a row-value IN alone.
         .where(table.c.id.in_([id_ for id_, _ in pairs]))
         .where(tuple_(table.c.id, table.c.revision).in_(pairs))
-        .values(dispatch_pending=False)
+        .values(dispatch_pending=False, planned_revision=table.c.revision)
     )
 
 
@@ -92,11 +100,13 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     postbacks = db.session.scalars(
         select(OutboundPostback).where(OutboundPostback.state == "active")
     ).all()
+    # Only a conversion with more than one revision owed has history to read.
+    changes = revisions.history([c.id for c in conversions if c.revision - c.planned_revision > 1])
     rows = [
         {
             "conversion_id": conversion.id,
             "outbound_postback_id": postback.id,
-            "revision": conversion.revision,
+            "revision": revision,
             "message_id": signing.new_message_id(),
             "state": "pending",
             "attempts": 0,
@@ -105,9 +115,10 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
             "updated_at": now,
         }
         for conversion in conversions
+        for revision, status in revisions.to_plan(conversion, changes.get(conversion.id, ()))
         for postback in postbacks
         if rules.triggers(postback, conversion)
-        and rules.remote_status(postback.status_map or {}, conversion.status, conversion.event_type)
+        and rules.remote_status(postback.status_map or {}, status, conversion.event_type)
         is not None
     ]
     created: list[int] = []
@@ -139,8 +150,21 @@ def lease_for(delivery_ids: list[int]) -> timedelta:
     return timedelta(seconds=waves * 2 * (longest or 0)) + LEASE_MARGIN
 
 
+def _waits_for_an_earlier_revision() -> ColumnElement[bool]:
+    """Whether an earlier revision of the delivery's conversion is still to be sent to
+    its postback: then it waits, so the receiver sees the steps in the order they came."""
+    earlier = aliased(Delivery)
+    return exists().where(
+        earlier.conversion_id == Delivery.conversion_id,
+        earlier.outbound_postback_id == Delivery.outbound_postback_id,
+        earlier.revision < Delivery.revision,
+        earlier.state.in_(RETRYING_STATES),
+    )
+
+
 def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
-    """One attempt for each of these deliveries that is due and not held elsewhere.
+    """One attempt for each of these deliveries that is due, not held elsewhere and not
+    waiting for an earlier revision (``released_by`` says when that one is done).
 
     Claimed together (one UPDATE, one commit), sent concurrently (the requests overlap
     their waiting), recorded together (one commit): per delivery, the database sees a
@@ -159,6 +183,7 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
                 Delivery.outbound_postback_id.in_(
                     select(OutboundPostback.id).where(OutboundPostback.state == "active")
                 ),
+                ~_waits_for_an_earlier_revision(),
             )
             .values(lease_until=now + lease, attempts=Delivery.attempts + 1, updated_at=now)
             .returning(Delivery.id)
@@ -175,7 +200,13 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
             select(Conversion).where(Conversion.id.in_({d.conversion_id for d in deliveries}))
         )
     }
-    jobs = [(d, _prepare(d, conversions[d.conversion_id], settings, now)) for d in deliveries]
+    # A delivery of an earlier revision than the conversion's renders what it said then.
+    changes = revisions.history(
+        {d.conversion_id for d in deliveries if d.revision < conversions[d.conversion_id].revision}
+    )
+    jobs = [
+        (d, _prepare(d, conversions[d.conversion_id], changes, settings, now)) for d in deliveries
+    ]
     with ThreadPoolExecutor(min(len(jobs), MAX_CONCURRENT)) as pool:
         answers = list(
             pool.map(lambda job: perform(job[1], job[0].outbound_postback, settings), jobs)
@@ -187,13 +218,45 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     return states
 
 
+def released_by(settled: list[int]) -> list[int]:
+    """The deliveries that were waiting for these settled ones (the next revision to the
+    same postback) and may go now: sent straight after, not a sweep later."""
+    if not settled:
+        return []
+    done = aliased(Delivery)
+    return list(
+        db.session.scalars(
+            select(Delivery.id)
+            .join(
+                done,
+                and_(
+                    done.conversion_id == Delivery.conversion_id,
+                    done.outbound_postback_id == Delivery.outbound_postback_id,
+                    done.revision < Delivery.revision,
+                ),
+            )
+            .where(
+                done.id.in_(settled),
+                Delivery.state.in_(RETRYING_STATES),
+                ~_waits_for_an_earlier_revision(),
+            )
+            .distinct()
+            .order_by(Delivery.id)
+        )
+    )
+
+
 def _prepare(
-    delivery: Delivery, conversion: Conversion, settings: Settings, now: datetime
+    delivery: Delivery,
+    conversion: Conversion,
+    changes: dict[int, revisions.Changes],
+    settings: Settings,
+    now: datetime,
 ) -> rules.Prepared:
     return rules.prepare(
         context_for(
             delivery.outbound_postback,
-            conversion,
+            revisions.as_of(conversion, delivery.revision, changes.get(conversion.id, ())),
             source_name=conversion.source.name,
             message_id=delivery.message_id,
             now=now,
@@ -355,7 +418,8 @@ def _disable(postback: OutboundPostback, reason: str, now: datetime) -> None:
 
 def due(now: datetime, limit: int = 500) -> list[int]:
     """Deliveries to hand to a worker now: retries whose time has come, attempts whose
-    worker died (the lease ran out), and first attempts the planning job never made."""
+    worker died (the lease ran out), and first attempts the planning job never made.
+    One waiting for an earlier revision is not due: it would only crowd the batch."""
     lease_over = Delivery.lease_until < now
     return list(
         db.session.scalars(
@@ -364,6 +428,7 @@ def due(now: datetime, limit: int = 500) -> list[int]:
             .where(
                 OutboundPostback.state == "active",
                 Delivery.next_attempt_at <= now,
+                ~_waits_for_an_earlier_revision(),
                 or_(
                     and_(
                         Delivery.state == "retrying",
@@ -388,7 +453,9 @@ def due(now: datetime, limit: int = 500) -> list[int]:
 
 
 def unplanned(now: datetime, limit: int = 500) -> list[int]:
-    """Conversions still waiting for planning well after they were stored."""
+    """Conversions with a revision still unplanned well after it was stored (a new
+    conversion's, or a status change's on one planned long ago): the flag's partial index
+    holds only those, so this stays cheap on any table."""
     return list(
         db.session.scalars(
             select(Conversion.id)

@@ -273,7 +273,7 @@ def _write_all(
                     **after,
                     updated_at=now,
                     revision=revision + 1,
-                    dispatch_pending=after["attribution"] != "duplicate",
+                    **_owed(after, revision + 1),
                 )
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -296,6 +296,15 @@ def _write_all(
     report.follow_ups = [
         (cid, "remapped") for cid, _, _, after, _ in plans if after["attribution"] != "duplicate"
     ]
+
+
+def _owed(after: dict[str, Any], revision: int) -> dict[str, Any]:
+    """What the re-mapped conversion owes its outbound postbacks. The new revision is
+    delivered anew (earlier ones still unplanned are planned with it); one that is now a
+    duplicate owes nothing, not even the steps it had not sent yet."""
+    if after["attribution"] == "duplicate":
+        return {"dispatch_pending": False, "planned_revision": revision}
+    return {"dispatch_pending": True}
 
 
 def _plain(value: Any) -> Any:

@@ -266,6 +266,7 @@ def _conversion(
         "dedupe_key": f"tx:{source_id}:{event}:{transaction_id}",
         "duplicate_of_id": None,
         "revision": 0,
+        "planned_revision": 0,
         "dispatch_pending": False,
         "parse_notes": [],
         "raw_request": {
@@ -388,6 +389,7 @@ def _approved_later(plan: Plan) -> int:
         changes.extend(
             {
                 "conversion_id": row_id,
+                "revision": 1,
                 "changed_at": received_at + timedelta(hours=6),
                 "from_status": "pending",
                 "to_status": "approved",
@@ -399,6 +401,6 @@ def _approved_later(plan: Plan) -> int:
         db.session.execute(
             Conversion.__table__.update()
             .where(Conversion.id.in_(chunk))
-            .values(status="approved", raw_status="approved", revision=1)
+            .values(status="approved", raw_status="approved", revision=1, planned_revision=1)
         )
     return _write(StatusChange.__table__, iter(changes), lambda _n: None)
