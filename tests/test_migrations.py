@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on every backend."""
 
+import json
 from datetime import UTC, datetime
 
 from flask_migrate import upgrade
@@ -7,6 +8,26 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
+
+
+def insert_source(connection, tables: MetaData, now: datetime) -> int:
+    """A source row as an older schema holds it (migration tests start below head)."""
+    sources = Table("sources", tables, autoload_with=connection)
+    return connection.execute(
+        sources.insert().values(
+            public_id="s1",
+            name="Network",
+            field_map={},
+            event_map={},
+            status_map={},
+            attribution_window_days=30,
+            state="active",
+            token_digest="d",
+            token_ciphertext="c",
+            created_at=now,
+            updated_at=now,
+        )
+    ).inserted_primary_key[0]
 
 
 def test_migrations_upgrade_a_fresh_database_to_the_models_schema(fresh_database):
@@ -33,23 +54,8 @@ def test_the_upgrade_keeps_what_each_existing_conversion_owes(fresh_database):
         now = datetime.now(UTC)
         with db.engine.begin() as connection:
             tables = MetaData()
-            sources = Table("sources", tables, autoload_with=connection)
             conversions = Table("conversions", tables, autoload_with=connection)
-            source_id = connection.execute(
-                sources.insert().values(
-                    public_id="s1",
-                    name="Network",
-                    field_map={},
-                    event_map={},
-                    status_map={},
-                    attribution_window_days=30,
-                    state="active",
-                    token_digest="d",
-                    token_ciphertext="c",
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).inserted_primary_key[0]
+            source_id = insert_source(connection, tables, now)
             connection.execute(
                 conversions.insert(),
                 [
@@ -91,3 +97,63 @@ def test_the_upgrade_keeps_what_each_existing_conversion_owes(fresh_database):
         db.engine.dispose()
     assert [tuple(row) for row in planned] == [(1, 0), (2, -1), (3, 2), (4, 1)]
     assert new == -1
+
+
+TOKEN = "Secr3tTokenValue-0123456789abcdefghijklmnopqrstu"
+
+
+def test_the_upgrade_masks_every_token_parameter_stored_before(fresh_database):
+    """Tokens that earlier versions kept whole (in bodies, headers, the rejection log)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0008")
+        now = datetime.now(UTC)
+        with db.engine.begin() as connection:
+            tables = MetaData()
+            conversions = Table("conversions", tables, autoload_with=connection)
+            rejected = Table("rejected_postbacks", tables, autoload_with=connection)
+            source_id = insert_source(connection, tables, now)
+            requests = [
+                {"query": {"_pbtoken": TOKEN[:4] + "…"}, "body": f"tx=1&_pbtoken={TOKEN}"},
+                {"query": {}, "body": json.dumps({"_pbtoken": TOKEN, "tx": "2"})},
+                {"query": {"tx": "3"}, "body": "", "headers": {"Referer": f"?_pbtoken={TOKEN}"}},
+                {"query": {"tx": "4"}, "body": "untouched"},
+            ]
+            connection.execute(
+                conversions.insert(),
+                [
+                    {
+                        "source_id": source_id,
+                        "received_at": now,
+                        "updated_at": now,
+                        "attribution": "matched",
+                        "event_type": "ftd",
+                        "status": "approved",
+                        "parse_notes": [],
+                        "raw_request": raw,
+                    }
+                    for raw in requests
+                ],
+            )
+            connection.execute(
+                rejected.insert().values(
+                    received_at=now,
+                    reason="unknown token",
+                    method="GET",
+                    excerpt=f"GET /pb?_pbtoken=bogus&_pbtoken={TOKEN}",
+                )
+            )
+        upgrade()
+        with db.engine.begin() as connection:
+            stored = [
+                json.loads(raw) if isinstance(raw, str) else raw
+                for raw in connection.scalars(
+                    text("SELECT raw_request FROM conversions ORDER BY id")
+                )
+            ]
+            excerpt = connection.scalar(text("SELECT excerpt FROM rejected_postbacks"))
+        db.engine.dispose()
+    assert TOKEN not in json.dumps(stored) + excerpt
+    assert stored[0]["body"] == f"tx=1&_pbtoken={TOKEN[:4]}…"
+    assert stored[3] == requests[3]
+    assert excerpt == f"GET /pb?_pbtoken=bogu…&_pbtoken={TOKEN[:4]}…"
