@@ -8,26 +8,22 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
+from tests.conftest import insert_old_source
 
 
-def insert_source(connection, tables: MetaData, now: datetime) -> int:
-    """A source row as an older schema holds it (migration tests start below head)."""
-    sources = Table("sources", tables, autoload_with=connection)
-    return connection.execute(
-        sources.insert().values(
-            public_id="s1",
-            name="Network",
-            field_map={},
-            event_map={},
-            status_map={},
-            attribution_window_days=30,
-            state="active",
-            token_digest="d",
-            token_ciphertext="c",
-            created_at=now,
-            updated_at=now,
-        )
-    ).inserted_primary_key[0]
+def old_conversion(source_id: int, now: datetime, **fields: object) -> dict:
+    """A conversion row as a schema below head holds it."""
+    return {
+        "source_id": source_id,
+        "received_at": now,
+        "updated_at": now,
+        "attribution": "matched",
+        "event_type": "ftd",
+        "status": "approved",
+        "parse_notes": [],
+        "raw_request": {},
+        **fields,
+    }
 
 
 def test_migrations_upgrade_a_fresh_database_to_the_models_schema(fresh_database):
@@ -55,23 +51,13 @@ def test_the_upgrade_keeps_what_each_existing_conversion_owes(fresh_database):
         with db.engine.begin() as connection:
             tables = MetaData()
             conversions = Table("conversions", tables, autoload_with=connection)
-            source_id = insert_source(connection, tables, now)
+            source_id = insert_old_source(connection, now)
             connection.execute(
                 conversions.insert(),
                 [
-                    {
-                        "id": id_,
-                        "source_id": source_id,
-                        "received_at": now,
-                        "updated_at": now,
-                        "attribution": "matched",
-                        "event_type": "ftd",
-                        "status": "approved",
-                        "revision": revision,
-                        "dispatch_pending": flagged,
-                        "parse_notes": [],
-                        "raw_request": {},
-                    }
+                    old_conversion(
+                        source_id, now, id=id_, revision=revision, dispatch_pending=flagged
+                    )
                     for id_, revision, flagged in (
                         (1, 0, False),
                         (2, 0, True),
@@ -112,7 +98,7 @@ def test_the_upgrade_masks_every_token_parameter_stored_before(fresh_database):
             tables = MetaData()
             conversions = Table("conversions", tables, autoload_with=connection)
             rejected = Table("rejected_postbacks", tables, autoload_with=connection)
-            source_id = insert_source(connection, tables, now)
+            source_id = insert_old_source(connection, now)
             requests = [
                 {"query": {"_pbtoken": TOKEN[:4] + "…"}, "body": f"tx=1&_pbtoken={TOKEN}"},
                 {"query": {}, "body": json.dumps({"_pbtoken": TOKEN, "tx": "2"})},
@@ -121,19 +107,7 @@ def test_the_upgrade_masks_every_token_parameter_stored_before(fresh_database):
             ]
             connection.execute(
                 conversions.insert(),
-                [
-                    {
-                        "source_id": source_id,
-                        "received_at": now,
-                        "updated_at": now,
-                        "attribution": "matched",
-                        "event_type": "ftd",
-                        "status": "approved",
-                        "parse_notes": [],
-                        "raw_request": raw,
-                    }
-                    for raw in requests
-                ],
+                [old_conversion(source_id, now, raw_request=raw) for raw in requests],
             )
             connection.execute(
                 rejected.insert().values(

@@ -24,25 +24,6 @@ from app.outbound.ssrf import parse_allowed
 from app.queue import get_queue
 
 
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(app):
-    fake = Clock()
-    settings = app.extensions["pbhub.delivery"]
-    app.extensions["pbhub.delivery"] = dataclasses.replace(settings, now=fake)
-    return fake
-
-
 def deliveries():
     db.session.expire_all()
     return db.session.scalars(select(Delivery).order_by(Delivery.id)).all()

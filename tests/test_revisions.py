@@ -6,9 +6,7 @@ The receiver is a Keitaro tracker on loopback (the Keitaro preset: ``pending`` i
 ingest enqueues, as a Redis flush or a crash would.
 """
 
-import dataclasses
 import json
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,25 +20,6 @@ from app.models.types import utcnow
 from app.outbound import dispatch
 from app.queue import get_queue
 from app.runtime import keyring
-
-
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(app):
-    fake = Clock()
-    settings = app.extensions["pbhub.delivery"]
-    app.extensions["pbhub.delivery"] = dataclasses.replace(settings, now=fake)
-    return fake
 
 
 class Tracker:
@@ -82,6 +61,17 @@ def planning_lost(monkeypatch):
     monkeypatch.setattr("app.ingest.routes._enqueue", lambda conversion_id, kind: None)
 
 
+@pytest.fixture
+def pending_then_approved(convert):
+    """The transaction T1 arrives pending with a payout of 5, then approved with 12."""
+
+    def fire():
+        convert(transaction_id="T1", status="pending", payout="5")
+        return convert(transaction_id="T1", status="approved", payout="12")["conversion_id"]
+
+    return fire
+
+
 def swept(app, clock):
     """The sweeper's round once the planning grace has passed, and the jobs it queued."""
     clock.advance(seconds=dispatch.PLAN_GRACE.total_seconds() + 60)
@@ -96,11 +86,10 @@ def deliveries():
 
 
 def test_the_pending_step_is_delivered_when_its_planning_was_lost_before_the_approval(
-    app, keitaro, convert, planning_lost, clock
+    app, keitaro, pending_then_approved, planning_lost, clock
 ):
     keitaro.create()
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     assert keitaro.sent() == []
     swept(app, clock)
     assert keitaro.sent() == [("lead", "5"), ("sale", "12")]
@@ -108,12 +97,11 @@ def test_the_pending_step_is_delivered_when_its_planning_was_lost_before_the_app
 
 
 def test_a_pending_delivery_retried_after_the_approval_still_says_pending(
-    app, keitaro, convert, clock
+    app, keitaro, pending_then_approved, clock
 ):
     keitaro.create()
     keitaro.failing = {"lead"}
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     keitaro.failing = set()
     clock.advance(hours=2)
     sweep()
@@ -121,11 +109,12 @@ def test_a_pending_delivery_retried_after_the_approval_still_says_pending(
     assert keitaro.sent() == [("lead", "5"), ("lead", "5"), ("sale", "12")]
 
 
-def test_a_later_revision_waits_while_the_earlier_one_is_retrying(app, keitaro, convert, clock):
+def test_a_later_revision_waits_while_the_earlier_one_is_retrying(
+    app, keitaro, pending_then_approved, clock
+):
     keitaro.create()
     keitaro.failing = {"lead"}
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     clock.advance(minutes=30)  # past the planning grace, before the retry is due
     assert sweep()["due"] == 0
     get_queue(app).join()
@@ -133,11 +122,12 @@ def test_a_later_revision_waits_while_the_earlier_one_is_retrying(app, keitaro, 
     assert [(d.state, d.attempts) for d in deliveries()] == [("retrying", 1), ("pending", 0)]
 
 
-def test_a_later_revision_goes_as_soon_as_the_earlier_one_is_delivered(keitaro, convert, clock):
+def test_a_later_revision_goes_as_soon_as_the_earlier_one_is_delivered(
+    keitaro, pending_then_approved, clock
+):
     keitaro.create()
     keitaro.failing = {"lead"}
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     keitaro.failing = set()
     clock.advance(hours=2)
     send_deliveries([deliveries()[0].id])  # the retry alone, no sweep
@@ -145,11 +135,10 @@ def test_a_later_revision_goes_as_soon_as_the_earlier_one_is_delivered(keitaro, 
     assert keitaro.sent()[-2:] == [("lead", "5"), ("sale", "12")]
 
 
-def test_a_later_revision_goes_once_the_earlier_one_is_dead(keitaro, convert, clock):
+def test_a_later_revision_goes_once_the_earlier_one_is_dead(keitaro, pending_then_approved, clock):
     keitaro.create(retry_count=1)
     keitaro.failing = {"lead"}
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     clock.advance(hours=2)
     send_deliveries([deliveries()[0].id])
     assert [d.state for d in deliveries()] == ["dead", "delivered"]
@@ -168,11 +157,10 @@ def test_the_sweeper_plans_an_unplanned_revision_of_an_already_planned_conversio
 
 
 def test_a_revision_whose_status_the_map_leaves_unsent_is_not_planned(
-    app, keitaro, convert, planning_lost, clock
+    app, keitaro, pending_then_approved, planning_lost, clock
 ):
     keitaro.create(status_map={"pending": ""})
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     swept(app, clock)
     assert keitaro.sent() == [("sale", "12")]
     assert [d.revision for d in deliveries()] == [1]
@@ -201,12 +189,11 @@ def test_a_status_change_keeps_its_revision_and_what_the_previous_revision_said(
 
 
 def test_a_signed_webhook_of_an_earlier_revision_describes_that_revision(
-    app, httpserver, outbound, convert, planning_lost, clock
+    app, httpserver, outbound, pending_then_approved, planning_lost, clock
 ):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     outbound(preset="signed_webhook", url=httpserver.url_for("/hook"))
-    convert(transaction_id="T1", status="pending", payout="5")
-    convert(transaction_id="T1", status="approved", payout="12")
+    pending_then_approved()
     swept(app, clock)
     bodies = [json.loads(request.data) for request, _ in httpserver.log]
     assert [

@@ -24,6 +24,7 @@ from app.models import (
     StatsState,
 )
 from app.services import rollups, stats
+from tests.conftest import insert_old_source
 from tests.stats_reference import reference
 
 NOW = datetime(2026, 11, 20, 14, 37, 12, 345678, tzinfo=UTC)
@@ -415,27 +416,12 @@ def test_upgrading_logs_every_hour_that_already_holds_rows(fresh_database):
     with app.app_context():
         upgrade(revision="0005")
         with db.engine.begin() as connection:
-            connection.execute(
-                Source.__table__.insert().values(
-                    id=1,
-                    public_id="p",
-                    name="n",
-                    field_map={},
-                    event_map={},
-                    status_map={},
-                    attribution_window_days=30,
-                    state="active",
-                    token_digest="d",
-                    token_ciphertext="x",
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-            )
+            source_id = insert_old_source(connection, NOW)
             connection.execute(
                 Click.__table__.insert(),
                 [
                     {
-                        "source_id": 1,
+                        "source_id": source_id,
                         "click_id": f"c{n}",
                         "origin": "track",
                         "clicked_at": NOW - timedelta(hours=n),
