@@ -59,11 +59,8 @@ def _any_spelling(literal: str) -> str:
     may send them (routing decodes them; the request line in the log does not)."""
     parts = []
     for char in literal:
-        if char.isalnum() or char in "-._~":
-            code = f"{ord(char):02X}"
-            parts.append(f"(?:{re.escape(char)}|%{code[0]}[{code[1]}{code[1].lower()}])")
-        else:
-            parts.append(re.escape(char))
+        code = f"{ord(char):02X}"
+        parts.append(f"(?:{re.escape(char)}|%{code[0]}[{code[1]}{code[1].lower()}])")
     return "".join(parts)
 
 

@@ -95,7 +95,12 @@ class MemoryLimiter:
     def allow(self, key: str, limit: int, now: float | None = None) -> bool:
         """Count this call for ``key`` if fewer than ``limit`` were accepted in the last
         60 seconds; ``now`` replaces the limiter's clock (tests)."""
-        return self._check(key, limit, now, take=True) == 0
+        return self.take(key, limit, now) == 0
+
+    def take(self, key: str, limit: int, now: float | None = None) -> int:
+        """As ``allow``, answering 0 when the call is counted and otherwise the whole
+        seconds until one would be: a refusal and its Retry-After in one step."""
+        return math.ceil(self._check(key, limit, now, take=True))
 
     def retry_after(self, key: str, limit: int, now: float | None = None) -> int:
         """Whole seconds (rounded up) until ``allow`` would accept a call for ``key``, as
@@ -177,7 +182,11 @@ class RedisLimiter:
     def allow(self, key: str, limit: int, now: float | None = None) -> bool:
         """As ``MemoryLimiter.allow``, on Redis's clock unless ``now`` is given; raises
         ``RedisError`` when Redis is unreachable (the caller decides what that means)."""
-        return self._check(key, limit, now, take=True) == 0
+        return self.take(key, limit, now) == 0
+
+    def take(self, key: str, limit: int, now: float | None = None) -> int:
+        """As ``MemoryLimiter.take``; raises ``RedisError`` as ``allow`` does."""
+        return math.ceil(self._check(key, limit, now, take=True))
 
     def retry_after(self, key: str, limit: int, now: float | None = None) -> int:
         """As ``MemoryLimiter.retry_after``. Only a hint for an answer already decided,

@@ -71,12 +71,25 @@ def test_each_secret_route_is_masked_in_an_access_log_line(app, caplog):
         assert secret[:4] + "…" in caplog.text
 
 
-@pytest.mark.parametrize("spell", [str.upper, str.lower], ids=["upper-hex", "lower-hex"])
-def test_a_percent_encoded_prefix_is_masked_too(app, spell):
+def percent_encoded(text: str, which: str, spell=str.upper) -> str:
+    return "".join("%" + spell(f"{ord(c):02x}") if c in which else c for c in text)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda p: percent_encoded(p, p),
+        lambda p: percent_encoded(p, p, str.lower),
+        lambda p: percent_encoded(p, "/"),
+        lambda p: percent_encoded(p, p[1:3]),
+    ],
+    ids=["all-upper-hex", "all-lower-hex", "slashes", "letters"],
+)
+def test_a_percent_encoded_prefix_is_masked_too(app, spelling):
     secret = secrets.token_urlsafe(32)
     for prefix in logs.secret_prefixes(app.url_map):
-        encoded = "".join("%" + spell(f"{ord(c):02x}") if c.isalpha() else c for c in prefix)
-        assert secret not in logs.redact_line(access_line(encoded + quote(secret)))
+        line = access_line(spelling(prefix) + quote(secret))
+        assert secret not in logs.redact_line(line), line
 
 
 def test_a_route_added_with_a_secret_segment_is_masked_once_declared(app, caplog):
@@ -130,6 +143,7 @@ def test_gunicorn_never_writes_a_usable_link_to_its_logs(app, make_user, source,
         requests.get(f"{base}{source['postback_path']}?transaction_id=1", timeout=10)
         requests.get(f"{base}/learn/{learn}", timeout=10)
         requests.get(f"{base}/%69nvite/{link}", timeout=10)
+        requests.get(f"{base}/invite%2F{link}", timeout=10)
     finally:
         stop(server)
     written = log.read_text()

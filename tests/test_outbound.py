@@ -230,7 +230,7 @@ def test_spent_retries_make_a_delivery_dead_and_replay_sends_it(
     answer = client.post(
         f"/api/v1/outbound-postbacks/{created['id']}/replay-dead", headers=operator_headers
     )
-    assert answer.get_json() == {"replayed": 1}
+    assert answer.get_json() == {"replayed": 1, "superseded": 0}
     get_queue(client.application).join()
     assert deliveries()[0].state == "delivered"
 

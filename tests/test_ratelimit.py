@@ -68,6 +68,13 @@ def test_retry_after_is_the_wait_until_the_next_call_is_accepted(limiter):
     assert limiter.allow(key, 2, now=71.0)
 
 
+def test_taking_a_call_answers_zero_or_the_wait_in_one_step(limiter):
+    key = new_key()
+    assert limiter.take(key, 1, now=10.5) == 0
+    assert limiter.take(key, 1, now=40.2) == 31
+    assert limiter.take(key, 1, now=71.0) == 0
+
+
 def test_asking_for_the_wait_consumes_nothing(limiter):
     key = new_key()
     assert limiter.retry_after(key, 1, now=5.0) == 0

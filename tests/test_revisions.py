@@ -145,6 +145,39 @@ def test_a_later_revision_goes_once_the_earlier_one_is_dead(keitaro, pending_the
     assert keitaro.sent() == [("lead", "5"), ("lead", "5"), ("sale", "12")]
 
 
+@pytest.fixture
+def dead_pending_step(keitaro, pending_then_approved, clock):
+    """The pending step died while the tracker refused it; the approval then got through."""
+    keitaro.create(retry_count=1)
+    keitaro.failing = {"lead"}
+    pending_then_approved()
+    clock.advance(hours=2)
+    send_deliveries([deliveries()[0].id])
+    keitaro.failing = set()
+    return keitaro
+
+
+def test_replaying_dead_deliveries_leaves_a_step_a_later_status_overtook(
+    client, operator_headers, dead_pending_step
+):
+    postback_id = deliveries()[0].outbound_postback_id
+    answer = client.post(
+        f"/api/v1/outbound-postbacks/{postback_id}/replay-dead", headers=operator_headers
+    )
+    assert answer.get_json() == {"replayed": 0, "superseded": 1}
+    assert [d.state for d in deliveries()] == ["dead", "delivered"]
+    assert dead_pending_step.sent()[-1] == ("sale", "12")
+
+
+def test_replaying_one_overtaken_step_is_refused_with_the_reason(
+    client, operator_headers, dead_pending_step
+):
+    dead = deliveries()[0]
+    answer = client.post(f"/api/v1/deliveries/{dead.id}/replay", headers=operator_headers)
+    assert answer.status_code == 409
+    assert "would leave the receiver on the older status" in answer.get_json()["error"]["message"]
+
+
 def test_the_sweeper_plans_an_unplanned_revision_of_an_already_planned_conversion(
     app, keitaro, convert, monkeypatch, clock
 ):
@@ -232,3 +265,11 @@ def test_a_re_map_delivers_the_steps_left_unplanned_then_the_corrected_conversio
     assert keitaro.sent() == [("lead", "5"), ("sale", "12")]
     assert [r["subid"] for r in keitaro.requests] == [token, token]
     assert [d.revision for d in deliveries()] == [0, 2]
+
+
+def test_the_cli_says_which_dead_steps_it_left_dead(runner, dead_pending_step):
+    postback_id = deliveries()[0].outbound_postback_id
+    result = runner.invoke(args=["outbound", "replay-dead", str(postback_id)])
+    assert result.exit_code == 0, result.output
+    assert "replayed 0 deliveries" in result.output
+    assert "left 1 dead: a later status of their conversions already reached" in result.output

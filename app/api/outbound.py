@@ -218,11 +218,12 @@ def replay_dead(postback_id: int):  # type: ignore[no-untyped-def]
     post:
       responses:
         200:
-          description: "{replayed: n}"
+          description: "{replayed: n, superseded: m}: m stay dead, a later status of
+            their conversion having reached the receiver already"
     """
-    ids = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
-    enqueue_sends(ids)
-    return jsonify(replayed=len(ids))
+    done = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
+    enqueue_sends(done.ids)
+    return jsonify(replayed=len(done.ids), superseded=done.superseded)
 
 
 @bp.post("/deliveries/<bigid:delivery_id>/replay")
@@ -238,6 +239,6 @@ def replay_delivery(delivery_id: int):  # type: ignore[no-untyped-def]
               schema: DeliverySchema
     """
     delivery = service.get_delivery(delivery_id)
-    service.dispatch.replay([delivery], delivery_settings().now())
+    service.replay_one(delivery, delivery_settings().now())
     enqueue_sends([delivery.id])
     return jsonify(DeliverySchema().dump(delivery))

@@ -11,7 +11,6 @@ from app.api.schemas import DeliverySchema, OutboundInSchema, OutboundOutSchema
 from app.cli import echo_json, handle_errors
 from app.core import json_limits
 from app.jobs.deliveries import send_deliveries, sweep
-from app.outbound import dispatch
 from app.runtime import delivery_settings, keyring
 from app.services import outbound as service
 
@@ -175,7 +174,7 @@ def deliveries(postback_id: int, state: str | None, limit: int) -> None:
 def replay(delivery_id: int) -> None:
     """Send one delivery again, now."""
     delivery = service.get_delivery(delivery_id)
-    dispatch.replay([delivery], delivery_settings().now())
+    service.replay_one(delivery, delivery_settings().now())
     send_deliveries([delivery.id])
     echo_json(DeliverySchema().dump(service.get_delivery(delivery_id)))
 
@@ -185,11 +184,16 @@ def replay(delivery_id: int) -> None:
 @handle_errors
 def replay_dead(postback_id: int) -> None:
     """Send every dead delivery of a postback again, now."""
-    ids = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
-    with click.progressbar(ids, label="replaying") as bar:
+    done = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
+    with click.progressbar(done.ids, label="replaying") as bar:
         for delivery_id in bar:
             send_deliveries([delivery_id])
-    click.echo(f"replayed {len(ids)} deliveries")
+    click.echo(f"replayed {len(done.ids)} deliveries")
+    if done.superseded:
+        click.echo(
+            f"left {done.superseded} dead: a later status of their conversions already "
+            "reached the receiver"
+        )
 
 
 @outbound.command("sweep")

@@ -53,6 +53,10 @@ def loads(text: str | bytes, **kwargs: Any) -> Any:
         document = json.loads(text, **kwargs)
     except RecursionError:
         raise NestingTooDeep() from None
-    if depth(document) > MAX_JSON_DEPTH:
+    # Counting brackets is cheap and settles nearly every document: one that opens no
+    # more arrays and objects than the limit cannot nest deeper than it.
+    brackets = ("[", "{") if isinstance(text, str) else (b"[", b"{")
+    opened = sum(text.count(bracket) for bracket in brackets)  # type: ignore[arg-type]
+    if opened > MAX_JSON_DEPTH and depth(document) > MAX_JSON_DEPTH:
         raise NestingTooDeep()
     return document

@@ -55,9 +55,9 @@ def postback(token: str | None = None, event_label: str | None = None):  # type:
             403, f"this source is {source.state}; its postbacks are refused", code="source_inactive"
         )
     limit = source.rate_limit_per_minute
-    if limit and not _allowed(f"source:{source.id}", limit):
+    wait = _wait(f"source:{source.id}", limit) if limit else 0
+    if wait:
         response, status = error_response(429, f"more than {limit} postbacks a minute")
-        wait = get_limiter(current_app).retry_after(f"source:{source.id}", limit)
         response.headers["Retry-After"] = str(wait)
         return response, status
 
@@ -95,7 +95,8 @@ def learn(token: str):  # type: ignore[no-untyped-def]
     if request.method == "HEAD":
         return error_response(405, "send the test postback itself; HEAD captures nothing")
     params, notes, body_text = read_params(request)
-    record_learn_request(token, params, {**raw_request(request, body_text), "notes": notes})
+    stored = raw_request(request, body_text, (token,))
+    record_learn_request(token, params, {**stored, "notes": notes})
     return jsonify(status="captured", parameters=len(params))
 
 
@@ -125,12 +126,13 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
     return OfferRedirect(token.join(source.offer_parts))
 
 
-def _allowed(key: str, limit: int) -> bool:
+def _wait(key: str, limit: int) -> int:
+    """0 when this call is within its limit (and counted), else the seconds to wait."""
     try:
-        return get_limiter(current_app).allow(key, limit)
+        return get_limiter(current_app).take(key, limit)
     except RedisError:
         log.warning("rate limiter unavailable; letting the postback through")
-        return True
+        return 0
 
 
 def _enqueue(conversion_id: int, kind: str) -> None:
@@ -142,7 +144,7 @@ def _enqueue(conversion_id: int, kind: str) -> None:
 def _log_rejection(reason: str, token: str | None, source_id: int | None) -> None:
     """Keep a troubleshooting row, at most ``REJECTION_LOG_PER_MINUTE`` per address, so a
     flood of made-up tokens cannot turn into a flood of writes."""
-    if not _allowed(f"rejected:{request.remote_addr}", REJECTION_LOG_PER_MINUTE):
+    if _wait(f"rejected:{request.remote_addr}", REJECTION_LOG_PER_MINUTE):
         return
     excerpt = rejection_excerpt(request, (token, request.headers.get(TOKEN_HEADER)), MAX_EXCERPT)
     try:

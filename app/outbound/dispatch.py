@@ -466,8 +466,30 @@ def unplanned(now: datetime, limit: int = 500) -> list[int]:
     )
 
 
+def superseded(delivery_ids: list[int]) -> set[int]:
+    """Those of these deliveries whose postback was already sent a later revision of the
+    same conversion: sent again now, they would leave the receiver on an older status."""
+    if not delivery_ids:
+        return set()
+    later = aliased(Delivery)
+    return set(
+        db.session.scalars(
+            select(Delivery.id).where(
+                Delivery.id.in_(delivery_ids),
+                exists().where(
+                    later.conversion_id == Delivery.conversion_id,
+                    later.outbound_postback_id == Delivery.outbound_postback_id,
+                    later.revision > Delivery.revision,
+                    later.state == "delivered",
+                ),
+            )
+        )
+    )
+
+
 def replay(deliveries: Iterable[Delivery], now: datetime) -> int:
-    """Send these deliveries again from scratch (same message id: receivers dedupe)."""
+    """Send these deliveries again from scratch (same message id: receivers dedupe).
+    Callers leave out the ``superseded`` ones: order is theirs to keep."""
     count = 0
     for delivery in deliveries:
         delivery.state = "pending"

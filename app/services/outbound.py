@@ -273,7 +273,16 @@ def get_delivery(delivery_id: int) -> Delivery:
     return delivery
 
 
-def replay_dead(row: OutboundPostback, now: datetime) -> list[int]:
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay of dead deliveries did: the ids queued again, and how many were left
+    dead because a later status of their conversion already reached the receiver."""
+
+    ids: list[int]
+    superseded: int
+
+
+def replay_dead(row: OutboundPostback, now: datetime) -> Replayed:
     dead = list(
         db.session.scalars(
             select(Delivery).where(
@@ -281,8 +290,22 @@ def replay_dead(row: OutboundPostback, now: datetime) -> list[int]:
             )
         )
     )
-    dispatch.replay(dead, now)
-    return [d.id for d in dead]
+    skipped = dispatch.superseded([d.id for d in dead])
+    replayable = [d for d in dead if d.id not in skipped]
+    dispatch.replay(replayable, now)
+    return Replayed([d.id for d in replayable], len(skipped))
+
+
+def replay_one(delivery: Delivery, now: datetime) -> None:
+    """Send one delivery again, unless a later status already reached its receiver: the
+    receiver would end on the older one, so the operator is told instead."""
+    if dispatch.superseded([delivery.id]):
+        raise Conflict(
+            f"delivery {delivery.id} carries an earlier status of conversion "
+            f"{delivery.conversion_id} than one already delivered to this postback; sent "
+            "again, it would leave the receiver on the older status"
+        )
+    dispatch.replay([delivery], now)
 
 
 def source_webhook_id(source: Any) -> int | None:

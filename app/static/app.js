@@ -832,7 +832,11 @@
       if (replayDead) {
         const answer = await api("POST", `/api/v1/outbound-postbacks/${replayDead.dataset.replayDead}/replay-dead`);
         if (!answer.ok) return toast(answer.data.error.message);
-        toast("Dead deliveries queued again");
+        const { replayed, superseded } = answer.data;
+        toast(
+          `${replayed} dead deliveries queued again` +
+            (superseded ? `; ${superseded} left dead, a later status already reached the receiver` : ""),
+        );
         setTimeout(() => location.reload(), 600);
       }
     });

@@ -34,3 +34,14 @@ def test_deeper_documents_are_refused_without_a_recursion_error(levels, kind):
 
 def test_refusal_is_not_a_value_error_that_silent_parsers_would_swallow():
     assert not issubclass(NestingTooDeep, ValueError)
+
+
+def test_bytes_parse_like_text():
+    assert loads(nested(3).encode()) == loads(nested(3))
+    with pytest.raises(NestingTooDeep):
+        loads(nested(MAX_JSON_DEPTH + 1, "array").encode())
+
+
+def test_many_brackets_side_by_side_are_not_depth():
+    wide = "[" + ",".join(["{}"] * 500) + "]"
+    assert depth(loads(wide)) == 2
