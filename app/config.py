@@ -160,7 +160,7 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "SECRET_KEY": secret_key(env, instance_path),
         "PBHUB_BASE_URL": base_url(env),
         "MAX_CONTENT_LENGTH": _int(env, "PBHUB_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
-        "PBHUB_WRITE_TIMEOUT": _float(env, "PBHUB_WRITE_TIMEOUT", 10.0, 0.1),
+        "PBHUB_WRITE_TIMEOUT": _write_timeout(env),
         "PBHUB_CLICK_BATCH": _int(env, "PBHUB_CLICK_BATCH", 200),
         "PBHUB_CLICK_FLUSH_SECONDS": _float(env, "PBHUB_CLICK_FLUSH_SECONDS", 0.5, 0.01),
         "PBHUB_CLICK_RETENTION_DAYS": _retention_days(env),
@@ -191,6 +191,19 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
             name.strip() for name in env.get("PBHUB_BLOCK_PLUGINS", "").split(",") if name.strip()
         ),
     }
+
+
+#: Longest a postback may wait on its write: a network gives up on an answer long before.
+MAX_WRITE_TIMEOUT = 60.0
+
+
+def _write_timeout(env: Mapping[str, str]) -> float:
+    seconds = _float(env, "PBHUB_WRITE_TIMEOUT", 10.0, 0.1)
+    if seconds > MAX_WRITE_TIMEOUT:
+        raise ConfigError(
+            f"PBHUB_WRITE_TIMEOUT must be at most {MAX_WRITE_TIMEOUT:g} seconds, got {seconds:g}"
+        )
+    return seconds
 
 
 #: The live card reaches back 7 days and reads its oldest, partial hour from raw clicks.

@@ -79,7 +79,19 @@ def init_app(app: Flask) -> None:
         # No pre-ping (a round trip per checkout on the hot path): a connection found dead
         # invalidates the pool and the request answers 503 or is retried by the caller.
         options.setdefault("pool_recycle", 1800)
-        options.setdefault("connect_args", {"connect_timeout": 5})
+        # Keepalives: a server cut off without a word (a network partition) is noticed
+        # within a minute, instead of libpq's two hours, by a connection waiting on it.
+        options.setdefault(
+            "connect_args",
+            {
+                "connect_timeout": 5,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+                "tcp_user_timeout": 60_000,
+            },
+        )
     else:
         options.setdefault("connect_args", {"timeout": 10, "check_same_thread": False})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -49,6 +49,8 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
         ({"PBHUB_CLICK_FLUSH_SECONDS": "-1"}, "PBHUB_CLICK_FLUSH_SECONDS"),
         ({"PBHUB_LOG_LEVEL": "LOUD"}, "PBHUB_LOG_LEVEL"),
         ({"PBHUB_CLICK_RETENTION_DAYS": "7"}, "PBHUB_CLICK_RETENTION_DAYS"),
+        ({"PBHUB_WRITE_TIMEOUT": "90"}, "PBHUB_WRITE_TIMEOUT"),
+        ({"PBHUB_WRITE_TIMEOUT": "0"}, "PBHUB_WRITE_TIMEOUT"),
         ({"DATABASE_URL": "postgresql://db/hub"}, "SECRET_KEY"),
     ],
 )

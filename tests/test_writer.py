@@ -1,7 +1,7 @@
 """Group commit: rows from many threads share statements and commits, never answers."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import event, func, select
@@ -12,6 +12,7 @@ from app.ingest import writer as writer_module
 from app.ingest.writer import Taken, get_writer
 from app.models import Conversion
 from app.models.types import utcnow
+from app.services.errors import Unavailable
 
 
 @pytest.fixture
@@ -146,3 +147,59 @@ def test_a_failed_connect_fails_its_batch_and_the_next_row_is_written(app, row, 
     with pytest.raises(OperationalError):
         get_writer().insert(row("FIRST"))
     assert isinstance(get_writer().insert(row("SECOND")), int)
+
+
+def write_batch(rows, deadline=None):
+    """One batch through the writer as its thread writes it; each row's future."""
+    batch = [(row, Future()) for row in rows]
+    for _, future in batch:
+        future.set_running_or_notify_cancel()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        get_writer()._write(connection, batch, deadline or time.monotonic() + 60)
+    return [future for _, future in batch]
+
+
+def test_keys_inserted_before_a_failed_holder_read_are_still_answered_stored(
+    app, row, database_fails
+):
+    """The read of who holds taken keys fails after the batch's insert committed: the
+    new rows are answered stored, only the taken key's caller hears the error."""
+    db.session.execute(Conversion.__table__.insert(), row("HELD"))
+    db.session.commit()
+    with database_fails("SELECT CONVERSIONS.DEDUPE_KEY", times=1) as failed:
+        futures = write_batch([row("NEW-1"), row("HELD"), row("NEW-2")])
+    assert failed
+    assert isinstance(futures[0].result(), int) and isinstance(futures[2].result(), int)
+    assert isinstance(futures[1].exception(), OperationalError)
+    assert set(db.session.scalars(select(Conversion.dedupe_key))) == {"HELD", "NEW-1", "NEW-2"}
+
+
+def test_rows_a_late_batch_cannot_begin_fail_unstored(app, row):
+    """A batch begins no statement past its deadline: the duplicates waiting behind a
+    slow insert fail, and are not written after their callers gave up."""
+
+    def slow(conn, cursor, statement, *args):
+        if "ON CONFLICT" in statement.upper():
+            time.sleep(0.3)
+
+    event.listen(db.engine, "before_cursor_execute", slow)
+    try:
+        futures = write_batch(
+            [row("SLOW")] + [row(None) for _ in range(3)], deadline=time.monotonic() + 0.1
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", slow)
+    assert isinstance(futures[0].result(), int)
+    assert all(isinstance(future.exception(), Unavailable) for future in futures[1:])
+    assert list(db.session.scalars(select(Conversion.dedupe_key))) == ["SLOW"]
+
+
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
+def test_the_writers_statement_timeout_does_not_outlive_its_connection(app, row, monkeypatch):
+    monkeypatch.setattr(writer_module, "IDLE_SECONDS", 0.05)
+    get_writer().insert(row("TIMED"))
+    deadline = time.monotonic() + 5
+    while get_writer()._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"

@@ -23,10 +23,13 @@ and each caller sees the error as if it had run the statement itself.
 "stored"). A caller waits ``write_timeout`` for the writer to take its row; a row not
 taken by then is withdrawn and the caller answers 503. A row taken is in a statement
 that the database itself cuts off after ``write_timeout`` (PostgreSQL's
-``statement_timeout``, SQLite's busy timeout), rolling it back, so its caller waits for
-the outcome, whichever it is: at most about twice the timeout in all. Only a database
-that stops answering altogether (the network to it cut mid-statement) leaves an outcome
-unknown; the caller then answers 503 after ``UNKNOWN_AFTER`` more seconds, and the
+``statement_timeout``, SQLite's busy timeout), rolling it back, and a batch begins no
+statement once ``write_timeout`` has passed since it was taken (its rows not yet written
+fail, unstored), so a taken row's outcome is known within ``TAKEN_WAITS`` timeouts and
+its caller waits for it, whichever it is. Only a database that stops answering
+altogether leaves an outcome unknown: its host cut off mid-statement (TCP keepalives
+notice within a minute), or its disk stalled at the commit, which no statement timeout
+covers. The caller then answers 503 after ``UNKNOWN_AFTER`` more seconds, and the
 network's retry is deduplicated like any other.
 """
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -53,8 +57,11 @@ CONVERSIONS = Conversion.__table__
 MAX_BATCH = 200
 #: Longer than any healthy commit; ``PBHUB_WRITE_TIMEOUT`` sets it.
 WRITE_TIMEOUT = 10.0
-#: How much longer than the statement timeout a taken row's caller waits for a database
-#: that stopped answering altogether before it gives up on knowing the outcome.
+#: Write timeouts within which a taken row's outcome is known: the batch's deadline, then
+#: the last statement it began (an insert, and the read of who holds taken keys).
+TAKEN_WAITS = 3
+#: How much longer a taken row's caller waits for a database that stopped answering
+#: altogether before it gives up on knowing the outcome.
 UNKNOWN_AFTER = 30.0
 IDLE_SECONDS = 1.0
 
@@ -120,8 +127,8 @@ class ConversionWriter:
             if future.cancel():  # not taken: withdrawn, so nothing will be stored
                 raise Unavailable("the database did not take the write in time") from None
         try:
-            # Taken: the database ends the statement within its own timeout either way.
-            return future.result(timeout=self.write_timeout + UNKNOWN_AFTER)
+            # Taken: the database ends its statements within their timeout either way.
+            return future.result(timeout=TAKEN_WAITS * self.write_timeout + UNKNOWN_AFTER)
         except TimeoutError:
             log.error("the database stopped answering mid-write; a postback's outcome is unknown")
             raise Unavailable("the database stopped answering during the write") from None
@@ -134,10 +141,11 @@ class ConversionWriter:
             while (batch := self._next_batch()) is not None:
                 if not batch:
                     continue
+                deadline = time.monotonic() + self.write_timeout
                 try:
                     if connection is None:
                         connection = self._connect(engine)
-                    self._write(connection, batch)
+                    self._write(connection, batch, deadline)
                 except BaseException as exc:  # the callers must hear of anything at all
                     log.exception("writing %d conversions failed", len(batch))
                     for _, future in batch:
@@ -182,16 +190,24 @@ class ConversionWriter:
         return [item for item in batch if item[1].set_running_or_notify_cancel()]
 
     def _write(
-        self, connection: Connection, batch: list[tuple[dict[str, Any], Future[Result]]]
+        self,
+        connection: Connection,
+        batch: list[tuple[dict[str, Any], Future[Result]]],
+        deadline: float,
     ) -> None:
         keyed = [item for item in batch if item[0]["dedupe_key"] is not None]
         plain = [item for item in batch if item[0]["dedupe_key"] is None]
         if keyed:
-            self._guarded(connection, keyed, _insert_keyed)
+            self._guarded(connection, keyed, _insert_keyed, deadline)
         if plain:
-            self._guarded(connection, plain, _insert_plain)
+            self._guarded(connection, plain, _insert_plain, deadline)
 
-    def _guarded(self, connection: Connection, items: list, write) -> None:  # type: ignore[no-untyped-def,type-arg]
+    def _guarded(self, connection: Connection, items: list, write, deadline: float) -> None:  # type: ignore[no-untyped-def,type-arg]
+        if time.monotonic() > deadline:
+            late = Unavailable("the database did not store the write in time")
+            for _, future in items:
+                future.set_exception(late)
+            return
         try:
             results = write(connection, [row for row, _ in items])
         except (OperationalError, InterfaceError) as exc:
@@ -203,7 +219,7 @@ class ConversionWriter:
                 results = [_one(connection, items[0][0], write)]
             else:
                 for item in items:
-                    self._guarded(connection, [item], write)
+                    self._guarded(connection, [item], write, deadline)
                 return
         for (_, future), result in zip(items, results, strict=True):
             if isinstance(result, BaseException):
