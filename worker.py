@@ -33,6 +33,10 @@ log = logging.getLogger("pbhub.worker")
 PAUSE = 2.0
 #: Longest a stopping worker waits for its scheduler to let go of the scheduler lock.
 SCHEDULER_STOP_WAIT = 5.0
+#: How often a worker runs RQ's maintenance, which is also when a worker without the
+#: scheduler lock tries to take it: a killed worker's lock lapses within a minute, so its
+#: scheduler is replaced within two (RQ's default of ten minutes would leave a gap).
+MAINTENANCE_SECONDS = 60
 
 
 class ThreadScheduler(RQScheduler):
@@ -41,8 +45,9 @@ class ThreadScheduler(RQScheduler):
     A child outlives a worker killed with SIGKILL (re-parented to PID 1) and keeps
     refreshing the scheduler lock, so no later worker's scheduler ever runs; and forking
     a process that runs threads (the sweeper) risks a child stuck on a lock one of them
-    held. A thread dies with the worker; its lock then lapses within a minute and the
-    next worker's scheduler takes it over. Its round once a second costs next to nothing.
+    held. A thread dies with the worker; its lock then lapses within a minute and another
+    worker's scheduler takes it over at its next maintenance round. Its round once a
+    second costs next to nothing.
     """
 
     def start(self) -> threading.Thread:
@@ -120,6 +125,14 @@ class Worker(SimpleWorker):
         scheduler._process.join(SCHEDULER_STOP_WAIT)
 
 
+def make_worker(connection: Redis) -> Worker:
+    return Worker(
+        [Queue(QUEUE_NAME, connection=connection)],
+        connection=connection,
+        maintenance_interval=MAINTENANCE_SECONDS,
+    )
+
+
 def main(argv: list[str]) -> int:
     try:
         app = create_app()
@@ -139,7 +152,7 @@ def main(argv: list[str]) -> int:
     burst = "--burst" in argv
     with app.app_context():
         while True:
-            worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+            worker = make_worker(connection)
             try:
                 worker.work(with_scheduler=True, burst=burst)
             except (RedisConnectionError, RedisTimeoutError) as exc:

@@ -103,7 +103,8 @@ def test_the_upgrade_masks_every_token_parameter_stored_before(fresh_database):
                 {"query": {"_pbtoken": TOKEN[:4] + "…"}, "body": f"tx=1&_pbtoken={TOKEN}"},
                 {"query": {}, "body": json.dumps({"_pbtoken": TOKEN, "tx": "2"})},
                 {"query": {"tx": "3"}, "body": "", "headers": {"Referer": f"?_pbtoken={TOKEN}"}},
-                {"query": {"tx": "4"}, "body": "untouched"},
+                {"query": {"tx": "4"}, "body": "untouched", "path": "/pb/abcd…"},
+                {"query": {}, "body": "", "headers": {"Referer": f"https://x.test/pb/{TOKEN}"}},
             ]
             connection.execute(
                 conversions.insert(),

@@ -157,3 +157,25 @@ def test_a_worker_stopped_with_sigterm_exits_promptly_and_releases_the_scheduler
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_worker_takes_over_a_lapsed_scheduler_lock_at_its_next_maintenance(redis_app):
+    """A worker that found the lock held (a killed worker's, not yet lapsed) takes it once
+    it lapses, at a maintenance round that comes every minute, not RQ's ten."""
+    connection = get_queue(redis_app).connection
+    lock = RQScheduler.get_locking_key(QUEUE_NAME)
+    connection.set(lock, "a-killed-worker", ex=60)
+    rq_worker = worker.make_worker(connection)
+    assert rq_worker.maintenance_interval <= 60
+    rq_worker._start_scheduler()
+    assert connection.get(lock) == b"a-killed-worker"
+    connection.delete(lock)  # the minute has passed
+    rq_worker.last_cleaned_at = datetime.now(UTC) - timedelta(seconds=61)
+    rq_worker.run_maintenance_tasks()
+    try:
+        assert (
+            running_scheduler(connection, time.monotonic() + 10)
+            == rq_worker.scheduler.name.encode()
+        )
+    finally:
+        rq_worker.stop_scheduler()

@@ -8,7 +8,8 @@ Earlier versions masked only the first ``_pbtoken`` of a postback's query string
 sent again in the body (form, JSON), repeated in the query, or after a bogus one in a
 refused postback, was stored whole: in conversions, status changes, captures and the
 rejection log. Every ``_pbtoken`` value found there is masked now, as new requests are.
-Only rows that mention ``pbtoken`` at all are read. The rules are copied here, not
+So is a whole token after ``/pb/`` or ``/learn/`` (a Referer, a body quoting the
+Postback URL). Only rows that may hold one are read. The rules are copied here, not
 imported, so that this step means the same whatever the code becomes.
 """
 
@@ -27,7 +28,11 @@ BATCH = 1000
 PATTERNS = (
     re.compile(r"((?:_|%5[Ff])pbtoken=)([^&\s\"']+)"),
     re.compile(r"(\"_pbtoken\"\s*:\s*\")([^\"]+)"),
+    re.compile(r"(/pb/|/learn/)([A-Za-z0-9_\-]{8,})"),
 )
+#: Which rows may hold one (the database's regex: PostgreSQL's, or Python's on SQLite);
+#: a path masked already ("/pb/abcd…") does not match.
+CANDIDATES = r"pbtoken|/(pb|learn)/[A-Za-z0-9_-]{8}"
 #: Tables whose rows keep a request: (table, column, whether it holds JSON).
 STORED = (
     ("conversions", "raw_request", True),
@@ -61,16 +66,17 @@ def masked_request(raw: dict) -> dict:
 
 def upgrade():
     bind = op.get_bind()
-    for table, column, is_json in STORED:
-        text_of = f"CAST({column} AS TEXT)" if is_json else column
+    for name, column_name, is_json in STORED:
+        table = sa.table(name, sa.column("id"), sa.column(column_name))
+        column = table.c[column_name]
+        text_of = sa.cast(column, sa.Text) if is_json else column
         last_id = 0
         while True:
             rows = bind.execute(
-                sa.text(
-                    f"SELECT id, {column} FROM {table} "  # noqa: S608 (constant names)
-                    f"WHERE id > :last AND {text_of} LIKE '%pbtoken%' ORDER BY id LIMIT :n"
-                ),
-                {"last": last_id, "n": BATCH},
+                sa.select(table.c.id, column)
+                .where(table.c.id > last_id, text_of.regexp_match(CANDIDATES))
+                .order_by(table.c.id)
+                .limit(BATCH)
             ).all()
             if not rows:
                 break
@@ -90,7 +96,7 @@ def upgrade():
                 json_cast = is_json and bind.dialect.name == "postgresql"
                 target = "CAST(:value AS JSON)" if json_cast else ":value"
                 bind.execute(
-                    sa.text(f"UPDATE {table} SET {column} = {target} WHERE id = :id"),  # noqa: S608
+                    sa.text(f"UPDATE {name} SET {column_name} = {target} WHERE id = :id"),  # noqa: S608
                     changes,
                 )
 
