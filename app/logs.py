@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.routing import Map
 
 from app.core.keys import mask, redact
-from app.request import SecretConverter
+from app.request import SecretConverter, route_converters
 
 #: A rule's variables: ``<name>``, ``<converter:name>``, ``<converter(args):name>``.
 _VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -36,13 +36,14 @@ def secret_prefixes(url_map: Map) -> set[str]:
     """The fixed text before each ``<secret:...>`` variable of every route."""
     prefixes = set()
     for rule in url_map.iter_rules():
-        if not any(isinstance(c, SecretConverter) for c in rule._converters.values()):
+        converters = route_converters(rule)
+        if not any(isinstance(c, SecretConverter) for c in converters.values()):
             continue
         start = 0
         for match in _VARIABLE.finditer(rule.rule):
             literal = rule.rule[start : match.start()]
             start = match.end()
-            converter = rule._converters.get(match["name"])
+            converter = converters.get(match["name"])
             if not isinstance(converter, SecretConverter):
                 continue
             if not any(char.isalnum() for char in literal):

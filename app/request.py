@@ -12,7 +12,7 @@ from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import BaseConverter, IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, Rule
 
 from app.core import json_limits
 from app.models.types import MAX_BIGINT, MAX_INTEGER
@@ -96,6 +96,12 @@ class BigIdConverter(IntegerConverter):
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=MAX_BIGINT)
+
+
+def route_converters(rule: Rule) -> dict[str, BaseConverter]:
+    """A rule's variables and their converters. Werkzeug keeps them on the rule without a
+    public name; reading them in one place keeps that reliance in sight."""
+    return dict(rule._converters)
 
 
 class SecretConverter(BaseConverter):

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models.types import MAX_BIGINT, MAX_INTEGER
+from app.request import route_converters
 
 #: The table each id in a URL names. A new id variable must be added here, so that its
 #: converter's range is held against its column's.
@@ -33,7 +34,7 @@ def column_max(table: str) -> int:
 
 def id_routes(app):
     for rule in app.url_map.iter_rules():
-        for name, converter in rule._converters.items():
+        for name, converter in route_converters(rule).items():
             if isinstance(converter, IntegerConverter):
                 yield rule, name, converter
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from app import logs
-from app.request import SecretConverter
+from app.request import SecretConverter, route_converters
 from app.runtime import invitations
 from tests.processes import free_port, gunicorn, stop, wait_healthy
 
@@ -29,7 +29,7 @@ def secret_routes(app) -> list[tuple[str, str]]:
     return [
         (rule.rule, name)
         for rule in app.url_map.iter_rules()
-        for name, converter in rule._converters.items()
+        for name, converter in route_converters(rule).items()
         if isinstance(converter, SecretConverter)
     ]
 
@@ -47,7 +47,7 @@ def access_line(path: str) -> str:
 
 def test_every_route_variable_named_as_a_credential_is_declared_secret(app):
     for rule in app.url_map.iter_rules():
-        for name, converter in rule._converters.items():
+        for name, converter in route_converters(rule).items():
             words = name.lower().split("_")
             if SECRET_WORDS & set(words) and words[-1] != "id":
                 assert isinstance(converter, SecretConverter), (
