@@ -50,3 +50,22 @@ def test_redaction_keeps_a_short_hint_to_tell_tokens_apart():
 def test_learn_urls_and_signing_secrets_are_masked_in_logs():
     line = redact("GET /learn/AbCdEfGhIjKlMnOp1234 whsec_MDEyMzQ1Njc4OWFiY2RlZg==")
     assert "AbCdEfGhIjKlMnOp1234" not in line and "MDEyMzQ1Njc4OWFiY2RlZg" not in line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /pb/{s} HTTP/1.1",
+        "GET /learn/{s}",
+        "GET /pb?x=1&_pbtoken={s}",
+        "body: a=1&%5Fpbtoken={s}",
+        '{{"_pbtoken": "{s}"}}',
+        "AUTHORIZATION: BEARER {s}",
+        "x-postback-token: {s}",
+        "token pbh_{s}",
+        "secret whsec_{s}",
+    ],
+)
+def test_every_form_of_a_secret_is_masked_whatever_its_case(line):
+    secret = "Zq9" + "x" * 30
+    assert secret not in redact(line.format(s=secret))
