@@ -1,5 +1,6 @@
 """HTTP plumbing: a request class tolerant of the raw bytes networks put in query strings,
-and URL converters."""
+what every request body and field must be before a route sees it (JSON within its depth,
+no NUL character), and the URL converters (ids within their columns, secret segments)."""
 
 from __future__ import annotations
 
