@@ -1,6 +1,7 @@
 """Fixtures for tests in a real browser (see ``harness.py``), on each database backend.
 
-Every page fails its test on an uncaught JavaScript error.
+Every page fails its test on an uncaught JavaScript error, and on an element left showing
+although it carries ``hidden``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import pytest
 
 from tests.browser.harness import CHROMIUM, LiveServer, launch
 from tests.conftest import PASSWORD, REQUIRE_SERVICES
+
+#: Elements that carry ``hidden`` and yet take up room on the page.
+SHOWN_THOUGH_HIDDEN = """() => [...document.querySelectorAll('[hidden]')]
+    .filter((element) => element.getClientRects().length > 0)
+    .map((element) => element.outerHTML.slice(0, 120))"""
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +52,30 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    shown = page.evaluate(SHOWN_THOUGH_HIDDEN) if not page.is_closed() else []
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    assert not shown, f"shown although they carry hidden: {shown}"
+
+
+@pytest.fixture
+def receiver(httpserver: Any) -> Any:
+    """A receiver of outbound postbacks at ``/hook`` that answers every one."""
+    httpserver.expect_request("/hook").respond_with_data("thanks")
+    return httpserver
+
+
+@pytest.fixture
+def hook(receiver: Any, app: Any) -> int:
+    """An outbound postback named Hook that sends every conversion to the receiver."""
+    from app.runtime import keyring
+    from app.services import outbound as outbound_service
+
+    created = outbound_service.create_outbound(
+        {"name": "Hook", "url_template": receiver.url_for("/hook") + "?c={click_id}"},
+        keyring(),
+    )
+    return created.postback.id
 
 
 def stored(model: Any, **filters: Any) -> Any:

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -11,12 +10,6 @@ from app.models.types import utcnow
 from app.runtime import keyring
 from app.services import outbound as outbound_service
 from tests.browser.conftest import stored
-
-
-@pytest.fixture
-def receiver(httpserver):
-    httpserver.expect_request("/hook").respond_with_data("thanks")
-    return httpserver
 
 
 def field(drawer, name):
@@ -76,15 +69,6 @@ def test_errors_from_the_api_show_beside_their_fields(page, log_in):
     field(drawer, "url_template").fill("https://x.example/?a={nonsense}")
     drawer.get_by_role("button", name="Save").click()
     expect(drawer.locator('[data-error-for="url_template"]')).to_contain_text("nonsense")
-
-
-@pytest.fixture
-def hook(receiver, app):
-    created = outbound_service.create_outbound(
-        {"name": "Hook", "url_template": receiver.url_for("/hook") + "?c={click_id}"},
-        keyring(),
-    )
-    return created.postback.id
 
 
 def test_editing_changes_the_stored_postback(page, log_in, hook):
