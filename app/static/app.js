@@ -588,6 +588,7 @@
     resultForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearErrors(resultForm);
+      if (!source) return toast("Generate a learn URL and fire the network's test postback at it first.");
       busy(resultForm, true);
       const answer = await api("POST", `/api/v1/sources/${source.id}/capture/finalize`, maps(resultForm));
       if (!answer.ok) {

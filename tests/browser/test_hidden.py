@@ -46,3 +46,14 @@ def test_the_outbound_edit_drawer_shows_no_create_only_field(page, log_in, hook)
     expect(drawer.locator('[name="name"]')).to_have_value("Hook")
     assert shown_though_hidden(page) == []
     assert not drawer.get_by_text("Sign with a new HMAC secret").is_visible()
+
+
+def test_finalizing_a_capture_before_generating_says_what_to_do_first(page, log_in):
+    """Finalize is hidden until a postback is captured; sent anyway (Enter in a field),
+    it says what comes first instead of failing in the page."""
+    log_in()
+    panel = open_wizard(page, "Capture").locator("#panel-capture")
+    panel.locator("[data-capture-result]").evaluate("(form) => form.requestSubmit()")
+    expect(page.locator("#toast")).to_have_text(
+        "Generate a learn URL and fire the network's test postback at it first."
+    )
