@@ -106,11 +106,46 @@ def test_finalize_saves_the_maps_and_postbacks_use_them(client, capture, source)
         {"field_map": {"click_id": "ref", "payout_amount": "commission"}, "event_map": {"x": "ftd"}}
     )
     assert answer.status_code == 200
-    assert answer.get_json()["field_map"]["transaction_id"] == ""
     assert capture.state()["state"] == "finalized"
     client.get(source["postback_path"], query_string={"ref": "R1", "commission": "4.5"})
     conversion = db.session.scalars(select(Conversion)).one()
     assert (conversion.click_id, conversion.payout_amount) == ("R1", Decimal("4.5"))
+
+
+def test_finalize_merges_the_chosen_fields_into_the_map_like_an_edit(client, capture, source):
+    """The README's example: fields it does not name keep their mapping, so the next
+    postback's event, transaction id and currency are still read."""
+    client.get(capture.learn_path, query_string={"ref": "abc", "commission": "3"})
+    answer = capture.finalize(
+        {
+            "field_map": {"click_id": "ref", "payout_amount": "commission"},
+            "event_map": {"dep": "ftd"},
+        }
+    )
+    assert answer.get_json()["field_map"]["transaction_id"] == "transaction_id"
+    client.get(
+        source["postback_path"],
+        query_string={
+            "ref": "R1",
+            "commission": "4.5",
+            "event": "dep",
+            "transaction_id": "T1",
+            "currency": "EUR",
+        },
+    )
+    conversion = db.session.scalars(select(Conversion)).one()
+    assert (conversion.event_type, conversion.transaction_id, conversion.payout_currency) == (
+        "ftd",
+        "T1",
+        "EUR",
+    )
+
+
+def test_finalize_unmaps_a_field_named_blank(capture, client):
+    client.get(capture.learn_path, query_string={"ref": "abc"})
+    answer = capture.finalize({"field_map": {"click_id": "ref", "transaction_id": ""}})
+    assert answer.get_json()["field_map"]["transaction_id"] == ""
+    assert answer.get_json()["field_map"]["event_type"] == "event"
 
 
 def test_finalize_before_anything_arrived_is_a_conflict(capture):

@@ -68,7 +68,8 @@ def show_capture(source_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/sources/<id:source_id>/capture/finalize")
 @require("operator")
 def finalize_capture(source_id: int):  # type: ignore[no-untyped-def]
-    """Save the chosen maps on the source.
+    """Save the chosen maps on the source: the field map merges like PATCH (a field named
+    takes its parameter, "" unmaps it, a field not named keeps its own).
     ---
     post:
       requestBody:

@@ -127,12 +127,18 @@ def describe(capture: Capture, signatures: list[Signature]) -> dict[str, Any]:
 
 
 def finalize(source: Source, changes: Mapping[str, Any]) -> Source:
-    """Save the chosen maps on the source; fields not chosen are left unread."""
+    """Save the chosen maps on the source. The field map merges like an edit: a field
+    named takes its parameter (a blank one unmaps it), a field not named keeps its own,
+    so a map chosen for two fields does not silently drop the other seven."""
     capture = latest_capture(source)
     if capture.captured_at is None:
         raise Conflict("nothing was captured yet; fire the test postback at the learn URL first")
-    field_map = {name: (changes["field_map"].get(name) or "").strip() for name in MAPPABLE_FIELDS}
-    source.field_map = field_map
+    chosen = {
+        name: (value or "").strip()
+        for name, value in changes["field_map"].items()
+        if name in MAPPABLE_FIELDS
+    }
+    source.field_map = {**(source.field_map or {}), **chosen}
     for name in ("event_map", "status_map"):
         if name in changes:
             setattr(source, name, dict(changes[name]))
