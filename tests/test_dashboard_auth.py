@@ -232,6 +232,10 @@ def test_an_invited_user_sets_a_password_and_is_signed_in(client, invitation):
     assert client.get("/postbacks").status_code == 200
 
 
+def test_the_invitation_page_names_the_invited_user(client, invitation):
+    assert "For <strong>new@example.test</strong>" in client.get(invitation).get_data(as_text=True)
+
+
 def test_an_invitation_works_once(client, invitation):
     token = page_csrf_token(client, invitation)
     client.post(invitation, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
