@@ -420,6 +420,33 @@ def test_the_cli_creates_tests_and_lists_outbound_postbacks(runner, httpserver):
     assert db.session.get(OutboundPostback, postback_id).previous_secret_ciphertext is None
 
 
+def test_the_cli_test_of_a_refused_postback_exits_non_zero(runner, outbound):
+    created = outbound(name="private", url_template="http://10.0.0.1/pb?c={click_id}")
+    tested = runner.invoke(args=["outbound", "test", str(created["id"])])
+    assert tested.exit_code == 1
+    assert "the test postback was not accepted: refused:" in tested.output
+
+
+def test_the_cli_test_of_a_failing_receiver_exits_non_zero(runner, httpserver, outbound):
+    httpserver.expect_request("/down").respond_with_data("no", status=500)
+    created = outbound(name="down", url_template=httpserver.url_for("/down"))
+    tested = runner.invoke(args=["outbound", "test", str(created["id"])])
+    assert tested.exit_code == 1
+    assert "the receiver answered 500" in tested.output
+
+
+def test_a_cli_replay_that_is_not_delivered_exits_non_zero(
+    runner, httpserver, outbound, convert, clock
+):
+    httpserver.expect_request("/flaky").respond_with_data("no", status=503)
+    outbound(name="flaky", url_template=httpserver.url_for("/flaky"))
+    convert()
+    [delivery] = db.session.scalars(select(Delivery)).all()
+    replayed = runner.invoke(args=["outbound", "replay", str(delivery.id)])
+    assert replayed.exit_code == 1
+    assert f"delivery {delivery.id} was not delivered (retrying)" in replayed.output
+
+
 def test_every_attempt_is_signed_afresh_under_the_same_webhook_id(
     httpserver, outbound, convert, clock
 ):

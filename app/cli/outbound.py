@@ -143,8 +143,16 @@ def delete(postback_id: int) -> None:
 @click.argument("postback_id", type=int)
 @handle_errors
 def test(postback_id: int) -> None:
-    """Fire a synthetic conversion now; print what we sent and what came back."""
-    echo_json(service.test_outbound(service.get_outbound(postback_id), delivery_settings()))
+    """Fire a synthetic conversion now; print what we sent and what came back. Exits 1
+    unless the receiver answered 2xx."""
+    result = service.test_outbound(service.get_outbound(postback_id), delivery_settings())
+    echo_json(result)
+    response = result["response"]
+    if result["error"] or response is None or not 200 <= response["status_code"] < 300:
+        reason = result["error"] or (
+            f"the receiver answered {response['status_code']}" if response else "no answer"
+        )
+        raise click.ClickException(f"the test postback was not accepted: {reason}")
 
 
 @outbound.command("rotate-secret")
@@ -176,7 +184,13 @@ def replay(delivery_id: int) -> None:
     delivery = service.get_delivery(delivery_id)
     service.replay_one(delivery, delivery_settings().now())
     send_deliveries([delivery.id])
-    echo_json(DeliverySchema().dump(service.get_delivery(delivery_id)))
+    delivery = service.get_delivery(delivery_id)
+    echo_json(DeliverySchema().dump(delivery))
+    if delivery.state != "delivered":
+        reason = delivery.last_error or f"the receiver answered {delivery.last_status_code}"
+        raise click.ClickException(
+            f"delivery {delivery_id} was not delivered ({delivery.state}): {reason}"
+        )
 
 
 @outbound.command("replay-dead")
