@@ -80,6 +80,31 @@ def test_an_unknown_url_opens_one_ticket_and_counts_repeats(detect, client, admi
     assert [(t["repeats"], t["keys"]) for t in tickets] == [(2, ["zork", "quux"])]
 
 
+@pytest.mark.parametrize(
+    "junk",
+    ["hello", '{"url": "https://hub.example/pb"}', "https://hub.example/pb/postback"],
+    ids=["a-word", "a-json-body", "a-url-without-parameters"],
+)
+def test_text_without_parameters_or_macros_is_refused_and_opens_no_ticket(
+    detect, client, admin_headers, junk
+):
+    answer = detect(junk)
+    assert answer.status_code == 422
+    assert "with its parameters" in answer.get_json()["error"]["fields"]["url"][0]
+    tickets = client.get("/api/v1/admin/tickets", headers=admin_headers).get_json()["items"]
+    assert tickets == []
+
+
+def test_a_macro_in_the_path_alone_is_enough_to_detect(detect):
+    assert detect("https://hub.example/pb/{clickid}/{payout}").status_code == 200
+
+
+def test_the_cli_refuses_junk_to_detect_with_the_reason(runner):
+    result = runner.invoke(args=["signatures", "detect", "hello"])
+    assert result.exit_code == 1
+    assert "with its parameters" in result.output
+
+
 def test_a_resolved_ticket_does_not_swallow_a_new_report(detect, client, admin_headers):
     ticket_id = detect(UNKNOWN).get_json()["ticket_id"]
     resolved = client.post(f"/api/v1/admin/tickets/{ticket_id}/resolve", headers=admin_headers)

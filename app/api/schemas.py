@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from app.core.money import is_currency
 from app.core.offer import UnusableOfferURL, offer_parts
+from app.core.sample import find_macros, parse_sample
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
 from app.models.types import MAX_INTEGER
 from app.services.outbound import source_webhook_id
@@ -264,8 +265,22 @@ SIGNATURE_ID = validate.Regexp(
 PARAM_NAME = validate.Length(min=1, max=120)
 
 
+def _postback_url(url: str) -> None:
+    """Detection reads parameters and macros: a text with neither (a word, a pasted JSON
+    body) is a slip to point out, not an unknown network to open a ticket for."""
+    sample = parse_sample(url.strip())
+    if not sample.params and not find_macros(urlsplit(url.strip()).path):
+        raise ValidationError(
+            "Paste the network's postback URL with its parameters, such as "
+            "https://hub.example/pb?clickid={clickid}&payout={payout}; this has none."
+        )
+
+
+POSTBACK_URL = validate.And(validate.Length(min=1, max=MAX_URL), _postback_url)
+
+
 class DetectInSchema(Schema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
+    url = fields.String(required=True, validate=POSTBACK_URL)
 
 
 class FromDetectionInSchema(SourceInSchema):
@@ -274,7 +289,7 @@ class FromDetectionInSchema(SourceInSchema):
     class Meta:
         exclude = ("platform", "field_map", "event_map", "status_map", "state")
 
-    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
+    url = fields.String(required=True, validate=POSTBACK_URL)
     signature_id = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 

@@ -74,13 +74,17 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     try:
         user = invitations().user(token)
     except Invalid as exc:
-        return render_template("auth/invite.html", invalid=exc.message, invitee=None, errors={}), 410
+        return render_template(
+            "auth/invite.html", invalid=exc.message, invitee=None, errors={}
+        ), 410
     if request.method == "GET":
         return render_template("auth/invite.html", invitee=user, errors={}, invalid=None)
     try:
         form = NewPasswordForm().load(request.form)
     except ValidationError as exc:
-        page = render_template("auth/invite.html", invitee=user, errors=errors_of(exc), invalid=None)
+        page = render_template(
+            "auth/invite.html", invitee=user, errors=errors_of(exc), invalid=None
+        )
         return page, 422
     service.set_password(user, form["password"])
     login_user(user)
