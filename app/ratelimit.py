@@ -162,7 +162,8 @@ local excess = used - limit + 1
 for _, entry in ipairs(live) do
   excess = excess - entry[2]
   if excess <= 0 then
-    return string.format('%.6f', entry[1] + tonumber(ARGV[4]) - now)
+    -- Never '0' for a refusal: a wait shorter than the format shows still is one.
+    return string.format('%.6f', math.max(entry[1] + tonumber(ARGV[4]) - now, 0.000001))
   end
 end
 """

@@ -184,3 +184,11 @@ def test_a_429_says_how_many_seconds_until_the_next_postback_is_accepted(app, cl
     answer = client.get(source["postback_path"], query_string={"transaction_id": "c"})
     assert answer.status_code == 429
     assert answer.headers["Retry-After"] == "31"  # the two leave the window at 1061
+
+
+def test_a_call_a_hair_inside_the_window_is_refused(limiter):
+    """The wait left is far below a microsecond: still a wait, not an acceptance."""
+    key = new_key()
+    assert limiter.allow(key, 1, now=1.9999999999999964)
+    assert not limiter.allow(key, 1, now=61.99999999999999)
+    assert limiter.allow(key, 1, now=62.0)

@@ -346,6 +346,14 @@ def _flush(table: Table, batch: list[dict[str, Any]]) -> int:
 # -- what comes after the bulk ------------------------------------------------------------
 
 
+def _retried(rng: random.Random, received_at: datetime, now: datetime) -> datetime:
+    """When a network's retry of a postback arrived: seconds to minutes later, or some
+    time since the original when that would be after ``now`` (clamping to ``now`` would
+    pile the retries of the newest conversions on the last instant)."""
+    retried = received_at + timedelta(seconds=rng.randrange(5, 900))
+    return retried if retried <= now else received_at + (now - received_at) * rng.random()
+
+
 def _duplicates(rng: random.Random, plan: Plan, now: datetime) -> int:
     """Repeats of a share of conversions, as networks retry: stored, never counted."""
     count = int(plan.conversions * DUPLICATES)
@@ -362,7 +370,7 @@ def _duplicates(rng: random.Random, plan: Plan, now: datetime) -> int:
             "attribution": "duplicate",
             "dedupe_key": None,
             "duplicate_of_id": row["id"],
-            "received_at": min(row["received_at"] + timedelta(seconds=rng.randrange(5, 900)), now),
+            "received_at": _retried(rng, row["received_at"], now),
         }
         for row in originals
     ]
