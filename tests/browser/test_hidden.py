@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SHOWN_THOUGH_HIDDEN
 from tests.browser.test_outbound import new_outbound
 from tests.browser.test_sources import open_edit, open_wizard
+
+#: What the page shows does not depend on the database behind it.
+pytestmark = pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)
 
 
 def shown_though_hidden(page) -> list[str]:
