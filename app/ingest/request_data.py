@@ -76,7 +76,7 @@ def raw_request(
     """The request as stored on its conversion, with every token masked: ``tokens``
     (the one it came with) wherever they appear, and any token parameter or header in
     the body and headers, however many and in whatever form they were sent."""
-    known = [token for token in tokens if token]
+    known = _known(tokens)
     query: dict[str, str] = {}
     for k, v in request.args.items(multi=True):
         # The first value of a repeated name, as ingest reads it (re-maps read this copy).
@@ -97,6 +97,10 @@ def raw_request(
     }
 
 
+def _known(tokens: Iterable[str | None]) -> list[str]:
+    return [token for token in tokens if token]
+
+
 def _hide(text: str, tokens: list[str]) -> str:
     for token in tokens:
         if token in text:
@@ -114,8 +118,7 @@ def rejection_excerpt(request: Request, tokens: Iterable[str | None], limit: int
             excerpt += "\n" + request.get_data(cache=True)[:1024].decode("utf-8", "replace")
         except RequestEntityTooLarge:
             excerpt += "\n<body over the size limit>"
-    known = [token for token in tokens if token]
-    return clean(redact(_hide(excerpt, known)))[:limit]
+    return clean(redact(_hide(excerpt, _known(tokens))))[:limit]
 
 
 def _masked_path(path: str) -> str:

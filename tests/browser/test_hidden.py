@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SHOWN_THOUGH_HIDDEN
-from tests.browser.test_outbound import new_outbound
+from tests.browser.test_outbound import edit_outbound, new_outbound
 from tests.browser.test_sources import open_edit, open_wizard
 
 #: What the page shows does not depend on the database behind it.
@@ -44,10 +44,7 @@ def test_the_edit_drawer_shows_no_create_only_field(page, log_in, source):
 
 def test_the_outbound_edit_drawer_shows_no_create_only_field(page, log_in, hook):
     log_in()
-    page.goto(f"/outbound/{hook}")
-    page.get_by_role("button", name="Edit").click()
-    drawer = page.locator("#outbound-drawer")
-    expect(drawer.locator('[name="name"]')).to_have_value("Hook")
+    drawer = edit_outbound(page, hook)
     assert shown_though_hidden(page) == []
     assert not drawer.get_by_text("Sign with a new HMAC secret").is_visible()
 

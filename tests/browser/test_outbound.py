@@ -71,12 +71,17 @@ def test_errors_from_the_api_show_beside_their_fields(page, log_in):
     expect(drawer.locator('[data-error-for="url_template"]')).to_contain_text("nonsense")
 
 
-def test_editing_changes_the_stored_postback(page, log_in, hook):
-    log_in()
-    page.goto(f"/outbound/{hook}")
+def edit_outbound(page, postback_id):
+    page.goto(f"/outbound/{postback_id}")
     page.get_by_role("button", name="Edit").click()
     drawer = page.locator("#outbound-drawer")
     expect(field(drawer, "name")).to_have_value("Hook")
+    return drawer
+
+
+def test_editing_changes_the_stored_postback(page, log_in, hook):
+    log_in()
+    drawer = edit_outbound(page, hook)
     field(drawer, "name").fill("Hook two")
     field(drawer, "state").select_option("inactive")
     drawer.get_by_role("button", name="Save").click()
