@@ -23,14 +23,23 @@ def imported(app):
         )
 
 
+def recorded(app, connection_id):
+    with app.app_context():
+        db.session.expire_all()
+        return db.session.get(KeitaroConnection, connection_id).clicks_last_success_at is not None
+
+
 def test_a_worker_schedules_and_runs_the_click_import(redis_app, fake_keitaro, keitaro_connection):
     connection = keitaro_connection()
     for n in range(30):
         fake_keitaro.add_click(f"w{n}", utcnow() - timedelta(minutes=n + 1))
     worker = start_worker(redis_app)
     try:
+        # Until the run is recorded too: its clicks are committed before its bookkeeping.
         deadline = time.monotonic() + 60
-        while imported(redis_app) < 30 and time.monotonic() < deadline:
+        while not (imported(redis_app) == 30 and recorded(redis_app, connection.id)):
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.2)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
