@@ -148,6 +148,17 @@ def test_finalize_unmaps_a_field_named_blank(capture, client):
     assert answer.get_json()["field_map"]["event_type"] == "event"
 
 
+def test_a_value_sent_for_a_field_finalize_unmapped_is_stored_with_a_note(
+    client, capture, source
+):
+    client.get(capture.learn_path, query_string={"ref": "abc"})
+    capture.finalize({"field_map": {"click_id": "ref", "transaction_id": ""}})
+    client.get(source["postback_path"], query_string={"ref": "R1", "transaction_id": "T1"})
+    conversion = db.session.scalars(select(Conversion)).one()
+    assert conversion.transaction_id is None
+    assert any("“transaction_id=T1” was sent but ignored" in n for n in conversion.parse_notes)
+
+
 def test_finalize_before_anything_arrived_is_a_conflict(capture):
     assert capture.finalize({"field_map": {"click_id": "x"}}).status_code == 409
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.core.money import AmountError, parse_amount, parse_currency, quantize
-from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
+from app.core.vocabulary import DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS, STATUS_SYNONYMS
 
 MAX_TEXT = 255
 
@@ -157,4 +157,54 @@ def translate(params: Mapping[str, str], rules: Rules, path_event: str | None = 
                 out.defaulted.add(f"{kind}_currency")
         setattr(out, f"{kind}_amount", amount)
         setattr(out, f"{kind}_currency", currency)
+    notes.extend(unmapped_notes(params, fmap, out))
     return out
+
+
+#: Parameter names that plainly carry a field, beyond the default map's: a network that
+#: sends one of these for a field the source leaves unmapped was ignored, and says so.
+_PLAIN_NAMES: dict[str, tuple[str, ...]] = {
+    "click_id": ("clickid", "subid", "sub_id", "aff_sub"),
+    "event_type": ("goal", "action", "event_type"),
+    "transaction_id": ("txid", "tid", "transaction", "transactionid", "order_id", "lead_id"),
+    "payout_amount": ("commission", "revenue", "payout_amount"),
+    "payout_currency": ("cur", "payout_currency"),
+    "gross_amount": ("sale_amount", "gross", "gross_amount", "deposit"),
+    "gross_currency": ("gross_currency", "sale_currency"),
+    "external_user_id": ("uid", "player_id", "customer_id", "external_user_id"),
+    "status": ("state",),
+}
+
+
+def unmapped_notes(params: Mapping[str, str], fmap: Mapping[str, str], out: Canonical) -> list[str]:
+    """Notes for sent values the map ignores: a field left unmapped while the postback
+    carries a parameter whose name says it holds that field.
+
+    Without the note an operator sees ``unknown`` or the default currency and cannot tell
+    that the network did send the value (a finalize or an edit that unmapped a field).
+    """
+    unmapped = [name for name in MAPPABLE_FIELDS if not fmap.get(name)]
+    if not unmapped or not params:
+        return []
+    used = {name.casefold() for name in fmap.values() if name}
+    sent = {
+        key.casefold(): (key, value)
+        for key, value in params.items()
+        if key.casefold() not in used and isinstance(value, str) and value.strip()
+    }
+    notes = []
+    for name in unmapped:
+        for candidate in (DEFAULT_FIELD_MAP[name], *_PLAIN_NAMES.get(name, ())):
+            if candidate in sent:
+                key, value = sent.pop(candidate)
+                notes.append(_ignored_note(name, key, value, out))
+                break
+    return notes
+
+
+def _ignored_note(name: str, key: str, value: str, out: Canonical) -> str:
+    shown = value.strip()[:40]
+    note = f"{name}: “{key}={shown}” was sent but ignored, because no parameter is mapped to {name}"
+    if name in out.defaulted:
+        note += f"; the source's default {getattr(out, name)} was used"
+    return note + f". Map {name} to “{key}” to read it."

@@ -87,3 +87,48 @@ def test_numeric_status_codes_other_than_1_0_minus_1_need_a_status_map():
     out = translate({"status": "2"}, RULES)
     assert out.status == "pending"
     assert out.notes
+
+
+def unmapping(*names: str) -> Rules:
+    """The test rules with ``names`` unmapped, as a finalize or an edit can leave them."""
+    return Rules(
+        field_map={**RULES.field_map, **dict.fromkeys(names, "")},
+        event_map=RULES.event_map,
+        status_map={},
+        default_currency="USD",
+    )
+
+
+def test_a_sent_value_ignored_because_its_field_is_unmapped_gets_a_note():
+    out = translate({"subid": "c1", "event": "Dep"}, unmapping("event_type"))
+    assert out.event_type == "unknown"
+    assert out.notes == [
+        "event_type: “event=Dep” was sent but ignored, because no parameter is mapped to"
+        " event_type. Map event_type to “event” to read it."
+    ]
+
+
+def test_the_note_for_an_ignored_currency_says_the_default_was_used():
+    out = translate({"payout": "10", "currency": "EUR"}, unmapping("payout_currency"))
+    assert out.payout_currency == "USD"
+    assert "the source's default USD was used" in out.notes[0]
+    assert out.notes[0].startswith("payout_currency: “currency=EUR” was sent but ignored")
+
+
+def test_a_parameter_named_plainly_for_an_unmapped_field_is_noted_too():
+    out = translate({"txid": "T-1"}, unmapping("transaction_id"))
+    assert out.transaction_id is None
+    assert out.notes[0].startswith("transaction_id: “txid=T-1” was sent but ignored")
+
+
+def test_a_parameter_mapped_to_another_field_is_not_reported_as_ignored():
+    rules = Rules(
+        field_map={**unmapping("transaction_id").field_map, "click_id": "transaction_id"},
+        event_map={},
+        status_map={},
+    )
+    assert translate({"transaction_id": "c1"}, rules).notes == []
+
+
+def test_a_fully_mapped_source_gets_no_ignored_value_notes():
+    assert translate({"subid": "c1", "event": "reg", "currency": "EUR"}, RULES).notes == []
