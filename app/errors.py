@@ -7,13 +7,16 @@ import re
 
 from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.core.json_limits import NestingTooDeep
 from app.extensions import db
 from app.keitaro.errors import KeitaroError
 from app.services.errors import DomainError
+
+#: Database errors about a value of the request rather than about the database itself.
+VALUE_REFUSED = (DataError, IntegrityError)
 
 CODES = {
     400: "bad_request",
@@ -101,10 +104,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_refused(exc: DBAPIError):  # type: ignore[no-untyped-def]
-        """A value the database would not take: a bug to fix, not an outage to wait out,
-        so the sender is told not to retry."""
+        """A value the database would not take is a bug to fix, not an outage to wait
+        out, so the sender is told not to retry. Any other database error (a damaged
+        file, a schema behind the code) is the database being unusable: retry later."""
+        if not isinstance(exc, VALUE_REFUSED):
+            return database_unavailable(exc)
         app.logger.exception("the database refused a statement")
         _rollback()
+        if not _wants_json():
+            return _page(422, "Not saved", "The database refused a value; nothing was saved.")
         return error_response(
             422,
             "the database refused a value of this request; nothing was stored",

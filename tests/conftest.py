@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 
@@ -178,11 +178,17 @@ def click_id(client: Any, source: dict[str, Any]) -> str:
 @pytest.fixture
 def database_fails(app: Any) -> Callable[..., Any]:
     """``with database_fails("INSERT INTO CONVERSIONS", times=1): ...`` makes matching
-    statements raise as if the server dropped the connection; yields the failed ones."""
+    statements raise as if the server dropped the connection (or ``error_class``: a
+    damaged file, a schema behind the code); yields the failed ones."""
 
     @contextmanager
     def fails(
-        prefix: str, *, times: int | None = None, invalidated: bool = False
+        prefix: str,
+        *,
+        times: int | None = None,
+        invalidated: bool = False,
+        error_class: type[DBAPIError] = OperationalError,
+        reason: str = "server closed the connection",
     ) -> Iterator[list]:
         failed: list[str] = []
 
@@ -191,7 +197,7 @@ def database_fails(app: Any) -> Callable[..., Any]:
                 times is None or len(failed) < times
             ):
                 failed.append(statement)
-                error = OperationalError(statement, {}, Exception("server closed the connection"))
+                error = error_class(statement, {}, Exception(reason))
                 error.connection_invalidated = invalidated
                 raise error
 

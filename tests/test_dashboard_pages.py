@@ -1,6 +1,7 @@
 """Dashboard pages as the server renders them: banners, forms, admin signatures, tickets."""
 
 import pytest
+from sqlalchemy.exc import DatabaseError, ProgrammingError
 
 from app.extensions import db
 from app.models import AdminSignature, Ticket
@@ -22,6 +23,35 @@ def test_the_postbacks_page_renders_empty_with_a_banner_when_the_database_fails(
     html = answer.get_data(as_text=True)
     assert "The database cannot be read right now." in html
     assert "Conversions will show here once the database answers." in html
+
+
+#: A database that answers but cannot be used: a damaged file, a schema behind the code.
+BROKEN = [
+    pytest.param(DatabaseError, "file is not a database", id="damaged"),
+    pytest.param(ProgrammingError, 'relation "conversions" does not exist', id="not-migrated"),
+]
+
+
+@pytest.mark.parametrize(("error_class", "reason"), BROKEN)
+def test_the_postbacks_page_opens_with_the_banner_on_a_broken_database(
+    client, sign_in, database_fails, error_class, reason
+):
+    sign_in()
+    with database_fails("SELECT", error_class=error_class, reason=reason):
+        answer = client.get("/postbacks")
+    assert (answer.status_code, answer.mimetype) == (200, "text/html")
+    assert "The database cannot be read right now." in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("error_class", "reason"), BROKEN)
+def test_other_pages_answer_the_503_page_on_a_broken_database(
+    client, sign_in, database_fails, error_class, reason
+):
+    sign_in()
+    with database_fails("SELECT", error_class=error_class, reason=reason):
+        answer = client.get("/outbound")
+    assert (answer.status_code, answer.mimetype) == (503, "text/html")
+    assert "The database is unavailable" in answer.get_data(as_text=True)
 
 
 def test_the_live_card_says_503_when_the_database_fails(client, sign_in, database_fails):

@@ -373,6 +373,20 @@ def test_a_value_the_database_refuses_answers_422_not_retry(app, client, source,
     assert answer.get_json()["error"]["code"] == "unprocessable"
 
 
+def test_a_database_behind_the_code_answers_503_so_the_network_retries(
+    client, source, monkeypatch
+):
+    from sqlalchemy.exc import ProgrammingError
+
+    def missing_table(row):
+        raise ProgrammingError("INSERT", {}, Exception('relation "conversions" does not exist'))
+
+    monkeypatch.setattr(pipeline, "_insert_new", missing_table)
+    answer = fire(client, source, transaction_id="LATER")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"]
+
+
 def test_the_exhausted_race_answer_says_when_to_retry(client, source, monkeypatch):
     monkeypatch.setattr(pipeline, "_insert_new", lambda row: Taken(None))
     assert fire(client, source, transaction_id="R2").headers["Retry-After"] == "30"

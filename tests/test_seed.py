@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.core import cid
 from app.extensions import db
-from app.models import Click, Conversion, Source, StatusChange
+from app.models import Click, Conversion, KeitaroConnection, Source, StatusChange
 from app.models.types import utcnow
 from app.runtime import keyring
 from app.services import seed, stats
@@ -133,3 +133,11 @@ def test_no_seeded_conversion_piles_up_at_the_moment_of_seeding(app):
     now = utcnow()
     seed.seed(seed.Plan(2_000, 2_000, 2, 2, 11), keyring(), "http://hub.test", now, lambda _: None)
     assert count(Conversion.received_at >= now - timedelta(seconds=2)) < 5
+
+
+def test_the_connection_counts_the_clicks_seeded_as_imported_from_it(seeded):
+    seeded()
+    seeded()
+    connection = db.session.scalars(select(KeitaroConnection)).one()
+    stored = count(Click.connection_id == connection.id, model=Click)
+    assert connection.clicks_imported == stored > 0

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import User
@@ -79,7 +79,7 @@ def _load_user() -> User | OfflineUser | None:
         return None
     try:
         user = db.session.get(User, user_id)
-    except (OperationalError, InterfaceError):
+    except DBAPIError:
         db.session.rollback()
         g.database_down = True
         return OfflineUser(user_id, str(session.get("email", "")), str(session.get("role", "")))

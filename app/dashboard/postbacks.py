@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, current_app, g, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.session import has_role, login_required
 from app.core.vocabulary import ATTRIBUTIONS, DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS
@@ -21,7 +21,8 @@ from app.services.errors import Invalid, NotFound
 PAGE_SIZE = 50
 #: Seconds between refreshes of the live card while its tab is visible.
 REFRESH_SECONDS = 45
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+#: The page only reads: any database error (down, damaged, behind the code) means no figures.
+DATABASE_ERRORS = (DBAPIError,)
 
 
 class PostbacksQuery(Schema):

@@ -181,7 +181,7 @@ def import_clicks(
             newest = max((v["clicked_at"] for v in values), default=None)
             if newest is not None:
                 cursor = max(cursor or newest, min(newest, window.end))
-            _advance(connection_id, token, cursor, now())
+            _advance(connection_id, token, cursor, now(), imported=new)
             db.session.execute(
                 update(KeitaroSyncRun).where(KeitaroSyncRun.id == run_id).values(rows=written + new)
             )
@@ -394,14 +394,22 @@ def rematch(clicks: list[tuple[str, datetime]], now: datetime) -> list[int]:
     return changed
 
 
-def _advance(connection_id: int, token: str, cursor: datetime | None, when: datetime) -> None:
+def _advance(
+    connection_id: int, token: str, cursor: datetime | None, when: datetime, *, imported: int
+) -> None:
+    """Move the cursor and count the batch's new clicks in the batch's own transaction, so
+    the count stays what the table holds even when an import dies half-way."""
     held = db.session.execute(
         update(KeitaroConnection)
         .where(
             KeitaroConnection.id == connection_id,
             KeitaroConnection.clicks_lease_token == token,
         )
-        .values(clicks_cursor=cursor, clicks_lease_until=when + LEASE)
+        .values(
+            clicks_cursor=cursor,
+            clicks_lease_until=when + LEASE,
+            clicks_imported=KeitaroConnection.clicks_imported + imported,
+        )
     ).rowcount
     if not held:
         raise LeaseLost("another import took over this connection; stopping")
@@ -424,7 +432,6 @@ def _finish(
     values: dict[str, Any] = {
         "clicks_lease_until": None,
         "clicks_lease_token": None,
-        "clicks_imported": KeitaroConnection.clicks_imported + rows,
     }
     if error:
         values.update(clicks_last_error=error[:2000], clicks_last_error_at=when)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 
 from app.core import cid
 from app.core.keys import Keyring
@@ -101,12 +101,16 @@ def seed(plan: Plan, keyring: Keyring, base_url: str, now: datetime, progress: P
     keep = min(max(plan.conversions, 1), SAMPLE)
     sample: list[tuple[int, str, datetime]] = []
 
+    imported = 0
+
     def clicks() -> Iterator[dict[str, Any]]:
+        nonlocal imported
         for n in range(plan.clicks):
             source = sources[n % len(sources)]
             at = moments.next()
             if rng.random() < KEITARO_SHARE:
                 click = _keitaro_click(rng, source.id, connection.id, at, f"{run}-{n:x}")
+                imported += 1
             else:
                 click = _track_click(rng, keyring, source.id, at)
             # Keep a uniform sample of clicks for conversions to come back on.
@@ -117,6 +121,11 @@ def seed(plan: Plan, keyring: Keyring, base_url: str, now: datetime, progress: P
             yield click
 
     result.clicks = _write(Click.__table__, clicks(), progress)
+    db.session.execute(
+        update(KeitaroConnection)
+        .where(KeitaroConnection.id == connection.id)
+        .values(clicks_imported=KeitaroConnection.clicks_imported + imported)
+    )
 
     windows = {s.id: timedelta(days=s.attribution_window_days) for s in sources}
 

@@ -70,7 +70,7 @@ def test_sync_status_shows_the_last_import_and_todays_clicks(
     log_in()
     page.goto("/keitaro")
     status = card(page, connection).locator("[data-sync-status]")
-    expect(status.locator("[data-clicks-today]")).to_contain_text("2")
+    expect(status.locator("[data-clicks-today]")).to_contain_text("2 since connected")
     expect(status).not_to_contain_text("never")
 
 
