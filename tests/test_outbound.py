@@ -500,3 +500,24 @@ def test_settling_planned_conversions_finds_them_by_key_on_sqlite(app):
     plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {statement}")).all()
     assert any("USING INTEGER PRIMARY KEY" in step[-1] for step in plan)
     assert not any(step[-1].startswith("SCAN conversions") for step in plan)
+
+
+def test_the_list_page_counts_each_delivery_state_under_its_own_name(
+    httpserver, outbound, convert, client, sign_in
+):
+    """The list says "failed" where the detail page does: a refusal is not a death."""
+    httpserver.expect_request("/bad").respond_with_data("no", status=400)
+    outbound(url_template=httpserver.url_for("/bad"))
+    convert()
+    sign_in()
+    html = client.get("/outbound").get_data(as_text=True)
+    header = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert re.findall(r'class="num">(\w+)</th>', header) == [
+        "Pending",
+        "Retrying",
+        "Delivered",
+        "Failed",
+        "Dead",
+    ]
+    assert re.search(r'data-count="failed"><a [^>]*>1</a>', html)
+    assert '<td class="num" data-count="dead">0</td>' in html

@@ -39,6 +39,7 @@ def outbound():  # type: ignore[no-untyped-def]
         "dashboard/outbound.html",
         postbacks=service.list_outbound(),
         counts=service.delivery_counts(),
+        delivery_states=DELIVERY_STATES,
         **_form_context(),
     )
 
