@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# First of the package: every schema defined after it gets messages a person reads.
+import app.core.field_messages  # noqa: F401
 from app import config as settings
 from app import (
     csrf,

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.core import field_errors
 from app.core.json_limits import NestingTooDeep
 from app.extensions import db
 from app.keitaro.errors import KeitaroError
@@ -41,10 +42,6 @@ def error_response(
     return jsonify(body), status
 
 
-def _flatten(messages: object) -> dict:
-    return messages if isinstance(messages, dict) else {"_schema": messages}
-
-
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/pb", "/t/", "/learn/", "/healthz"))
 
@@ -52,7 +49,9 @@ def _wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def validation_failed(exc: ValidationError):  # type: ignore[no-untyped-def]
-        return error_response(422, "the request has invalid fields", fields=_flatten(exc.messages))
+        """Per field, sentences naming it by its JSON key; all of them as the message."""
+        fields = field_errors.sentences(exc.messages, exc.data)
+        return error_response(422, field_errors.summary(fields), fields=fields)
 
     @app.errorhandler(NestingTooDeep)
     def nested_too_deep(exc: NestingTooDeep):  # type: ignore[no-untyped-def]
@@ -62,7 +61,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        response, status = error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+        fields = field_errors.sentences(exc.fields) if exc.fields else None
+        response, status = error_response(exc.status, exc.message, code=exc.code, fields=fields)
         if status == 503:
             response.headers["Retry-After"] = "30"
         return response, status

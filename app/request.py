@@ -31,7 +31,7 @@ class Request(FlaskRequest):
         )
 
 
-NUL_MESSAGE = "Must not contain the NUL character (\\u0000)."
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 
 
 def nul_path(value: Any) -> tuple[str | int, ...] | None:
@@ -51,6 +51,25 @@ def nul_path(value: Any) -> tuple[str | int, ...] | None:
         elif isinstance(item, list):
             pending.extend((child, (*path, index)) for index, child in enumerate(item))
     return None
+
+
+def nul_errors(document: Any, path: tuple[str | int, ...]) -> dict[Any, Any]:
+    """The field error of a NUL at ``path`` in ``document``, nested the way marshmallow
+    nests a map's key and value errors and a list's item errors, so it reads like them."""
+    if not path:
+        return {"_schema": ["The body must not contain the NUL character (\\u0000)."]}
+    containers = [document]
+    for step in path[:-1]:
+        containers.append(containers[-1][step])
+    errors: Any = [NUL_MESSAGE]
+    for depth in range(len(path) - 1, 0, -1):
+        container, step = containers[depth], path[depth]
+        if isinstance(container, dict):
+            in_key = depth == len(path) - 1 and "\x00" in str(step)
+            errors = {step: {"key" if in_key else "value": errors}}
+        else:
+            errors = {step: errors}
+    return {path[0]: errors}
 
 
 def refuse_nul_characters() -> None:

@@ -16,6 +16,7 @@ OPERATOR_ROUTES = [
     ("POST", "/api/v1/sources/1/resume"),
     ("GET", "/api/v1/sources/1/postback-url"),
     ("GET", "/api/v1/conversions"),
+    ("GET", "/api/v1/conversions.csv"),
     ("GET", "/api/v1/conversions/1"),
     ("GET", "/api/v1/stats"),
     ("POST", "/api/v1/sources/detect"),

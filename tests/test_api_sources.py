@@ -73,7 +73,9 @@ def test_names_are_unique_ignoring_case(client, source, operator_headers):
         "/api/v1/sources", json={"name": source["name"].upper()}, headers=operator_headers
     )
     assert answer.status_code == 409
-    assert answer.get_json()["error"]["fields"] == {"name": ["Already taken."]}
+    assert answer.get_json()["error"]["fields"] == {
+        "name": ["name is already taken by another source."]
+    }
 
 
 def test_update_changes_only_the_given_fields(client, source, operator_headers):

@@ -86,14 +86,23 @@ def test_a_source_id_beyond_its_column_is_a_field_error(
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"name": "\u0000"}, {"name": ["Must not contain the NUL character (\\u0000)."]}),
+        ({"name": "\u0000"}, {"name": ["name must not contain the NUL character (\\u0000)."]}),
         (
             {"name": "N", "field_map": {"click_id": "sub\u00001"}},
-            {"field_map": {"click_id": ["Must not contain the NUL character (\\u0000)."]}},
+            {
+                "field_map": [
+                    "field_map: “click_id” maps to “sub\\u00001”, which must not contain the "
+                    "NUL character (\\u0000)."
+                ]
+            },
         ),
         (
             {"name": "N", "event_map": {"de\u0000p": "ftd"}},
-            {"event_map": {"de\u0000p": ["Must not contain the NUL character (\\u0000)."]}},
+            {
+                "event_map": [
+                    "event_map: the key “de\\u0000p” must not contain the NUL character (\\u0000)."
+                ]
+            },
         ),
     ],
     ids=["top-level", "nested-value", "nested-key"],

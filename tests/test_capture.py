@@ -148,9 +148,7 @@ def test_finalize_unmaps_a_field_named_blank(capture, client):
     assert answer.get_json()["field_map"]["event_type"] == "event"
 
 
-def test_a_value_sent_for_a_field_finalize_unmapped_is_stored_with_a_note(
-    client, capture, source
-):
+def test_a_value_sent_for_a_field_finalize_unmapped_is_stored_with_a_note(client, capture, source):
     client.get(capture.learn_path, query_string={"ref": "abc"})
     capture.finalize({"field_map": {"click_id": "ref", "transaction_id": ""}})
     client.get(source["postback_path"], query_string={"ref": "R1", "transaction_id": "T1"})

@@ -278,7 +278,7 @@ def test_an_invitation_for_a_taken_email_names_the_field(client, sign_in, csrf, 
         "/admin/users", data={"email": taken.email, "role": "operator", "csrf_token": csrf()}
     )
     assert answer.status_code == 409
-    assert "Already taken." in answer.get_data(as_text=True)
+    assert "Email is already taken by another user." in answer.get_data(as_text=True)
 
 
 def test_an_admin_cannot_disable_themselves(client, sign_in, csrf):

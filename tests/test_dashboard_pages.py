@@ -136,12 +136,25 @@ def test_an_admin_signature_is_saved_from_the_drawer(client, admin, csrf):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("field_map", "{not json", "Not valid JSON"),
-        ("field_map", "[1, 2]", "Must be a JSON object"),
-        ("event_map", '{"a":' * 980 + "1" + "}" * 980, "JSON nested deeper than 32 levels"),
-        ("event_map", '{"dep": "deposited"}', "Not a canonical event."),
-        ("field_map", '{"nonsense": "x"}', "Not a canonical field: nonsense."),
-        ("click_id_params", "", "Length must be between 1 and 20."),
+        ("field_map", "{not json", "Default field map is not valid JSON: check line 1, column 2"),
+        ("field_map", "[1, 2]", "Default field map must be a JSON object, such as"),
+        (
+            "event_map",
+            '{"a":' * 980 + "1" + "}" * 980,
+            "Default event map is nested deeper than 32",
+        ),
+        (
+            "event_map",
+            '{"dep": "deposited"}',
+            "Default event map: “dep” maps to “deposited”, which is not an event; use one of "
+            "registration, ftd, qftd, ngr, deposit, cpa or unknown.",
+        ),
+        (
+            "field_map",
+            '{"nonsense": "x"}',
+            "Default field map: the key “nonsense” is not a canonical field; use one of click_id",
+        ),
+        ("click_id_params", "", "Click-ID parameters must list 1 to 20 parameter names."),
         ("id", "Has Spaces", ""),
     ],
 )
@@ -169,6 +182,23 @@ def test_a_ticket_opens_a_prefilled_draft_and_saving_it_resolves_the_ticket(clie
     assert "aff_click" in html
     form = {**VALID, "id": f"ticket_{ticket.id}", "ticket": str(ticket.id), "csrf_token": csrf()}
     client.post("/admin/signatures", data=form)
+    assert db.session.get(Ticket, ticket.id).state == "resolved"
+
+
+def test_a_draft_keeps_its_ticket_through_a_failed_save_and_the_next_save_resolves_it(
+    client, admin, csrf
+):
+    ticket = signature_service.report_unknown(
+        signature_service.parse_sample("https://net.example/pb?aff_click=abcdef123456")
+    )
+    form = {**VALID, "id": f"ticket_{ticket.id}", "ticket": str(ticket.id), "csrf_token": csrf()}
+    failed = client.post("/admin/signatures", data={**form, "name": ""})
+    assert failed.status_code == 422
+    html = failed.get_data(as_text=True)
+    assert f"Signature from ticket #{ticket.id}" in html
+    assert f'name="ticket" value="{ticket.id}"' in html
+    saved = client.post("/admin/signatures", data=form, follow_redirects=True)
+    assert f"Ticket #{ticket.id} is resolved." in saved.get_data(as_text=True)
     assert db.session.get(Ticket, ticket.id).state == "resolved"
 
 

@@ -716,7 +716,7 @@ def test_connections_add_refuses_an_unknown_timezone(runner, fake_keitaro):
     )
 
     assert result.exit_code != 0
-    assert "unknown timezone 'Mars/Olympus'" in result.stderr
+    assert "--timezone is “Mars/Olympus”, which is not a time zone" in result.stderr
     assert db.session.scalars(select(KeitaroConnection)).all() == []
 
 
@@ -855,6 +855,29 @@ def test_reconcile_prints_the_differences_and_fails_when_there_are_some(runner, 
     assert result.exit_code == 1
     assert "status differs: 1" in result.stdout
     assert "subid=rc-1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "ours", "theirs"),
+    [
+        pytest.param("C.UTF-8", "$1,234.50", "$1,000.00", id="en"),
+        pytest.param("de_DE.UTF-8", "1.234,50\u00a0$", "1.000,00\u00a0$", id="de"),
+    ],
+)
+def test_reconcile_writes_payouts_as_money_in_the_terminals_locale(
+    runner, fake, convert, monkeypatch, lang, ours, theirs
+):
+    for name in ("LC_ALL", "LC_MONETARY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+    keitaro(runner, "forward", "setup")
+    convert(click_id="rc-3", transaction_id="R3", payout="1234.5", currency="USD")
+    fake.conversions[0]["revenue"] = "1000"
+
+    result = keitaro(runner, "reconcile", "--since", "1h")
+
+    assert "payout differs: 1" in result.stdout
+    assert f"payout={ours} keitaro_payout={theirs}" in result.stdout
 
 
 def test_reconcile_as_json_exits_zero_when_everything_matches(runner, fake, convert):

@@ -373,9 +373,7 @@ def test_a_value_the_database_refuses_answers_422_not_retry(app, client, source,
     assert answer.get_json()["error"]["code"] == "unprocessable"
 
 
-def test_a_database_behind_the_code_answers_503_so_the_network_retries(
-    client, source, monkeypatch
-):
+def test_a_database_behind_the_code_answers_503_so_the_network_retries(client, source, monkeypatch):
     from sqlalchemy.exc import ProgrammingError
 
     def missing_table(row):

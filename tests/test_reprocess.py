@@ -8,9 +8,11 @@ from sqlalchemy import func, select, update
 
 from app.core.cid import mint
 from app.extensions import db
-from app.models import Conversion, Remap
+from app.models import Conversion, Remap, Source
 from app.models.types import utcnow
 from app.runtime import keyring
+from app.services import reprocess as remapping
+from tests.remapping import demote_one, race_every_remap
 
 
 @pytest.fixture
@@ -40,16 +42,49 @@ def remap(client, operator_headers, network):
 
 
 @pytest.fixture
-def set_map(client, operator_headers, network):
-    def change(**field_map):
+def edit(client, operator_headers, network):
+    def change(**fields):
         answer = client.patch(
-            f"/api/v1/sources/{network['id']}",
-            json={"field_map": field_map},
-            headers=operator_headers,
+            f"/api/v1/sources/{network['id']}", json=fields, headers=operator_headers
         )
         assert answer.status_code == 200
 
     return change
+
+
+@pytest.fixture
+def set_map(edit):
+    return lambda **field_map: edit(field_map=field_map)
+
+
+@pytest.fixture
+def run(network):
+    """The re-map service itself, over the last 7 days; its report as the API shows it."""
+
+    def run(**options):
+        source = db.session.get(Source, network["id"])
+        window = remapping.window({"days": 7, **options})
+        return remapping.reprocess(source, token_key=keyring().click_token, **window).as_dict()
+
+    return run
+
+
+@pytest.fixture
+def demoted(client, operator_headers, network):
+    """One matched conversion that the current field map no longer matches."""
+    return demote_one(client, operator_headers, network)
+
+
+@pytest.fixture
+def mixed_history(post, set_map, edit, network):
+    """Three conversions that a map change moves three ways: two become matched (one of
+    them also a first deposit), and one is read as rejected."""
+    token = token_for(network)
+    post(sub=token, event="reg", transaction_id="T1")
+    post(sub=token, event="dep", transaction_id="T2")
+    post(event="reg", transaction_id="T3", state="rejected")
+    edit(event_map={"reg": "registration", "dep": "ftd"})
+    set_map(click_id="sub", status="state")
 
 
 def conversions():
@@ -68,14 +103,29 @@ def test_a_fixed_click_id_map_matches_the_past(post, remap, set_map, network):
         )
     set_map(click_id="sub")
     report = remap().get_json()
+    assert [change["transaction_id"] for change in report.pop("changes")] == ["T0", "T1", "T2"]
     assert report == {
         "examined": 3,
         "changed": 3,
         "unchanged": 0,
         "now_matched": 3,
         "now_duplicate": 0,
+        "no_longer_matched": 0,
+        "no_longer_duplicate": 0,
         "skipped": 0,
         "dry_run": False,
+        "fields_changed": {"attribution": 3, "click_id": 3, "clicked_at": 3},
+        "transitions": [
+            {
+                "field": "attribution",
+                "from": "unmatched",
+                "to": "matched",
+                "count": 3,
+                "demotion": False,
+            }
+        ],
+        "changes_listed": 3,
+        "changes_more": 0,
     }
     assert {c.attribution for c in conversions()} == {"matched"}
 
@@ -222,18 +272,9 @@ def test_keys_that_swap_within_the_set_go_to_the_oldest(post, remap, set_map):
 def test_a_re_map_that_meets_a_concurrent_change_changes_nothing(
     post, remap, set_map, network, monkeypatch
 ):
-    from app.services import reprocess
-
     post(sub=token_for(network), event="reg", transaction_id="T1")
     set_map(click_id="sub")
-    decide = reprocess._decide
-
-    def racing(conversion, *args):
-        plan = decide(conversion, *args)
-        db.session.execute(update(Conversion).values(revision=Conversion.revision + 1))
-        return plan
-
-    monkeypatch.setattr(reprocess, "_decide", racing)
+    race_every_remap(monkeypatch)
     answer = remap()
     assert answer.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Remap)) == 0
@@ -247,3 +288,133 @@ def test_a_conversion_re_mapped_into_a_duplicate_owes_no_delivery(post, remap, s
     duplicate = conversions()[1]
     assert duplicate.attribution == "duplicate" and not duplicate.dispatch_pending
     assert duplicate.planned_revision == duplicate.revision
+
+
+# -- transitions: every from -> to, demotions included ------------------------------------
+
+
+def test_a_field_map_change_that_unmatches_a_conversion_counts_as_a_demotion(demoted, run):
+    report = run()
+    assert (report["no_longer_matched"], report["now_matched"]) == (1, 0)
+    assert report["transitions"] == [
+        {"field": "attribution", "from": "matched", "to": "unmatched", "count": 1, "demotion": True}
+    ]
+
+
+def test_every_transition_of_attribution_event_and_status_is_counted(mixed_history, run):
+    assert run()["transitions"] == [
+        {
+            "field": "attribution",
+            "from": "unmatched",
+            "to": "matched",
+            "count": 2,
+            "demotion": False,
+        },
+        {"field": "event_type", "from": "unknown", "to": "ftd", "count": 1, "demotion": False},
+        {"field": "status", "from": "approved", "to": "rejected", "count": 1, "demotion": False},
+    ]
+
+
+def test_each_fields_transitions_add_up_to_the_conversions_it_changed_on(mixed_history, run):
+    report = run()
+    for name in remapping.COUNTED:
+        moved = sum(t["count"] for t in report["transitions"] if t["field"] == name)
+        assert moved == report["fields_changed"].get(name, 0), name
+    listed = [f["field"] for change in report["changes"] for f in change["fields"]]
+    assert {name: listed.count(name) for name in set(listed)} == report["fields_changed"]
+
+
+def test_a_dry_run_lists_each_conversion_that_would_change_with_old_and_new_values(demoted, run):
+    report = run(dry_run=True)
+    [change] = report["changes"]
+    assert change["conversion_id"] == demoted["conversion_id"]
+    assert (change["transaction_id"], change["click_id"]) == ("T1", demoted["click_id"])
+    changed = {f["field"]: (f["from"], f["to"]) for f in change["fields"]}
+    assert changed.keys() == {"attribution", "click_id", "clicked_at"}
+    assert changed["attribution"] == ("matched", "unmatched")
+    assert changed["click_id"] == (demoted["click_id"], None)
+    assert conversions()[0].attribution == "matched"
+
+
+def test_the_list_of_changes_stops_at_its_limit_and_counts_the_rest(
+    post, set_map, network, run, monkeypatch
+):
+    monkeypatch.setattr(remapping, "LISTED", 2)
+    for n in range(3):
+        post(sub=token_for(network), event="reg", transaction_id=f"T{n}")
+    set_map(click_id="sub")
+    report = run(dry_run=True)
+    assert [c["transaction_id"] for c in report["changes"]] == ["T0", "T1"]
+    assert (report["changed"], report["changes_listed"], report["changes_more"]) == (3, 2, 1)
+
+
+def test_a_real_run_lists_what_it_changed(demoted, remap):
+    report = remap().get_json()
+    assert [c["conversion_id"] for c in report["changes"]] == [demoted["conversion_id"]]
+    assert conversions()[0].attribution == "unmatched"
+
+
+def test_the_openapi_document_describes_the_transitions_and_the_changes(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    report = schemas["ReprocessReport"]["properties"]
+    assert {"no_longer_matched", "transitions", "changes", "changes_more"} <= set(report)
+    assert set(schemas["RemapTransition"]["properties"]) == {
+        "field",
+        "from",
+        "to",
+        "count",
+        "demotion",
+    }
+    assert {"conversion_id", "transaction_id", "click_id", "fields"} <= set(
+        schemas["RemapChange"]["properties"]
+    )
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def reprocess_command(runner, network, *options):
+    return runner.invoke(args=["sources", "reprocess", str(network["id"]), "--days", "7", *options])
+
+
+def test_the_cli_warns_of_a_demotion_below_the_report(runner, demoted, network):
+    result = reprocess_command(runner, network)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["no_longer_matched"] == 1
+    assert (
+        "warning: attribution: matched → unmatched: 1 (1 conversion no longer matched)"
+        in result.stderr.splitlines()
+    )
+
+
+def test_the_cli_dry_run_summarises_each_transition_and_writes_nothing(
+    runner, mixed_history, network
+):
+    result = reprocess_command(runner, network, "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "3 of 3 conversions would change (dry run: nothing written)" in lines
+    assert "  attribution: unmatched → matched: 2" in lines
+    assert "  status: approved → rejected: 1" in lines
+    assert not any(line.startswith("warning:") for line in lines)
+    assert len(json.loads(result.stdout)["changes"]) == 3
+    assert {c.attribution for c in conversions()} == {"unmatched"}
+
+
+def test_the_cli_says_when_the_list_of_changes_is_cut(runner, post, set_map, network, monkeypatch):
+    monkeypatch.setattr(remapping, "LISTED", 1)
+    for n in range(3):
+        post(sub=token_for(network), event="reg", transaction_id=f"T{n}")
+    set_map(click_id="sub")
+    result = reprocess_command(runner, network, "--dry-run")
+    assert '"changes" lists the first 1; 2 more changed and are not listed' in result.stderr
+
+
+def test_the_cli_exits_1_and_prints_no_report_when_a_postback_races_it(
+    runner, demoted, network, monkeypatch
+):
+    race_every_remap(monkeypatch)
+    result = reprocess_command(runner, network)
+    assert result.exit_code == 1
+    assert "run the re-map again" in result.stderr
+    assert result.stdout == ""

@@ -5,7 +5,7 @@ import json
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from app.request import NUL_MESSAGE, nul_path
+from app.request import nul_errors, nul_path
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -23,10 +23,7 @@ def json_object() -> dict:
     path = nul_path(body)
     if path is not None:
         # PostgreSQL stores no NUL in text: refused here, with the field named.
-        error: object = [NUL_MESSAGE]
-        for step in reversed(path or ("_schema",)):
-            error = {step: error}
-        raise ValidationError(error)  # type: ignore[arg-type]
+        raise ValidationError(nul_errors(body, path), data=body)
     return body
 
 

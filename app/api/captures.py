@@ -100,7 +100,11 @@ def reprocess_source(source_id: int):  # type: ignore[no-untyped-def]
     ---
     post:
       summary: Re-translate, re-attribute and re-deduplicate stored postbacks.
-      description: Each changed conversion keeps a history entry; `dry_run` only counts.
+      description: >-
+        Each changed conversion keeps a history entry. The report counts every transition
+        of attribution, event type and status (demotions from matched included) and lists
+        the first 100 changed conversions with their old and new values; `dry_run` reports
+        the same and writes nothing.
       requestBody:
         content:
           application/json:
@@ -110,6 +114,11 @@ def reprocess_source(source_id: int):  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: ReprocessReportSchema
+        409:
+          description: postbacks changed some of the conversions meanwhile; run it again
+          content:
+            application/json:
+              schema: ErrorSchema
         422:
           content:
             application/json:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from app.core.field_errors import or_list
 from app.core.money import is_currency
 from app.core.offer import UnusableOfferURL, offer_parts
 from app.core.sample import find_macros, parse_sample
@@ -17,6 +18,18 @@ from app.services.outbound import source_webhook_id
 from app.services.sources import track_url
 
 MAX_MAP_ENTRIES = 200
+TOO_MANY_ENTRIES = f"must have at most {MAX_MAP_ENTRIES} entries"
+NOT_A_CURRENCY = "must be an ISO 4217 currency code, such as USD or EUR"
+
+
+def _vocabulary(choices: tuple[str, ...], noun: str) -> validate.OneOf:
+    """A word of the hub's vocabulary, named with the words to use instead."""
+    return validate.OneOf(choices, error=f"is not {noun}; use one of {or_list(choices)}")
+
+
+EVENT = _vocabulary(EVENTS, "an event")
+STATUS = _vocabulary(STATUSES, "a status")
+MAPPABLE_FIELD = _vocabulary(MAPPABLE_FIELDS, "a canonical field")
 
 
 def _http_url(value: str | None) -> None:
@@ -24,12 +37,17 @@ def _http_url(value: str | None) -> None:
         return
     try:
         parts = urlsplit(value)
-    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
-        raise ValidationError(f"Not a URL: {exc}.") from None
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError(
+            "is not a URL whose host can be read; write it as https://host/path"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("Must be an absolute http:// or https:// URL.")
+        raise ValidationError(
+            "must be an absolute URL starting with http:// or https://, such as "
+            "https://example.com/path"
+        )
     if any(ch.isspace() for ch in value):
-        raise ValidationError("Must not contain whitespace.")
+        raise ValidationError("must not contain spaces or line breaks")
 
 
 def _offer_url(value: str | None) -> None:
@@ -38,13 +56,16 @@ def _offer_url(value: str | None) -> None:
         try:
             offer_parts(value)
         except UnusableOfferURL as exc:
-            raise ValidationError(f"Cannot redirect to it: {exc}.") from None
+            raise ValidationError(f"cannot be redirected to: {exc}") from None
 
 
 class ErrorBodySchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), metadata={"description": "field -> messages"})
+    fields = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "field (its JSON key) -> sentences, each naming it"},
+    )
 
 
 class ErrorSchema(Schema):
@@ -57,18 +78,18 @@ class SourceInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     platform = fields.String(allow_none=True, validate=validate.Length(max=80))
     field_map = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(MAPPABLE_FIELDS)),
+        keys=fields.String(validate=MAPPABLE_FIELD),
         values=fields.String(allow_none=True, validate=validate.Length(max=128)),
         metadata={"description": "canonical field (or `status`) -> network parameter name"},
     )
     event_map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.String(validate=validate.OneOf(EVENTS)),
+        values=fields.String(validate=EVENT),
         metadata={"description": "network event label -> canonical event"},
     )
     status_map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.String(validate=validate.OneOf(STATUSES)),
+        values=fields.String(validate=STATUS),
         metadata={"description": "network status label -> canonical status"},
     )
     default_currency = fields.String(allow_none=True)
@@ -85,18 +106,18 @@ class SourceInSchema(Schema):
     @validates("name")
     def _name(self, value: str, **_: object) -> None:
         if not value.strip():
-            raise ValidationError("Must not be blank.")
+            raise ValidationError("must not be blank")
 
     @validates("default_currency")
     def _currency(self, value: str | None, **_: object) -> None:
         if value is not None and not is_currency(value.strip().upper()):
-            raise ValidationError("Not an ISO 4217 currency code.")
+            raise ValidationError(NOT_A_CURRENCY)
 
     @validates_schema
     def _sizes(self, data: dict, **_: object) -> None:
         for name in ("event_map", "status_map"):
             if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
-                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+                raise ValidationError(TOO_MANY_ENTRIES, name)
 
     def normalise(self, data: dict) -> dict:
         """Trimmed names, upper-case currency, blank parameter names kept as skips."""
@@ -260,7 +281,9 @@ class StatsSchema(Schema):
 
 MAX_URL = 8192
 SIGNATURE_ID = validate.Regexp(
-    r"^[a-z][a-z0-9_]{1,39}$", error="Lower-case letters, digits and _, 2-40 long."
+    r"^[a-z][a-z0-9_]{1,39}$",
+    error="must be 2 to 40 lower-case letters, digits and underscores, starting with a "
+    "letter, such as my_network",
 )
 PARAM_NAME = validate.Length(min=1, max=120)
 
@@ -271,8 +294,8 @@ def _postback_url(url: str) -> None:
     sample = parse_sample(url.strip())
     if not sample.params and not find_macros(urlsplit(url.strip()).path):
         raise ValidationError(
-            "Paste the network's postback URL with its parameters, such as "
-            "https://hub.example/pb?clickid={clickid}&payout={payout}; this has none."
+            "has no parameters; paste the network's postback URL with its parameters, "
+            "such as https://hub.example/pb?clickid={clickid}&payout={payout}"
         )
 
 
@@ -356,21 +379,21 @@ class AdminSignatureSchema(Schema):
     id = fields.String(required=True, validate=SIGNATURE_ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     click_id_params = fields.List(
-        fields.String(validate=PARAM_NAME), required=True, validate=validate.Length(min=1, max=20)
+        fields.String(validate=PARAM_NAME),
+        required=True,
+        validate=validate.Length(min=1, max=20, error="must list 1 to 20 parameter names"),
     )
     event_param = fields.String(allow_none=True, validate=PARAM_NAME)
     amount_param = fields.String(allow_none=True, validate=PARAM_NAME)
     currency_param = fields.String(allow_none=True, validate=PARAM_NAME)
     field_map = fields.Dict(
-        keys=fields.String(
-            validate=validate.OneOf(MAPPABLE_FIELDS, error="Not a canonical field: {input}.")
-        ),
+        keys=fields.String(validate=MAPPABLE_FIELD),
         values=fields.String(validate=PARAM_NAME),
         load_default=dict,
     )
     event_map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.String(validate=validate.OneOf(EVENTS, error="Not a canonical event.")),
+        values=fields.String(validate=EVENT),
         load_default=dict,
     )
     created_at = fields.DateTime(dump_only=True)
@@ -380,7 +403,7 @@ class AdminSignatureSchema(Schema):
     def _sizes(self, data: dict, **_: object) -> None:
         for name in ("field_map", "event_map"):
             if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
-                raise ValidationError(f"At most {MAX_MAP_ENTRIES} entries.", name)
+                raise ValidationError(TOO_MANY_ENTRIES, name)
 
 
 class AdminSignatureListSchema(Schema):
@@ -435,7 +458,7 @@ class FinalizeInSchema(SourceInSchema):
     @validates_schema
     def _field_map_given(self, data: dict, **_: object) -> None:
         if "field_map" not in data:
-            raise ValidationError("Missing data for required field.", "field_map")
+            raise ValidationError("is required", "field_map")
 
 
 class ReprocessInSchema(Schema):
@@ -457,30 +480,87 @@ class ReprocessInSchema(Schema):
         if ("since" in data) == ("days" in data):
             raise ValidationError("Give either since or days.", "since")
         if "since" in data and "until" in data and data["until"] <= data["since"]:
-            raise ValidationError("Must be after since.", "until")
+            raise ValidationError("must be after since", "until")
+
+
+class RemapTransitionSchema(Schema):
+    """How many conversions one field moved from one value to another."""
+
+    field = fields.String(metadata={"description": "attribution, event_type or status"})
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String(allow_none=True)
+    count = fields.Integer()
+    demotion = fields.Boolean(metadata={"description": "matched before, no longer matched"})
+
+
+class RemapFieldChangeSchema(Schema):
+    field = fields.String()
+    from_ = fields.Raw(data_key="from", attribute="from", allow_none=True)
+    to = fields.Raw(allow_none=True)
+
+
+class RemapChangeSchema(Schema):
+    """One conversion the re-map changes, recognisable by its ids as stored before."""
+
+    conversion_id = fields.Integer()
+    transaction_id = fields.String(allow_none=True)
+    click_id = fields.String(allow_none=True)
+    received_at = fields.String()
+    fields_ = fields.List(
+        fields.Nested(RemapFieldChangeSchema),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "every changed field with its old and new value"},
+    )
 
 
 class ReprocessReportSchema(Schema):
     examined = fields.Integer()
     changed = fields.Integer()
     unchanged = fields.Integer()
-    now_matched = fields.Integer()
-    now_duplicate = fields.Integer()
+    now_matched = fields.Integer(metadata={"description": "became matched"})
+    now_duplicate = fields.Integer(metadata={"description": "became duplicates"})
+    no_longer_matched = fields.Integer(
+        metadata={"description": "demotions: were matched, are unmatched, duplicate or expired"}
+    )
+    no_longer_duplicate = fields.Integer(metadata={"description": "were duplicates, are not"})
     skipped = fields.Integer(metadata={"description": "not re-mappable, or changed meanwhile"})
     dry_run = fields.Boolean()
+    fields_changed = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "field -> how many changed conversions it changed on"},
+    )
+    transitions = fields.List(
+        fields.Nested(RemapTransitionSchema),
+        metadata={
+            "description": "every from -> to of attribution, event_type and status; a "
+            "field's counts add up to its fields_changed"
+        },
+    )
+    changes = fields.List(
+        fields.Nested(RemapChangeSchema),
+        metadata={"description": "the changed conversions, oldest first, at most 100"},
+    )
+    changes_listed = fields.Integer()
+    changes_more = fields.Integer(metadata={"description": "changed conversions not listed"})
 
 
 # -- outbound postbacks and deliveries ------------------------------------------------
 
 OUTBOUND_ATTRIBUTIONS = ("matched", "unmatched", "expired")
-HEADER_NAME = validate.Regexp(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$", error="Not a header name.")
+HEADER_NAME = validate.Regexp(
+    r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$",
+    error="is not an HTTP header name; use up to 100 letters, digits and hyphens, such as "
+    "X-Api-Key",
+)
 
 
 def _country(value: str) -> None:
     import pycountry
 
     if pycountry.countries.get(alpha_2=value.upper()) is None:
-        raise ValidationError(f"{value!r} is not an ISO 3166 country code.")
+        raise ValidationError("is not an ISO 3166 country code, such as DE or US")
 
 
 class OutboundInSchema(Schema):
@@ -497,8 +577,10 @@ class OutboundInSchema(Schema):
     body_format = fields.String(allow_none=True, validate=validate.OneOf(("form", "json")))
     body_template = fields.String(allow_none=True, validate=validate.Length(max=16384))
     state = fields.String(validate=validate.OneOf(("active", "inactive")))
-    events = fields.List(fields.String(validate=validate.OneOf(EVENTS)))
-    attributions = fields.List(fields.String(validate=validate.OneOf(OUTBOUND_ATTRIBUTIONS)))
+    events = fields.List(fields.String(validate=EVENT))
+    attributions = fields.List(
+        fields.String(validate=_vocabulary(OUTBOUND_ATTRIBUTIONS, "an attribution"))
+    )
     status_map = fields.Dict(
         keys=fields.String(validate=validate.OneOf((*EVENTS, *STATUSES))),
         values=fields.String(validate=validate.Length(max=64)),
@@ -512,7 +594,7 @@ class OutboundInSchema(Schema):
     schedule = fields.List(
         fields.Float(validate=validate.Range(min=0, max=7 * 86400)),
         allow_none=True,
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=20, error="must have at most 20 waits"),
     )
     source_ids = fields.List(fields.Integer(validate=SOURCE_ID))
     countries = fields.List(fields.String(validate=_country))
@@ -528,7 +610,7 @@ class OutboundInSchema(Schema):
     @validates("default_currency")
     def _currency(self, value: str | None, **_: object) -> None:
         if value is not None and not is_currency(value.strip().upper()):
-            raise ValidationError("Not an ISO 4217 currency code.")
+            raise ValidationError(NOT_A_CURRENCY)
 
     def normalise(self, data: dict) -> dict:
         if data.get("default_currency"):
@@ -537,7 +619,9 @@ class OutboundInSchema(Schema):
             data["countries"] = sorted({c.upper() for c in data["countries"]})
         for name, value in (data.get("headers") or {}).items():
             if "\r" in value or "\n" in value:
-                raise ValidationError({"headers": [f"{name}: no line breaks."]})
+                raise ValidationError(
+                    {"headers": {name: {"value": ["must not contain line breaks"]}}}
+                )
         return data
 
 
@@ -700,7 +784,10 @@ class KeitaroTestSchema(Schema):
 class ReconcileQuerySchema(Schema):
     since = fields.String(
         load_default="24h",
-        validate=validate.Regexp(r"^[1-9][0-9]{0,4}[mhd]$"),
+        validate=validate.Regexp(
+            r"^[1-9][0-9]{0,4}[mhd]$",
+            error="must be a number of minutes, hours or days, such as 90m, 24h or 7d",
+        ),
         metadata={"description": "90m, 24h, 7d ..."},
     )
 

@@ -30,7 +30,7 @@ def login():  # type: ignore[no-untyped-def]
     try:
         form = LoginForm().load(request.form)
     except ValidationError as exc:
-        return _login_failed(destination, request.form.get("email", ""), errors_of(exc))
+        return _login_failed(destination, request.form.get("email", ""), errors_of(exc, LoginForm))
     email = form["email"].strip().lower()
     if not (
         _allowed(f"login:addr:{request.remote_addr}", ATTEMPTS_PER_ADDRESS)
@@ -83,7 +83,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         form = NewPasswordForm().load(request.form)
     except ValidationError as exc:
         page = render_template(
-            "auth/invite.html", invitee=user, errors=errors_of(exc), invalid=None
+            "auth/invite.html", invitee=user, errors=errors_of(exc, NewPasswordForm), invalid=None
         )
         return page, 422
     service.set_password(user, form["password"])

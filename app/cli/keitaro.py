@@ -24,6 +24,7 @@ from app.cli.keitaro_api import (
     envelope,
     error_body,
 )
+from app.core.display import format_money, locale_from_environment
 from app.keitaro import errors
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
@@ -397,13 +398,22 @@ def _print_report(report: keitaro_reconcile.Report) -> None:
         ("payout differs", report.payout_differs, "keitaro_payout"),
         ("not yet delivered", report.not_yet_delivered, "delivery_state"),
     )
+    locale = locale_from_environment()
+
+    def money(item: dict[str, Any], key: str) -> str:
+        # Keitaro's payout is compared only in the hub's currency, so it is written in it.
+        return format_money(item.get(key), item.get("payout_currency"), locale)
+
     for title, items, extra in sections:
         click.echo(f"{title}: {len(items)}")
         for item in items[:50]:
-            theirs = f" {extra}={item[extra]}" if extra and extra in item else ""
+            theirs = ""
+            if extra and extra in item:
+                value = money(item, extra) if extra == "keitaro_payout" else item[extra]
+                theirs = f" {extra}={value}"
             click.echo(
                 f"  subid={item.get('sub_id')} tid={item.get('tid')} "
-                f"status={item.get('status')} payout={item.get('payout')}{theirs}"
+                f"status={item.get('status')} payout={money(item, 'payout')}{theirs}"
             )
         if len(items) > 50:
             click.echo(f"  ... and {len(items) - 50} more (--json for all)")

@@ -54,8 +54,12 @@ class Command:
     needs_connection: bool = False
 
 
+#: Keitaro's ids count from 1: a smaller one is refused here, naming the option.
+ID_TYPE = click.IntRange(min=1)
+
+
 def _opt_id(required: bool = True) -> click.Option:
-    return click.Option(["--id", "object_id"], type=int, required=required, help="Object id.")
+    return click.Option(["--id", "object_id"], type=ID_TYPE, required=required, help="Object id.")
 
 
 OPTIONS: dict[str, Callable[[], click.Option]] = {
@@ -63,7 +67,7 @@ OPTIONS: dict[str, Callable[[], click.Option]] = {
     "data": lambda: click.Option(
         ["--data"], help="JSON body, @file.json, or - for stdin (stdin is read when piped)."
     ),
-    "campaign-id": lambda: click.Option(["--campaign-id"], type=int, required=True),
+    "campaign-id": lambda: click.Option(["--campaign-id"], type=ID_TYPE, required=True),
     "group-type": lambda: click.Option(
         ["--type", "group_type"],
         type=click.Choice(["campaigns", "offers", "landings"]),
@@ -83,8 +87,12 @@ OPTIONS: dict[str, Callable[[], click.Option]] = {
     "value": lambda: click.Option(
         ["--value"], help="Bot list rows (IPs, ranges), one per line; stdin when piped."
     ),
-    "limit": lambda: click.Option(["--limit"], type=int, default=100, show_default=True),
-    "offset": lambda: click.Option(["--offset"], type=int, default=0, show_default=True),
+    "limit": lambda: click.Option(
+        ["--limit"], type=click.IntRange(min=1), default=100, show_default=True
+    ),
+    "offset": lambda: click.Option(
+        ["--offset"], type=click.IntRange(min=0), default=0, show_default=True
+    ),
     "all": lambda: click.Option(["--all", "read_all"], is_flag=True, help="Read every page."),
     "range": lambda: click.Option(
         ["--range", "range_name"], type=click.Choice(PRESETS), default="today", show_default=True
@@ -111,14 +119,14 @@ OPTIONS: dict[str, Callable[[], click.Option]] = {
         ["--sort"], default="postback_datetime:desc", show_default=True, help="COLUMN[:asc|desc]."
     ),
     "payout": lambda: click.Option(["--payout"], help="Payout of the test conversion."),
-    "campaign-id-optional": lambda: click.Option(["--campaign-id"], type=int),
+    "campaign-id-optional": lambda: click.Option(["--campaign-id"], type=ID_TYPE),
     "label-name": lambda: click.Option(["--label-name"], required=True),
     "ref-name": lambda: click.Option(["--ref-name"], required=True),
     "avscan-key": lambda: click.Option(["--key", "avscan_key"], required=True),
     "imklo-url": lambda: click.Option(["--url", "imklo_url"], required=True),
     "target-campaign": lambda: click.Option(
         ["--target-campaign", "target_campaign"],
-        type=int,
+        type=ID_TYPE,
         required=True,
         help="The Keitaro campaign to link or unlink.",
     ),
@@ -144,8 +152,12 @@ def read_data(args: Args, required: bool = True) -> Any:
         return None
     try:
         return json_limits.loads(raw)
-    except ValueError as exc:
-        raise errors.InvalidRequest(f"--data is not JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise errors.InvalidRequest(
+            f"--data is not JSON: check line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except ValueError:
+        raise errors.InvalidRequest("--data is not JSON") from None
     except json_limits.NestingTooDeep as exc:
         raise errors.InvalidRequest(f"--data: {exc}") from None
 

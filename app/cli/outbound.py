@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from app.api.schemas import DeliverySchema, OutboundInSchema, OutboundOutSchema
-from app.cli import echo_json, handle_errors
+from app.cli import echo_json, handle_errors, not_json, option
 from app.core import json_limits
 from app.jobs.deliveries import send_deliveries, sweep
 from app.runtime import delivery_settings, keyring
@@ -45,10 +45,10 @@ def _collect(options: dict[str, Any]) -> dict[str, Any]:
         if name in data:
             try:
                 data[name] = json_limits.loads(data[name])
-            except ValueError:
-                raise click.BadParameter("not valid JSON", param_hint=f"--{name}") from None
+            except ValueError as exc:
+                raise click.BadParameter(not_json(exc), param_hint=option(name)) from None
             except json_limits.NestingTooDeep as exc:
-                raise click.BadParameter(str(exc), param_hint=f"--{name}") from None
+                raise click.BadParameter(str(exc), param_hint=option(name)) from None
     for name in (*LIST_OPTIONS, "source_ids"):
         if name in data:
             data[name] = [item.strip() for item in data[name].split(",") if item.strip()]

@@ -16,7 +16,7 @@ from app.api.schemas import (
     SourceOutSchema,
     SourceUrlsSchema,
 )
-from app.cli import echo_json, handle_errors
+from app.cli import echo_json, handle_errors, not_json, option
 from app.core import json_limits
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
@@ -52,10 +52,10 @@ def collect(options: dict[str, Any]) -> dict[str, Any]:
         if name in data:
             try:
                 data[name] = json_limits.loads(data[name])
-            except ValueError:
-                raise click.BadParameter("not valid JSON", param_hint=f"--{name}") from None
+            except ValueError as exc:
+                raise click.BadParameter(not_json(exc), param_hint=option(name)) from None
             except json_limits.NestingTooDeep as exc:
-                raise click.BadParameter(str(exc), param_hint=f"--{name}") from None
+                raise click.BadParameter(str(exc), param_hint=option(name)) from None
     return data
 
 
@@ -159,10 +159,13 @@ def postback_url(source_id: int) -> None:
 @click.option("--until", help="ISO 8601 with offset; default now.")
 @click.option("--attribution", help="Only conversions with this attribution.")
 @click.option("--event", "event_type", help="Only conversions with this canonical event.")
-@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Report and list what would change; write nothing.")
 @handle_errors
 def reprocess(source_id: int, **options: Any) -> None:
-    """Apply the source's current maps to the postbacks it already stored."""
+    """Apply the source's current maps to the postbacks it already stored.
+
+    The report (JSON) goes to stdout; a summary of every transition goes to stderr, a
+    conversion that would stop being matched as a warning line."""
     data = ReprocessInSchema().load({k: v for k, v in options.items() if v not in (None, False)})
     window = remapping.window(data)
     source = service.get_source(source_id)
@@ -173,7 +176,41 @@ def reprocess(source_id: int, **options: Any) -> None:
             source, token_key=keyring().click_token, progress=bar.update, **window
         )
     enqueue_follow_ups(report.follow_ups)
-    echo_json(ReprocessReportSchema().dump(report.as_dict()))
+    body = ReprocessReportSchema().dump(report.as_dict())
+    echo_json(body)
+    _summarise(body)
+
+
+def _conversions(count: int) -> str:
+    return f"{count} conversion" + ("" if count == 1 else "s")
+
+
+def _summarise(report: dict[str, Any]) -> None:
+    """The report's transitions for a person at the terminal; a demotion is a warning."""
+    dry_run = report["dry_run"]
+    head = f"{report['changed']} of {_conversions(report['examined'])} "
+    head += "would change (dry run: nothing written)" if dry_run else "changed"
+    click.echo(head, err=True)
+    for item in report["transitions"]:
+        line = f"{item['field']}: {item['from'] or '(none)'} → {item['to'] or '(none)'}: "
+        line += str(item["count"])
+        if item["demotion"]:
+            lost = "would no longer be matched" if dry_run else "no longer matched"
+            click.secho(
+                f"warning: {line} ({_conversions(item['count'])} {lost})", err=True, fg="yellow"
+            )
+        else:
+            click.echo(f"  {line}", err=True)
+    if report["skipped"]:
+        click.echo(
+            f"{_conversions(report['skipped'])} skipped: stored truncated or as multipart", err=True
+        )
+    if report["changes_more"]:
+        click.echo(
+            f'"changes" lists the first {report["changes_listed"]}; '
+            f"{report['changes_more']} more changed and are not listed",
+            err=True,
+        )
 
 
 @sources.command("rotate-token")

@@ -36,16 +36,16 @@ def offer_parts(offer_url: str) -> tuple[str, ...]:
         return _parts(offer_url)
     except UnusableOfferURL:
         raise
-    except ValueError as exc:  # a bracketed host, a port out of range, a bad host label
-        raise UnusableOfferURL(f"not a usable URL ({exc})") from None
+    except ValueError:  # a bracketed host, a port out of range, a bad host label
+        raise UnusableOfferURL("its host or port cannot be read; check the address") from None
 
 
 def _parts(offer_url: str) -> tuple[str, ...]:
     if _SLOT in offer_url.lower():
-        raise UnusableOfferURL(f"must not contain {_SLOT!r}")
+        raise UnusableOfferURL(f"it must not contain “{_SLOT}”")
     scheme, netloc, path, query, fragment = urlsplit(offer_url)
     if CID_MACRO in netloc.rpartition("@")[2]:
-        raise UnusableOfferURL(f"{CID_MACRO} can go in the path or query, not the host")
+        raise UnusableOfferURL(f"{CID_MACRO} can go in its path or query, not in its host")
     if CID_MACRO not in offer_url:
         query = f"{query}&{CID_PARAM}={CID_MACRO}" if query else f"{CID_PARAM}={CID_MACRO}"
     template = urlunsplit((scheme, _ascii_host(netloc), path, query, fragment))

@@ -32,4 +32,4 @@ def init_app(app: Flask) -> None:
     filters.register(app)
 
 
-from app.dashboard import account, admin, keitaro, outbound, postbacks  # noqa: E402,F401
+from app.dashboard import account, admin, keitaro, outbound, postbacks, remap  # noqa: E402,F401

@@ -16,7 +16,9 @@ class TokenForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(load_default=None, validate=validate.Length(max=100))
+    name = fields.String(
+        load_default=None, validate=validate.Length(max=100), metadata={"label": "Name"}
+    )
 
 
 def _account_page(status: int = 200, *, new_token: str | None = None, errors=None):  # type: ignore[no-untyped-def]
@@ -41,7 +43,7 @@ def create_token():  # type: ignore[no-untyped-def]
     try:
         form = TokenForm().load(request.form)
     except ValidationError as exc:
-        return _account_page(422, errors=errors_of(exc))
+        return _account_page(422, errors=errors_of(exc, TokenForm))
     plaintext = service.create_token(g.user, (form["name"] or "").strip() or None)
     return _account_page(201, new_token=plaintext)
 

@@ -27,8 +27,14 @@ class InviteForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    role = fields.String(load_default="operator", validate=validate.OneOf(("operator", "admin")))
+    email = fields.Email(
+        required=True, validate=validate.Length(max=254), metadata={"label": "Email"}
+    )
+    role = fields.String(
+        load_default="operator",
+        validate=validate.OneOf(("operator", "admin")),
+        metadata={"label": "Role"},
+    )
 
 
 def _invite_link(user: Any) -> str:
@@ -61,9 +67,9 @@ def invite_user():  # type: ignore[no-untyped-def]
         form = InviteForm().load(request.form)
         user = service.invite_user(form["email"], admin=form["role"] == "admin")
     except ValidationError as exc:
-        return _users_page(422, errors=errors_of(exc), form=request.form)
+        return _users_page(422, errors=errors_of(exc, InviteForm), form=request.form)
     except DomainError as exc:
-        return _users_page(exc.status, errors=domain_errors(exc), form=request.form)
+        return _users_page(exc.status, errors=domain_errors(exc, InviteForm), form=request.form)
     return _users_page(
         201, link={"email": user.email, "url": _invite_link(user), "kind": "invitation"}
     )
@@ -96,6 +102,7 @@ def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
 # -- signatures -----------------------------------------------------------------------------
 
 LIST_SPLIT = re.compile(r"[\s,]+")
+JSON_EXAMPLES = {"field_map": '{"transaction_id": "txid"}', "event_map": '{"dep": "ftd"}'}
 
 
 class SignatureForm(Schema):
@@ -105,19 +112,19 @@ class SignatureForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.String(load_default="")
-    name = fields.String(load_default="")
-    click_id_params = fields.String(load_default="")
-    event_param = fields.String(load_default="")
-    amount_param = fields.String(load_default="")
-    currency_param = fields.String(load_default="")
-    field_map = fields.String(load_default="")
-    event_map = fields.String(load_default="")
+    id = fields.String(load_default="", metadata={"label": "ID"})
+    name = fields.String(load_default="", metadata={"label": "Display name"})
+    click_id_params = fields.String(load_default="", metadata={"label": "Click-ID parameters"})
+    event_param = fields.String(load_default="", metadata={"label": "Event parameter"})
+    amount_param = fields.String(load_default="", metadata={"label": "Amount parameter"})
+    currency_param = fields.String(load_default="", metadata={"label": "Currency parameter"})
+    field_map = fields.String(load_default="", metadata={"label": "Default field map"})
+    event_map = fields.String(load_default="", metadata={"label": "Default event map"})
 
 
 def signature_data(form: dict[str, str]) -> dict[str, Any]:
     """The admin signature a form describes, validated by the API's own schema; raises
-    ``ValidationError`` naming each field, JSON syntax errors with their line."""
+    ``ValidationError`` naming each field, JSON syntax errors with their place."""
     data: dict[str, Any] = {
         "id": form["id"].strip(),
         "name": form["name"].strip(),
@@ -131,22 +138,25 @@ def signature_data(form: dict[str, str]) -> dict[str, Any]:
         try:
             value = json_limits.loads(text) if text else {}
         except json.JSONDecodeError as exc:
-            errors[name] = [f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."]
+            errors[name] = [
+                f"is not valid JSON: check line {exc.lineno}, column {exc.colno}; write an "
+                f"object such as {JSON_EXAMPLES[name]}"
+            ]
             continue
-        except json_limits.NestingTooDeep as exc:
-            errors[name] = [f"{exc}."]
+        except json_limits.NestingTooDeep:
+            errors[name] = [f"is nested deeper than {json_limits.MAX_JSON_DEPTH} levels"]
             continue
         if not isinstance(value, dict):
-            errors[name] = ['Must be a JSON object, like {"click_id": "clickid"}.']
+            errors[name] = [f"must be a JSON object, such as {JSON_EXAMPLES[name]}"]
             continue
         data[name] = value
     try:
         loaded = AdminSignatureSchema().load(data)
     except ValidationError as exc:
         errors = {**exc.messages, **errors} if isinstance(exc.messages, dict) else errors
-        raise ValidationError(errors) from None
+        raise ValidationError(errors, data=data) from None
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, data=data)
     return loaded
 
 
@@ -209,6 +219,9 @@ def signatures():  # type: ignore[no-untyped-def]
 def save_signature():  # type: ignore[no-untyped-def]
     form = SignatureForm().load(request.form)
     editing = request.form.get("editing") or None
+    # A draft keeps its ticket through a failed save, so the next save still resolves it.
+    ticket = _draft_ticket(request.form.get("ticket", ""))
+    again = {"form": form, "editing": editing, "ticket": ticket}
     try:
         data = signature_data(form)
         if editing:
@@ -218,15 +231,24 @@ def save_signature():  # type: ignore[no-untyped-def]
         else:
             row = signature_service.create_admin_signature(data, signature_registry())
     except ValidationError as exc:
-        return _signatures_page(422, form=form, errors=errors_of(exc), editing=editing)
+        return _signatures_page(422, errors=errors_of(exc, SignatureForm), **again)
     except DomainError as exc:
-        return _signatures_page(exc.status, form=form, errors=domain_errors(exc), editing=editing)
-    ticket_id = request.form.get("ticket", "")
-    if ticket_id.isdigit():
-        with contextlib.suppress(NotFound):
-            signature_service.resolve_ticket(signature_service.get_ticket(int(ticket_id)))
-    flash(f"Signature {row.name} is saved; detection uses it from now on.", "success")
+        return _signatures_page(exc.status, errors=domain_errors(exc, SignatureForm), **again)
+    message = f"Signature {row.name} is saved; detection uses it from now on."
+    if ticket is not None:
+        signature_service.resolve_ticket(ticket)
+        message += f" Ticket #{ticket.id} is resolved."
+    flash(message, "success")
     return redirect(url_for("dashboard.signatures"))
+
+
+def _draft_ticket(ticket_id: str) -> Any:
+    """The ticket a signature draft came from, or ``None`` if it is gone or never was."""
+    if not ticket_id.isdigit():
+        return None
+    with contextlib.suppress(NotFound):
+        return signature_service.get_ticket(int(ticket_id))
+    return None
 
 
 @bp.post("/admin/signatures/<signature_id>/delete")

@@ -3,26 +3,62 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from flask import Flask
+from babel.numbers import format_decimal
+from flask import Flask, has_request_context, request
+from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from app.core import display
 
 
-def money(amount: Decimal | None) -> str:
-    """``1,234.50``: grouped, two decimals unless the amount has more."""
+def reader_locale() -> str:
+    """The reader's locale for numbers, from the browser's ``Accept-Language``; ``en``
+    outside a request or when nothing offered is known."""
+    if not has_request_context():
+        return display.DEFAULT_LOCALE
+    return _best_locale(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=512)
+def _best_locale(header: str) -> str:
+    """Browsers send a handful of distinct headers: each is matched against Babel's
+    locales once. A bare ``*`` names no locale, so it is left out."""
+    offered = parse_accept_header(header, LanguageAccept)
+    known = LanguageAccept([(value, quality) for value, quality in offered if value != "*"])
+    return known.best_match(display.available_locales(), default=display.DEFAULT_LOCALE)
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> Markup:
+    """``<data value="1234.567">$1,234.57</data>``: rounded to the currency's minor units in
+    the reader's locale; the exact amount stays in ``value`` and in the tooltip."""
+    return _amount(display.format_money, amount, currency)
+
+
+def rate(amount: Decimal | None, currency: str | None = None) -> Markup:
+    """Earnings per click, as :func:`app.core.display.format_epc` writes it."""
+    return _amount(display.format_epc, amount, currency)
+
+
+def _amount(
+    write: Callable[[Decimal | None, str | None, str], str],
+    amount: Decimal | None,
+    currency: str | None,
+) -> Markup:
+    locale = reader_locale()
     if amount is None:
-        return "—"
-    places = max(2, -amount.normalize().as_tuple().exponent) if amount else 2
-    return f"{amount:,.{min(places, 6)}f}"
-
-
-def rate(amount: Decimal | None) -> str:
-    """Earnings per click: four decimals say enough at any traffic volume."""
-    if amount is None:
-        return "—"
-    return f"{amount:,.4f}"
+        return escape(display.MISSING)
+    return Markup('<data class="amount" value="{}" title="{}">{}</data>').format(
+        display.machine_value(amount),
+        display.format_exact(amount, currency, locale),
+        write(amount, currency, locale),
+    )
 
 
 def duration(seconds: float | None) -> str:
@@ -41,7 +77,8 @@ def duration(seconds: float | None) -> str:
 
 
 def count(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+    """Grouped the reader's way, like the money beside it (``1,234`` or ``1.234``)."""
+    return "—" if value is None else format_decimal(value, locale=reader_locale())
 
 
 def iso(moment: datetime | None) -> str:

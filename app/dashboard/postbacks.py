@@ -11,11 +11,11 @@ from sqlalchemy.exc import DBAPIError
 
 from app.auth.session import has_role, login_required
 from app.core.vocabulary import ATTRIBUTIONS, DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS
-from app.dashboard import bp
+from app.dashboard import bp, charts
 from app.extensions import db
 from app.models.types import utcnow
 from app.runtime import signature_registry
-from app.services import conversions, keitaro_catalogue, signatures, sources, stats
+from app.services import conversions, keitaro_catalogue, signatures, sources, stats, timeline
 from app.services.errors import Invalid, NotFound
 
 PAGE_SIZE = 50
@@ -58,6 +58,7 @@ def postbacks():  # type: ignore[no-untyped-def]
         "default_field_map": DEFAULT_FIELD_MAP,
         "attributions": ATTRIBUTIONS,
         "stats": None,
+        "pictures": None,
         "page": None,
         "sources": [],
         "activity": {},
@@ -86,7 +87,7 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
         "cursor": query.get("cursor"),
     }
     data: dict[str, Any] = {
-        "stats": stats.compute(query["window"]),
+        **_figures(query["window"], now),
         "page": conversions.list_conversions(filters, limit=PAGE_SIZE),
         "sources": sources.list_sources(),
         "activity": sources.activity(datetime(now.year, now.month, now.day, tzinfo=UTC)),
@@ -103,14 +104,22 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
 def live_card():  # type: ignore[no-untyped-def]
     """The live card alone, for the page's refresh."""
     query, _ = page_query(request.args)
-    result = None
+    figures: dict[str, Any] = {"stats": None, "pictures": None}
     if not g.get("database_down"):
         try:
-            result = stats.compute(query["window"])
+            figures = _figures(query["window"], utcnow())
         except DATABASE_ERRORS:
             db.session.rollback()
-    page = render_template("dashboard/_live_card.html", stats=result, **_card(query))
-    return page, 503 if result is None else 200
+    page = render_template("dashboard/_live_card.html", **figures, **_card(query))
+    return page, 503 if figures["stats"] is None else 200
+
+
+def _figures(window: str, now: datetime) -> dict[str, Any]:
+    """The card's figures and its pictures, both as of ``now``, so they agree."""
+    return {
+        "stats": stats.compute(window, now=now),
+        "pictures": charts.live(timeline.read(window, now=now)),
+    }
 
 
 def _card(query: dict[str, Any]) -> dict[str, Any]:

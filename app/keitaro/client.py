@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
+from app.core import field_errors
 from app.keitaro import errors, pages, schemas
 from app.keitaro.operations import Operation, operation
 from app.keitaro.times import tracker_datetime
@@ -88,10 +89,8 @@ class Keitaro:
         try:
             return getattr(schemas, op.body)().load(dict(body))
         except ValidationError as exc:
-            fields = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()}
-            summary = "; ".join(
-                f"{name}: {' '.join(map(str, msgs))}" for name, msgs in fields.items()
-            )
+            fields = field_errors.sentences(exc.messages, exc.data)
+            summary = field_errors.summary(fields)
             raise errors.InvalidRequest(f"{op.key}: {summary}", fields) from None
 
     def parse_time(self, value: str | None) -> datetime | None:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import requests
 from marshmallow import ValidationError
 
+from app.core import field_errors
 from app.core.keys import mask
 from app.keitaro import errors
 from app.keitaro.client import Keitaro
@@ -66,7 +67,8 @@ def _valid(data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return S2SPostback().load(dict(data))
     except ValidationError as exc:
-        raise errors.InvalidRequest(f"postback: {exc.messages}", exc.messages) from None
+        fields = field_errors.sentences(exc.messages, exc.data)
+        raise errors.InvalidRequest(f"postback: {field_errors.summary(fields)}", fields) from None
 
 
 def _save(

@@ -7,6 +7,7 @@ face rather than silently sending an empty value for months.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -54,12 +55,23 @@ def unknown_macros(template: str, *, url_secret: bool = False) -> list[str]:
 
 
 def validate(template: str, *, url_secret: bool = False) -> None:
+    """Raise ``TemplateError`` naming each unknown macro (with the known one it was
+    probably meant to be) and the macros there are; its message reads after the name of
+    the field that holds the template."""
     unknown = unknown_macros(template, url_secret=url_secret)
     if unknown:
+        named = ", ".join(_with_guess(macro) for macro in unknown)
+        noun = "macro" if len(unknown) == 1 else "macros"
+        known = ", ".join("{" + m + "}" for m in MACROS)
         raise TemplateError(
-            f"unknown macro(s) {', '.join(unknown)}; "
-            f"use {', '.join('{' + m + '}' for m in MACROS)} or {{param:NAME}}"
+            f"uses the unknown {noun} {named}; the macros are {known} and {{param:NAME}} "
+            "for any parameter of the postback"
         )
+
+
+def _with_guess(macro: str) -> str:
+    close = difflib.get_close_matches(macro[1:-1], MACROS, n=1)
+    return f"{macro} (did you mean {{{close[0]}}}?)" if close else macro
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Reading conversions: newest first, filtered, in keyset pages.
+"""Reading conversions: newest first, filtered, in keyset pages, and exported whole.
 
 Keyset (``received_at``, ``id``) rather than OFFSET: a page costs the same on page 1 and
-page 10,000, and rows arriving meanwhile do not shift what "next" means.
+page 10,000, and rows arriving meanwhile do not shift what "next" means. An export walks
+the same pages, so it holds one page in memory however many rows match.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -44,7 +47,10 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
             raise ValueError(row_id)
         return direction, moment.astimezone(UTC), number
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("the cursor is not one this API gave out", {"cursor": ["Invalid."]}) from None
+        raise Invalid(
+            "the cursor is not one this API gave out",
+            {"cursor": ["is not one this API gave out; use next_cursor or prev_cursor of a page"]},
+        ) from None
 
 
 def list_conversions(filters: dict[str, Any], limit: int = 50) -> Page:
@@ -102,6 +108,71 @@ def list_conversions(filters: dict[str, Any], limit: int = 50) -> Page:
         encode_cursor("next", rows[-1]) if has_older else None,
         encode_cursor("prev", rows[0]) if has_newer else None,
     )
+
+
+#: An export's columns, named as the JSON API names the fields: every canonical field,
+#: with the conversion's identity, source, status and attribution around them.
+EXPORT_COLUMNS = (
+    "id",
+    "received_at",
+    "source_id",
+    "source_name",
+    "event_type",
+    "raw_event",
+    "status",
+    "raw_status",
+    "attribution",
+    "click_id",
+    "clicked_at",
+    "transaction_id",
+    "gross_amount",
+    "gross_currency",
+    "payout_amount",
+    "payout_currency",
+    "external_user_id",
+    "duplicate_of_id",
+    "updated_at",
+    "parse_notes",
+)
+#: Rows read per query while exporting.
+EXPORT_CHUNK = 500
+
+
+def export(filters: dict[str, Any], chunk: int | None = None) -> Iterator[list[list[str]]]:
+    """Every conversion matching ``filters`` (those of ``list_conversions``, less the
+    cursor), newest first, as rows of ``EXPORT_COLUMNS`` text, one page at a time; the
+    next page is read only when the previous one has been taken."""
+    size = chunk or EXPORT_CHUNK
+    cursor = None
+    while True:
+        page = list_conversions({**filters, "cursor": cursor}, limit=size)
+        if page.items:
+            yield [export_row(conversion) for conversion in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+def export_row(conversion: Conversion) -> list[str]:
+    """Times in ISO 8601 UTC and amounts as stored (as the JSON API writes them); an
+    empty cell for no value; parse notes joined with "; "."""
+    values = {"source_name": conversion.source.name, "parse_notes": conversion.parse_notes}
+    return [
+        _text(values[name] if name in values else getattr(conversion, name))
+        for name in EXPORT_COLUMNS
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return str(value)
 
 
 def get_conversion(conversion_id: int) -> Conversion:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        """``fields``: per field, predicates that read after its name ("is required"),
+        nested like marshmallow's errors where the field is a map or a list."""
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

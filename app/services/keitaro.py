@@ -35,8 +35,13 @@ def check_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(
-            f"unknown timezone {name!r} (use a name like Europe/Moscow)",
-            {"timezone": ["Unknown timezone."]},
+            f"unknown timezone “{name}” (use a name like Europe/Moscow)",
+            {
+                "timezone": [
+                    f"is “{name}”, which is not a time zone; use a name such as "
+                    "Europe/Moscow or UTC"
+                ]
+            },
         ) from None
     return name
 
@@ -48,7 +53,10 @@ def add_connection(
     address needs PBHUB_OUTBOUND_ALLOWED_HOSTS."""
     name = data["name"].strip()
     if db.session.scalar(select(KeitaroConnection.id).where(KeitaroConnection.name == name)):
-        raise Conflict(f"a Keitaro connection named {name!r} exists", {"name": ["Taken."]})
+        raise Conflict(
+            f"a Keitaro connection named “{name}” exists",
+            {"name": ["is already taken by another Keitaro connection"]},
+        )
     url = _checked_url(data["url"], settings)
     row = KeitaroConnection(
         name=name,
@@ -85,7 +93,7 @@ def update_connection(
         if moved and not data.get("api_key"):
             raise Invalid(
                 "pointing the connection at another host needs its API key again",
-                {"api_key": ["Required when the tracker's host changes."]},
+                {"api_key": ["is required when the tracker's host changes"]},
             )
         if moved and "postback_key" not in data:
             row.postback_key_ciphertext = None
@@ -181,13 +189,13 @@ def _checked_url(url: str, settings: ClientSettings) -> str:
     try:
         base = api_base(url)
     except ValueError as exc:
-        raise Invalid(str(exc), {"url": [str(exc)]}) from None
+        raise Invalid(str(exc), {"url": ["must start with http:// or https://"]}) from None
     guard = url_guard(settings)
     if guard is not None:
         try:
             guard(base)
         except keitaro_errors.KeitaroError as exc:
-            raise Invalid(exc.message, {"url": [exc.message]}) from None
+            raise Invalid(exc.message, {"url": [f"cannot be called: {exc.message}"]}) from None
     return url.strip().rstrip("/")
 
 
@@ -316,7 +324,7 @@ def setup_forwarding(row: KeitaroConnection, keyring: Keyring) -> tuple[Outbound
             f"{row.name!r} has no postback key: find it in Keitaro (Maintenance > Settings > "
             "Postback URL) and run `pbhub keitaro connections update "
             f"{row.name} --postback-key KEY`",
-            {"postback_key": ["Required."]},
+            {"postback_key": ["is required to forward conversions to Keitaro"]},
         )
     created = create_outbound(
         {

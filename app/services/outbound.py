@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.core import field_errors
 from app.core.keys import Keyring
 from app.extensions import db
 from app.models import Delivery, OutboundPostback
@@ -33,6 +34,7 @@ KEITARO_STATUS_MAP = {
     "deposit": "rebill",
     "unknown": "",
 }
+NEEDED_BY_KEITARO = "is required by the Keitaro preset"
 KEITARO_QUERY = (
     "subid={click_id}&status={status}&payout={payout_amount}"
     "&currency={payout_currency}&tid={transaction_id}"
@@ -52,9 +54,10 @@ def _preset_fields(data: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
     target = data.pop("url", None)
     if preset == rules.KEITARO:
         if not tracker_url or not key:
+            missing = {"tracker_url": tracker_url, "postback_key": key}
             raise Invalid(
                 "the Keitaro preset needs tracker_url and postback_key",
-                {"tracker_url": ["Required."], "postback_key": ["Required."]},
+                {name: [NEEDED_BY_KEITARO] for name, given in missing.items() if not given},
             )
         return {
             "preset": preset,
@@ -64,7 +67,10 @@ def _preset_fields(data: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
         }
     if preset == rules.SIGNED_WEBHOOK:
         if not target:
-            raise Invalid("the signed webhook preset needs a url", {"url": ["Required."]})
+            raise Invalid(
+                "the signed webhook preset needs a url",
+                {"url": ["is required by the signed webhook preset"]},
+            )
         data.setdefault("schedule", rules.SVIX_SCHEDULE)
         return {
             "preset": preset,
@@ -89,7 +95,9 @@ def keitaro_target(tracker_url: str, postback_key: str, keyring: Keyring) -> dic
 
 
 def _check_templates(row_or_data: Mapping[str, Any], url_secret: bool) -> None:
-    errors: dict[str, list[str]] = {}
+    """Refuse a template naming a macro no delivery can fill; the message names each
+    unknown macro and where it is, the fields say it beside the field."""
+    errors: dict[str, Any] = {}
     for name in ("url_template", "body_template"):
         template = row_or_data.get(name)
         if template:
@@ -101,16 +109,18 @@ def _check_templates(row_or_data: Mapping[str, Any], url_secret: bool) -> None:
         try:
             validate(value)
         except TemplateError as exc:
-            errors.setdefault("headers", []).append(f"{header}: {exc}")
+            errors.setdefault("headers", {})[header] = {"value": [str(exc)]}
     if errors:
-        raise Invalid("a template uses unknown macros", errors)
+        raise Invalid(field_errors.summary(field_errors.sentences(errors)), errors)
 
 
 def create_outbound(data: Mapping[str, Any], keyring: Keyring) -> Created:
     fields = dict(data)
     fields.update(_preset_fields(fields, keyring))
     if not fields.get("url_template"):
-        raise Invalid("an outbound postback needs a url_template", {"url_template": ["Required."]})
+        raise Invalid(
+            "an outbound postback needs a url_template", {"url_template": ["is required"]}
+        )
     _check_templates(fields, url_secret=fields.get("preset") == rules.KEITARO)
     if _name_taken(fields["name"]):
         raise _name_conflict(fields["name"])
@@ -131,7 +141,10 @@ def _name_taken(name: str, exclude: int | None = None) -> bool:
 
 
 def _name_conflict(name: str) -> Conflict:
-    return Conflict(f"an outbound postback named {name!r} exists", {"name": ["Taken."]})
+    return Conflict(
+        f"an outbound postback named “{name}” exists",
+        {"name": ["is already taken by another outbound postback"]},
+    )
 
 
 def get_outbound(postback_id: int) -> OutboundPostback:
@@ -173,7 +186,9 @@ def rotate_secret(row: OutboundPostback, keyring: Keyring, now: datetime, grace:
     """A new signing secret, returned once; the old one keeps signing (beside the new)
     until ``now + grace``."""
     if grace < timedelta(0) or grace > MAX_GRACE:
-        raise Invalid("the grace period is 0 to 7 days", {"grace_hours": ["0 to 168."]})
+        raise Invalid(
+            "the grace period is 0 to 7 days", {"grace_hours": ["must be 0 to 168 hours"]}
+        )
     secret = signing.new_secret()
     if row.secret_ciphertext:
         row.previous_secret_ciphertext = row.secret_ciphertext

@@ -6,14 +6,20 @@ would (oldest first, so the earliest postback of a key keeps it), with the statu
 changes it received replayed on top. A conversion that comes out different is updated
 and keeps a ``Remap`` entry with every field's old and new value.
 
+A map change can take as well as give: the report counts every transition of the fields
+an operator reads a conversion by (a ``matched`` conversion turned ``unmatched`` shows as
+such, not only the ones that became matched), and lists the changed conversions with
+their old and new values, so a dry run shows what applying it would do.
+
 Repeats without a transaction id are not re-timed: ingest's 24-hour repeat window
 decides at arrival and is not replayed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -50,6 +56,10 @@ COMPARED = (
     "duplicate_of_id",
 )
 CHUNK = 500
+#: The fields whose every ``from -> to`` is counted: the ones a conversion is read by.
+COUNTED = ("attribution", "event_type", "status")
+#: How many changed conversions a report lists; the others are only counted.
+LISTED = 100
 
 
 @dataclass
@@ -59,16 +69,62 @@ class Report:
     unchanged: int = 0
     now_matched: int = 0
     now_duplicate: int = 0
+    #: Demotions: conversions that were matched and no longer are.
+    no_longer_matched: int = 0
+    no_longer_duplicate: int = 0
     #: Stored truncated or as multipart: nothing to re-read.
     skipped: int = 0
     dry_run: bool = False
+    #: Compared field -> how many changed conversions it changed on.
+    fields_changed: Counter[str] = field(default_factory=Counter)
+    #: (field, old value, new value) -> conversions, for the ``COUNTED`` fields.
+    transitions: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
+    #: The first ``LISTED`` changed conversions, oldest first; ``changes_more`` counts the rest.
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes_more: int = 0
     #: (conversion id, kind) of changed conversions whose new result asks for deliveries.
     follow_ups: list[tuple[int, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("follow_ups")
-        return data
+        """The report as the API, the CLI and the dashboard show it: each field's
+        transitions in ``COUNTED`` order, the most frequent first."""
+        transitions = sorted(
+            self.transitions.items(),
+            key=lambda item: (COUNTED.index(item[0][0]), -item[1], str(item[0][1:])),
+        )
+        return {
+            "examined": self.examined,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "now_matched": self.now_matched,
+            "now_duplicate": self.now_duplicate,
+            "no_longer_matched": self.no_longer_matched,
+            "no_longer_duplicate": self.no_longer_duplicate,
+            "skipped": self.skipped,
+            "dry_run": self.dry_run,
+            "fields_changed": {
+                name: self.fields_changed[name] for name in COMPARED if self.fields_changed[name]
+            },
+            "transitions": [
+                {
+                    "field": name,
+                    "from": old,
+                    "to": new,
+                    "count": count,
+                    "demotion": is_demotion(name, old, new),
+                }
+                for (name, old, new), count in transitions
+            ],
+            "changes": self.changes,
+            "changes_listed": len(self.changes),
+            "changes_more": self.changes_more,
+        }
+
+
+def is_demotion(name: str, old: Any, new: Any) -> bool:
+    """A conversion credited to a click that a re-map takes the credit from: the one
+    change an operator must not miss."""
+    return name == "attribution" and old == "matched" and new != "matched"
 
 
 def window(options: dict[str, Any]) -> dict[str, Any]:
@@ -212,16 +268,40 @@ def _decide(
     if not diff:
         report.unchanged += 1
         return None
-    _count(report, before, after)
+    _count(report, conversion, before, diff)
     return conversion.id, conversion.revision, before, after, diff
 
 
-def _count(report: Report, before: dict[str, Any], after: dict[str, Any]) -> None:
+def _count(
+    report: Report, conversion: Conversion, before: dict[str, Any], diff: dict[str, list[Any]]
+) -> None:
+    """Counts one changed conversion under every field it changed on, so each field's
+    transitions add up to the conversions that field changed on."""
     report.changed += 1
-    if after["attribution"] == "matched" and before["attribution"] != "matched":
-        report.now_matched += 1
-    if after["attribution"] == "duplicate" and before["attribution"] != "duplicate":
-        report.now_duplicate += 1
+    report.fields_changed.update(diff.keys())
+    for name in COUNTED:
+        if name in diff:
+            report.transitions[(name, *diff[name])] += 1
+    if "attribution" in diff:
+        old, new = diff["attribution"]
+        report.now_matched += new == "matched"
+        report.now_duplicate += new == "duplicate"
+        report.no_longer_matched += old == "matched"
+        report.no_longer_duplicate += old == "duplicate"
+    if len(report.changes) >= LISTED:
+        report.changes_more += 1
+        return
+    report.changes.append(
+        {
+            "conversion_id": conversion.id,
+            "transaction_id": before["transaction_id"],
+            "click_id": before["click_id"],
+            "received_at": _plain(conversion.received_at),
+            "fields": [
+                {"field": name, "from": old, "to": new} for name, (old, new) in diff.items()
+            ],
+        }
+    )
 
 
 def _replayed(change: StatusChange, source: SourceSnapshot) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.field_errors import or_list
 from app.core.keys import Keyring, redact
 from app.core.sample import Sample, parse_sample
 from app.core.shapes import suggest_field_map
@@ -107,18 +108,23 @@ def get_admin_signature(signature_id: str) -> AdminSignature:
     return row
 
 
+def _id_taken_error(signature_id: str) -> Conflict:
+    return Conflict(
+        f"a signature “{signature_id}” exists",
+        {"id": ["is already taken by another signature; choose another id"]},
+    )
+
+
 def create_admin_signature(data: Mapping[str, Any], registry: SignatureRegistry) -> AdminSignature:
     if any(s.id == data["id"] for s in registry.all()):
-        raise Conflict(
-            f"a signature {data['id']!r} exists", {"id": ["Already used by a signature."]}
-        )
+        raise _id_taken_error(data["id"])
     row = AdminSignature(**data)
     db.session.add(row)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(f"a signature {data['id']!r} exists", {"id": ["Already taken."]}) from None
+        raise _id_taken_error(data["id"]) from None
     return row
 
 
@@ -229,21 +235,22 @@ def source_fields_from(detection: Detection, signature_id: str | None) -> dict[s
     if detection.outcome == "unknown":
         raise Invalid(
             "no signature recognises this URL; capture a test postback or map it by hand",
-            {"url": ["Not recognised."]},
+            {"url": ["is not recognised by any signature"]},
         )
     chosen = detection.best
     if signature_id is not None:
         chosen = next((c for c in detection.candidates if c.signature.id == signature_id), None)
         if chosen is None:
+            ids = [c.signature.id for c in detection.candidates]
             raise Invalid(
-                f"{signature_id!r} is not a candidate for this URL",
-                {"signature_id": ["Pick one of the detection's candidates."]},
+                f"“{signature_id}” is not a candidate for this URL",
+                {"signature_id": [f"must be one of the candidates: {or_list(ids)}"]},
             )
     elif detection.outcome == "ambiguous":
         names = ", ".join(c.signature.id for c in detection.candidates)
         raise Invalid(
             f"this URL fits several networks ({names}); say which with signature_id",
-            {"signature_id": ["Required when the detection is ambiguous."]},
+            {"signature_id": [f"is required when several networks fit; use one of {names}"]},
         )
     assert chosen is not None
     field_map = {name: chosen.field_map.get(name, "") for name in MAPPABLE_FIELDS}

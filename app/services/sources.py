@@ -45,12 +45,18 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _name_taken_error(name: str) -> Conflict:
+    return Conflict(
+        f"a source named “{name}” exists", {"name": ["is already taken by another source"]}
+    )
+
+
 def create_source(
     data: Mapping[str, Any], keyring: Keyring, base_url: str
 ) -> tuple[Source, SourceUrls]:
     """Create a source with a fresh inbound token; the token is returned only here."""
     if _name_taken(data["name"]):
-        raise Conflict(f"a source named {data['name']!r} exists", {"name": ["Already taken."]})
+        raise _name_taken_error(data["name"])
     token = new_token()
     fields = dict(data)
     fields["field_map"] = {**DEFAULT_FIELD_MAP, **(data.get("field_map") or {})}
@@ -113,7 +119,7 @@ def update_source(source: Source, changes: Mapping[str, Any]) -> Source:
     a field), as on create; event and status maps are replaced whole, so labels can be
     removed."""
     if "name" in changes and _name_taken(changes["name"], exclude_id=source.id):
-        raise Conflict(f"a source named {changes['name']!r} exists", {"name": ["Already taken."]})
+        raise _name_taken_error(changes["name"])
     for key, value in changes.items():
         if key == "field_map":
             value = {**(source.field_map or {}), **value}
@@ -158,7 +164,9 @@ def rotate_token(
     """A new inbound token, returned once; the old one keeps working until
     ``now + grace`` (networks update their panels slowly), its postbacks noted as such."""
     if grace < timedelta(0) or grace > MAX_GRACE:
-        raise Invalid("the grace period is 0 to 7 days", {"grace_hours": ["0 to 168."]})
+        raise Invalid(
+            "the grace period is 0 to 7 days", {"grace_hours": ["must be 0 to 168 hours"]}
+        )
     token = new_token()
     source.previous_token_digest = source.token_digest
     source.previous_token_until = now + grace

@@ -30,17 +30,22 @@ def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"the password must be at least {MIN_PASSWORD_LENGTH} characters",
-            {"password": [f"Shorter than {MIN_PASSWORD_LENGTH} characters."]},
+            {"password": [f"must be at least {MIN_PASSWORD_LENGTH} characters long"]},
         )
 
 
 def create_user(email: str, password: str, *, admin: bool = False) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise Invalid("not an email address", {"email": ["Not a valid email address."]})
+        raise Invalid(
+            "not an email address",
+            {"email": ["must be an email address, such as ana@example.com"]},
+        )
     _check_password_rules(password)
     if _by_email(email):
-        raise Conflict(f"a user {email} already exists", {"email": ["Already taken."]})
+        raise Conflict(
+            f"a user {email} already exists", {"email": ["is already taken by another user"]}
+        )
     user = User(
         email=email,
         password_hash=generate_password_hash(password),
@@ -161,7 +166,7 @@ def set_active(user: User, active: bool, *, by: User) -> None:
 
 def set_role(user: User, role: str, *, by: User) -> None:
     if role not in ("admin", "operator"):
-        raise Invalid("unknown role", {"role": ["Must be admin or operator."]})
+        raise Invalid("the role must be admin or operator", {"role": ["must be admin or operator"]})
     if user.id == by.id and role != user.role:
         raise Conflict("you cannot change your own role")
     if user.is_admin and role != "admin" and not _active_admins(user):

@@ -271,30 +271,48 @@
     $$(".banner-error[data-form-error]", form).forEach((node) => node.remove());
   }
 
-  function firstMessage(value) {
-    if (Array.isArray(value)) return firstMessage(value[0]);
-    if (value && typeof value === "object") {
-      const [key, inner] = Object.entries(value)[0] || [];
-      return key === undefined ? "" : `${key}: ${firstMessage(inner)}`;
-    }
-    return String(value ?? "");
+  /** A text as a sentence: capital first letter, closing full stop. */
+  function sentence(text) {
+    const trimmed = String(text ?? "").trim();
+    const capital = `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}`;
+    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
   }
 
-  /** Show an API error beside its fields, and its message on top of the form. */
+  /** How the form names a field: the words of its label, else its name in words. */
+  function fieldLabel(slot, name) {
+    const first = slot.closest("label")?.firstChild;
+    const words = first && first.nodeType === Node.TEXT_NODE ? first.textContent.trim() : "";
+    return words || sentence(name.replace(/_/g, " ")).slice(0, -1);
+  }
+
+  /** The API's sentences about a field name it by its JSON key; the form says its label. */
+  function fieldText(messages, name, label) {
+    return [].concat(messages).map((message) => {
+      const text = String(message ?? "");
+      const named = text.startsWith(`${name} `) || text.startsWith(`${name}:`);
+      return named ? `${label}${text.slice(name.length)}` : text;
+    }).join(" ");
+  }
+
+  /** Show an API error beside its fields; on top of the form, what has no field here. */
   function showErrors(form, data) {
     const error = (data && data.error) || { message: "Something went wrong.", fields: {} };
     let placed = false;
+    const elsewhere = [];
     for (const [name, messages] of Object.entries(error.fields || {})) {
       const slot = $(`[data-error-for="${CSS.escape(name)}"]`, form);
-      if (!slot) continue;
-      slot.textContent = firstMessage(messages);
+      if (!slot) {
+        elsewhere.push(fieldText(messages, name, sentence(name.replace(/_/g, " ")).slice(0, -1)));
+        continue;
+      }
+      slot.textContent = fieldText(messages, name, fieldLabel(slot, name));
       const input = $(`[name="${CSS.escape(name)}"]`, form);
       if (input) input.setAttribute("aria-invalid", "true");
       placed = true;
     }
     const banner = element("div", { class: "banner banner-error", role: "alert", "data-form-error": true });
     const message = error.message || "Something went wrong.";
-    banner.textContent = placed ? `${message.charAt(0).toUpperCase()}${message.slice(1)}: see the fields marked below.` : `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
+    banner.textContent = placed ? [...elsewhere, "Fix the fields marked below."].join(" ") : sentence(message);
     form.prepend(banner);
     ($("[aria-invalid]", form) || banner).focus?.();
   }

@@ -21,13 +21,16 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
+from sqlalchemy import select
 
 from app import create_app
+from app.extensions import db
+from app.models import Click, Conversion
 from app.models.types import utcnow
 from app.queue import get_queue
 from app.runtime import keitaro_settings, keyring, signature_registry
 from app.services import keitaro as connections
-from app.services import keitaro_sync, outbound, users
+from app.services import keitaro_sync, outbound, rollups, users
 from app.services import signatures as signature_service
 from tests.browser.harness import LiveServer, launch
 from tests.keitaro_fake import FakeKeitaro
@@ -90,6 +93,25 @@ def seed(client: Any, fake: FakeKeitaro) -> dict[str, Any]:
     for n in range(40):
         fake.add_click(f"kt{n}", utcnow() - timedelta(minutes=3 * n), campaign_id=3, offer_id=5)
     return {"headers": headers, "sources": networks}
+
+
+def spread_over_the_day(rng: random.Random) -> None:
+    """Move the traffic, fired in a few seconds, back over the last day (busier in the
+    afternoon, as a real day is), each conversion with its click, and roll the hours up
+    again: the live card's chart then shows a day rather than one spike."""
+    now = utcnow()
+    clicks = {c.click_id: c for c in db.session.scalars(select(Click)).all()}
+    for conversion in db.session.scalars(select(Conversion)).all():
+        back = timedelta(hours=rng.triangular(0, 23, 9), minutes=rng.uniform(0, 59))
+        conversion.received_at = now - back
+        if conversion.click_id in clicks:
+            click = clicks.pop(conversion.click_id)
+            click.clicked_at = click.clicked_at - back
+            conversion.clicked_at = click.clicked_at
+    for click in clicks.values():
+        click.clicked_at = now - timedelta(hours=rng.triangular(0, 23, 9))
+    db.session.commit()
+    rollups.rebuild(now)
 
 
 def connect_keitaro(fake: FakeKeitaro) -> None:
@@ -156,6 +178,12 @@ def shoot(base: str) -> None:
         page.locator("#reveal[open]").wait_for()
         save("reveal")
 
+        page.keyboard.press("Escape")
+        page.get_by_role("link", name="Re-map history").first.click()
+        page.get_by_role("button", name="Preview").click()
+        page.locator("[data-remap-report]").wait_for()
+        save("remap-preview", full=True)
+
         page.goto("/outbound")
         page.locator("#outbound a").first.click()
         page.locator("#deliveries, .empty").first.wait_for()
@@ -199,6 +227,7 @@ def main() -> int:
                     keyring(),
                 )
                 seed(app.test_client(), fake)
+                spread_over_the_day(random.Random(11))
                 connect_keitaro(fake)
                 get_queue(app).join()
                 print("Taking screenshots:")

@@ -46,7 +46,9 @@ def test_the_signature_drawer_keeps_the_input_and_names_the_wrong_field(page, lo
     drawer.locator('[name="event_map"]').fill('{"dep": "deposited"}')
     drawer.get_by_role("button", name="Save signature").click()
     expect(drawer).to_be_visible()
-    expect(drawer.locator('[data-error-for="event_map"]')).to_contain_text("Not a canonical event")
+    expect(drawer.locator('[data-error-for="event_map"]')).to_contain_text(
+        "Default event map: “dep” maps to “deposited”, which is not an event; use one of"
+    )
     expect(drawer.locator('[name="name"]')).to_have_value("My Net")
     drawer.locator('[name="event_map"]').fill('{"dep": "deposit"}')
     drawer.get_by_role("button", name="Save signature").click()

@@ -62,13 +62,17 @@ def test_a_signed_webhook_reveals_its_secret_once(page, log_in):
     page.wait_for_url(re.compile(r"/outbound/\d+$"))
 
 
-def test_errors_from_the_api_show_beside_their_fields(page, log_in):
+def test_errors_from_the_api_show_beside_their_fields_named_by_their_label(page, log_in):
     log_in()
     drawer = new_outbound(page)
     field(drawer, "name").fill("Broken")
-    field(drawer, "url_template").fill("https://x.example/?a={nonsense}")
+    field(drawer, "url_template").fill("https://x.example/?a={clik_id}")
     drawer.get_by_role("button", name="Save").click()
-    expect(drawer.locator('[data-error-for="url_template"]')).to_contain_text("nonsense")
+    expect(drawer.locator('[data-error-for="url_template"]')).to_contain_text(
+        "URL template uses the unknown macro {clik_id} (did you mean {click_id}?); the macros "
+        "are {click_id}, {event_type}"
+    )
+    expect(drawer.get_by_role("alert")).to_have_text("Fix the fields marked below.")
 
 
 def edit_outbound(page, postback_id):

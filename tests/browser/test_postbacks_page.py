@@ -34,8 +34,8 @@ def test_the_live_card_counts_by_event_and_money_per_currency(page, log_in, fire
     log_in()
     card = page.locator("#live-card")
     expect(card.locator('[data-metric="conversions"] .value')).to_have_text("3")
-    expect(card.locator('[data-metric="payout"]')).to_contain_text("12.50 EUR")
-    expect(card.locator('[data-metric="epc"]')).to_contain_text("0.0000 EUR")
+    expect(card.locator('[data-metric="payout"]')).to_contain_text("€12.50")
+    expect(card.locator('[data-metric="epc"]')).to_contain_text("€0.00")
     expect(card.locator('[data-event="ftd"]')).to_contain_text("1")
     expect(card.locator('[data-event="unknown"]')).to_have_class(re.compile("warn"))
 
@@ -46,7 +46,7 @@ def test_epc_is_payout_per_click_in_each_currency(page, log_in, client, source, 
     fire(click_id="a", event="dep", transaction_id="1", payout="10", currency="EUR")
     log_in()
     epc = page.locator('#live-card [data-metric="epc"]')
-    expect(epc).to_contain_text("2.5000 EUR")
+    expect(epc).to_contain_text("€2.50")
 
 
 def test_the_window_picker_puts_the_window_in_the_address(page, log_in):

@@ -143,7 +143,7 @@ def test_manual_shows_the_apis_field_errors(page, log_in, make_source):
     panel.get_by_label("Default currency").fill("XXZ")
     panel.get_by_role("button", name="Create source").click()
     expect(panel.locator('[data-error-for="default_currency"]')).to_have_text(
-        "Not an ISO 4217 currency code."
+        "Default currency must be an ISO 4217 currency code, such as USD or EUR."
     )
     expect(panel.get_by_label("Default currency")).to_have_attribute("aria-invalid", "true")
 
