@@ -5,7 +5,8 @@ delivery sweeper (one elected across all workers).
 ``--burst`` drains the queue and exits (maintenance, tests).
 
 Everything the worker runs is a thread of its one process (jobs, RQ's scheduler, the
-sweeper), so however the worker ends, even by SIGKILL, nothing of it is left running.
+sweeper, the delivery engine's coordinator, recorder and senders), so however the worker
+ends, even by SIGKILL, nothing of it is left running.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app import create_app
 from app.config import ConfigError
 from app.outbound.sweeper import Sweeper
 from app.queue import QUEUE_NAME
+from app.runtime import delivery_engine
 
 log = logging.getLogger("pbhub.worker")
 #: Seconds between attempts to start working again after Redis went away.
@@ -151,23 +153,30 @@ def main(argv: list[str]) -> int:
     Sweeper(app).start()
     burst = "--burst" in argv
     with app.app_context():
-        while True:
-            worker = make_worker(connection)
-            try:
-                worker.work(with_scheduler=True, burst=burst)
-            except (RedisConnectionError, RedisTimeoutError) as exc:
-                if burst:
-                    raise
-                log.warning("worker: Redis went away (%s); starting again in %g s", exc, PAUSE)
-            else:
-                if burst or asked_to_stop(worker):
-                    return 0
-                log.warning("worker: stopped unasked (Redis went away?); starting again")
-            # RQ quits its loop when Redis goes away while it finishes a job, or times
-            # out; a job cut short is committed or will be swept again, and the sweeper
-            # kept running meanwhile.
-            time.sleep(PAUSE)
-    return 0
+        try:
+            return _work(connection, burst)
+        finally:
+            # Attempts in flight are answered and recorded before the worker leaves.
+            delivery_engine().stop()
+
+
+def _work(connection: Redis, burst: bool) -> int:
+    while True:
+        worker = make_worker(connection)
+        try:
+            worker.work(with_scheduler=True, burst=burst)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if burst:
+                raise
+            log.warning("worker: Redis went away (%s); starting again in %g s", exc, PAUSE)
+        else:
+            if burst or asked_to_stop(worker):
+                return 0
+            log.warning("worker: stopped unasked (Redis went away?); starting again")
+        # RQ quits its loop when Redis goes away while it finishes a job, or times out; a
+        # job cut short is committed or will be swept again, and the sweeper kept running
+        # meanwhile.
+        time.sleep(PAUSE)
 
 
 def asked_to_stop(worker: SimpleWorker) -> bool:

@@ -168,6 +168,10 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
         "PBHUB_LOG_LEVEL": log_level(env),
         "PBHUB_OUTBOUND_ALLOWED_HOSTS": _allowed_hosts(env),
+        # The most any one outbound call (a delivery attempt, a Keitaro API call with its
+        # retries) may take in all: DNS, connect, TLS, sending and reading the answer.
+        "PBHUB_OUTBOUND_DEADLINE": _float(env, "PBHUB_OUTBOUND_DEADLINE", 10.0, 1.0),
+        "PBHUB_DELIVERY_THREADS": _int(env, "PBHUB_DELIVERY_THREADS", 32, minimum=1),
         "PBHUB_KEITARO_SYNC_SECONDS": _int(env, "PBHUB_KEITARO_SYNC_SECONDS", 60, minimum=10),
         "PBHUB_KEITARO_OVERLAP_SECONDS": _int(env, "PBHUB_KEITARO_OVERLAP_SECONDS", 600),
         "PBHUB_KEITARO_BACKFILL_HOURS": _int(env, "PBHUB_KEITARO_BACKFILL_HOURS", 24, minimum=1),

@@ -109,12 +109,16 @@ class InProcessQueue:
 
     def join(self) -> None:
         """Wait until every job enqueued so far has run (tests, shutdown), including
-        jobs those jobs enqueue on another lane."""
+        jobs those jobs enqueue on another lane, and the deliveries they handed to the
+        delivery engine were attempted."""
+        engine = self._app.extensions.get("pbhub.engine")
         while True:
             with self._lock:
                 lanes = list(self._lanes.values())
             for jobs in lanes:
                 jobs.join()
+            if engine is not None:
+                engine.join()
             if not any(jobs.unfinished_tasks for jobs in lanes) and len(lanes) == len(self._lanes):
                 return
 

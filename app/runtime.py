@@ -12,6 +12,7 @@ from app.ingest.sources_cache import SourceCache
 
 if TYPE_CHECKING:
     from app.outbound.dispatch import Settings
+    from app.outbound.engine import Engine
     from app.services.keitaro import ClientSettings
     from app.services.signatures import SignatureRegistry
     from app.services.users import Invitations
@@ -20,10 +21,9 @@ if TYPE_CHECKING:
 def init_app(app: Flask) -> None:
     # Imported here: the plugin system imports app.core, and app.core's package
     # imports this module; at call time every module is complete.
-    import requests
-
     from app.models.types import utcnow
     from app.outbound.dispatch import Settings
+    from app.outbound.engine import Engine
     from app.outbound.ssrf import parse_allowed
     from app.services.signatures import SignatureRegistry
 
@@ -32,12 +32,14 @@ def init_app(app: Flask) -> None:
     app.extensions["pbhub.signatures"] = SignatureRegistry(
         blocked=app.config["PBHUB_BLOCK_PLUGINS"]
     )
+    allowed = parse_allowed(app.config["PBHUB_OUTBOUND_ALLOWED_HOSTS"])
     app.extensions["pbhub.delivery"] = Settings(
         keyring=app.extensions["pbhub.keyring"],
-        allowed=parse_allowed(app.config["PBHUB_OUTBOUND_ALLOWED_HOSTS"]),
+        allowed=allowed,
         now=utcnow,
-        session=requests.Session(),
+        deadline=app.config["PBHUB_OUTBOUND_DEADLINE"],
     )
+    app.extensions["pbhub.engine"] = Engine(app, threads=app.config["PBHUB_DELIVERY_THREADS"])
 
 
 def keyring() -> Keyring:
@@ -57,6 +59,11 @@ def delivery_settings() -> Settings:
     return current_app.extensions["pbhub.delivery"]
 
 
+def delivery_engine() -> Engine:
+    """This process's delivery engine (its threads start with its first delivery)."""
+    return current_app.extensions["pbhub.engine"]
+
+
 def keitaro_settings() -> ClientSettings:
     from app.services.keitaro import ClientSettings
 
@@ -64,6 +71,7 @@ def keitaro_settings() -> ClientSettings:
         timeout=current_app.config["PBHUB_KEITARO_TIMEOUT"],
         allowed=delivery_settings().allowed,
         user_agent=current_app.config["PBHUB_KEITARO_USER_AGENT"],
+        deadline=current_app.config["PBHUB_OUTBOUND_DEADLINE"],
     )
 
 

@@ -25,6 +25,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 
 from app import create_app
 from app.extensions import db
+from app.ingest.writer import get_writer
 from app.models import DirtyHour
 from app.models.types import utcnow
 from app.services import users as user_service
@@ -89,6 +90,10 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
             db.create_all()
             _created.add(uri)
         yield app
+        # Background threads end before the tables empty and the engine is disposed: a
+        # connection given back after the disposal would stay open until collected.
+        app.extensions["pbhub.engine"].stop(5)
+        get_writer().close()
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
@@ -329,6 +334,35 @@ def convert(app: Any, client: Any, source: dict[str, Any]) -> Callable[..., dict
         return answer
 
     return fire
+
+
+@pytest.fixture
+def make_receiver(app: Any) -> Iterator[Callable[..., Any]]:
+    """Receivers on loopback (``tests/receivers.py``), released and closed before the
+    app's delivery engine stops, so no attempt is left hanging."""
+    from tests.receivers import Receiver
+
+    made: list[Receiver] = []
+
+    def make(**behaviour: Any) -> Receiver:
+        made.append(Receiver(**behaviour))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+@pytest.fixture
+def send(app: Any) -> Callable[[list[int]], None]:
+    """Hand deliveries to the delivery engine and wait until their attempts are recorded."""
+    from app.jobs.deliveries import send_deliveries
+
+    def attempt(delivery_ids: list[int]) -> None:
+        send_deliveries(delivery_ids)
+        assert app.extensions["pbhub.engine"].join(), "the attempts did not end in time"
+
+    return attempt
 
 
 @pytest.fixture

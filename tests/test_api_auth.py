@@ -36,6 +36,7 @@ OPERATOR_ROUTES = [
     ("POST", "/api/v1/outbound-postbacks/1/test"),
     ("POST", "/api/v1/outbound-postbacks/1/rotate-secret"),
     ("POST", "/api/v1/outbound-postbacks/1/end-grace"),
+    ("POST", "/api/v1/outbound-postbacks/1/probe"),
     ("GET", "/api/v1/outbound-postbacks/1/deliveries"),
     ("POST", "/api/v1/outbound-postbacks/1/replay-dead"),
     ("POST", "/api/v1/deliveries/1/replay"),

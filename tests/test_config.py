@@ -51,6 +51,8 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
         ({"PBHUB_CLICK_RETENTION_DAYS": "7"}, "PBHUB_CLICK_RETENTION_DAYS"),
         ({"PBHUB_WRITE_TIMEOUT": "90"}, "PBHUB_WRITE_TIMEOUT"),
         ({"PBHUB_WRITE_TIMEOUT": "0"}, "PBHUB_WRITE_TIMEOUT"),
+        ({"PBHUB_OUTBOUND_DEADLINE": "0.5"}, "PBHUB_OUTBOUND_DEADLINE"),
+        ({"PBHUB_OUTBOUND_DEADLINE": "soon"}, "PBHUB_OUTBOUND_DEADLINE"),
         ({"DATABASE_URL": "postgresql://db/hub"}, "SECRET_KEY"),
     ],
 )
@@ -93,3 +95,8 @@ def test_processes_starting_together_all_read_the_same_complete_key(tmp_path):
 def test_click_retention_defaults_to_90_days_and_0_keeps_clicks_forever(tmp_path):
     assert load(tmp_path)["PBHUB_CLICK_RETENTION_DAYS"] == 90
     assert load(tmp_path, PBHUB_CLICK_RETENTION_DAYS="0")["PBHUB_CLICK_RETENTION_DAYS"] == 0
+
+
+def test_the_outbound_deadline_defaults_to_10_seconds_and_takes_fractions(tmp_path):
+    assert load(tmp_path)["PBHUB_OUTBOUND_DEADLINE"] == 10.0
+    assert load(tmp_path, PBHUB_OUTBOUND_DEADLINE="2.5")["PBHUB_OUTBOUND_DEADLINE"] == 2.5

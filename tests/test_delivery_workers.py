@@ -86,6 +86,8 @@ def run_worker_burst(app):
     queue = Queue(QUEUE_NAME, connection=get_queue(app).connection)
     with app.app_context():
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    # Send jobs hand their deliveries to the process's engine, which answers on its own.
+    assert app.extensions["pbhub.engine"].join()
 
 
 def deliveries(app):

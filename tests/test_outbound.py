@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from werkzeug import Response
 
 from app.extensions import db
-from app.jobs.deliveries import send_deliveries, sweep
+from app.jobs.deliveries import sweep
 from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
 from app.models.types import utcnow
 from app.outbound import dispatch
@@ -171,7 +171,7 @@ def test_a_secret_is_shown_once_and_never_again(outbound, client, operator_heade
 
 
 def test_a_failing_receiver_is_retried_on_schedule_then_delivered(
-    httpserver, outbound, convert, clock
+    send, httpserver, outbound, convert, clock
 ):
     httpserver.expect_ordered_request("/r").respond_with_data("down", status=503)
     httpserver.expect_ordered_request("/r").respond_with_data("ok")
@@ -184,7 +184,7 @@ def test_a_failing_receiver_is_retried_on_schedule_then_delivered(
     sweep()
     assert deliveries()[0].attempts == 1  # not due yet: nothing sent
     clock.advance(seconds=73)
-    send_deliveries([delivery.id])
+    send([delivery.id])
     assert deliveries()[0].state == "delivered"
     assert [a.outcome for a in attempts()] == ["retry", "delivered"]
 
@@ -217,7 +217,7 @@ def test_410_disables_the_postback(httpserver, outbound, convert):
 
 
 def test_spent_retries_make_a_delivery_dead_and_replay_sends_it(
-    httpserver, outbound, convert, clock, client, operator_headers
+    send, httpserver, outbound, convert, clock, client, operator_headers
 ):
     httpserver.expect_ordered_request("/dead").respond_with_data("x", status=500)
     httpserver.expect_ordered_request("/dead").respond_with_data("x", status=500)
@@ -225,7 +225,7 @@ def test_spent_retries_make_a_delivery_dead_and_replay_sends_it(
     created = outbound(url_template=httpserver.url_for("/dead"), retry_count=1)
     convert()
     clock.advance(hours=1)
-    send_deliveries([deliveries()[0].id])
+    send([deliveries()[0].id])
     assert deliveries()[0].state == "dead"
     answer = client.post(
         f"/api/v1/outbound-postbacks/{created['id']}/replay-dead", headers=operator_headers
@@ -235,14 +235,14 @@ def test_spent_retries_make_a_delivery_dead_and_replay_sends_it(
     assert deliveries()[0].state == "delivered"
 
 
-def test_five_days_of_failures_disable_the_postback(httpserver, outbound, convert, clock):
+def test_five_days_of_failures_disable_the_postback(send, httpserver, outbound, convert, clock):
     httpserver.expect_request("/sick").respond_with_data("x", status=500)
     created = outbound(url_template=httpserver.url_for("/sick"), retry_count=20)
     convert()
     clock.advance(days=5, minutes=1)
     db.session.execute(update(Delivery).values(next_attempt_at=clock.now))
     db.session.commit()
-    send_deliveries([deliveries()[0].id])
+    send([deliveries()[0].id])
     row = db.session.get(OutboundPostback, created["id"])
     db.session.refresh(row)
     assert row.state == "disabled" and "five days" in row.disabled_reason
@@ -260,7 +260,7 @@ def test_a_status_change_is_delivered_again_with_the_new_status(httpserver, outb
     assert [d.revision for d in deliveries()] == [0, 1]
 
 
-def test_a_held_delivery_is_not_sent_twice_at_once(httpserver, outbound, convert, clock):
+def test_a_held_delivery_is_not_sent_twice_at_once(send, httpserver, outbound, convert, clock):
     httpserver.expect_request("/once").respond_with_data("x", status=503)
     outbound(url_template=httpserver.url_for("/once"))
     convert()
@@ -268,23 +268,39 @@ def test_a_held_delivery_is_not_sent_twice_at_once(httpserver, outbound, convert
     clock.advance(hours=2)
     db.session.execute(update(Delivery).values(lease_until=clock.now + timedelta(seconds=30)))
     db.session.commit()
-    send_deliveries([delivery_id])
+    send([delivery_id])
     assert len(attempts()) == 1
 
 
-def test_a_claim_outlasts_every_wave_of_sends_at_the_slowest_timeout(httpserver, outbound, convert):
+def test_an_attempt_has_the_postbacks_timeout_within_the_hubs_total_deadline(app, outbound):
+    from app.outbound import dispatch
+    from app.runtime import delivery_settings
+
+    url = "https://receiver.example/pb"
+    quick = db.session.get(OutboundPostback, outbound(url_template=url, timeout_seconds=5)["id"])
+    slow = db.session.get(OutboundPostback, outbound(url_template=url, timeout_seconds=25)["id"])
+    settings = dataclasses.replace(delivery_settings(), deadline=10.0)
+    assert dispatch.attempt_deadline(quick, settings) == 5
+    assert dispatch.attempt_deadline(slow, settings) == 10
+
+
+def test_a_claim_lasts_the_attempts_deadline_and_the_time_to_record_it(
+    httpserver, outbound, convert, clock
+):
     from app.outbound import dispatch
 
-    httpserver.expect_request("/a").respond_with_data("ok")
-    outbound(url_template=httpserver.url_for("/a"), timeout_seconds=5)
-    outbound(url_template=httpserver.url_for("/a"), timeout_seconds=12.5)
+    httpserver.expect_request("/a").respond_with_data("down", status=503)
+    outbound(url_template=httpserver.url_for("/a"))
     convert()
-    ids = [d.id for d in deliveries()]
-    margin = dispatch.LEASE_MARGIN
-    assert dispatch.lease_for(ids[:1]) == timedelta(seconds=10) + margin
-    assert dispatch.lease_for(ids) == timedelta(seconds=25) + margin
-    many = ids * dispatch.MAX_CONCURRENT  # three waves of sends
-    assert dispatch.lease_for([*many, *ids[:1]]) == timedelta(seconds=3 * 25) + margin
+    clock.advance(hours=1)
+    delivery_id = deliveries()[0].id
+    [delivery] = deliveries()
+    wanted = {delivery.outbound_postback_id: dispatch.Wanted([delivery_id], 1, 7.5)}
+    claimed, _ = dispatch.claim(wanted, clock.now)
+    [delivery] = deliveries()
+    assert claimed == {delivery.outbound_postback_id: [delivery_id]}
+    assert delivery.lease_until == clock.now + timedelta(seconds=7.5) + dispatch.LEASE_MARGIN
+    assert delivery.attempts == 2
 
 
 def test_the_sweeper_plans_a_conversion_whose_job_was_lost(
@@ -323,7 +339,8 @@ def test_the_sweeper_resends_a_delivery_whose_worker_died(
 
 def test_a_private_target_is_refused_unless_allowed(app, outbound, convert):
     settings = app.extensions["pbhub.delivery"]
-    app.extensions["pbhub.delivery"] = dataclasses.replace(settings, allowed=parse_allowed(""))
+    nothing = parse_allowed("")
+    app.extensions["pbhub.delivery"] = dataclasses.replace(settings, allowed=nothing)
     outbound(url_template="http://127.0.0.1:9/x")
     convert()
     [delivery] = deliveries()
@@ -448,14 +465,14 @@ def test_a_cli_replay_that_is_not_delivered_exits_non_zero(
 
 
 def test_every_attempt_is_signed_afresh_under_the_same_webhook_id(
-    httpserver, outbound, convert, clock
+    send, httpserver, outbound, convert, clock
 ):
     httpserver.expect_ordered_request("/again", method="POST").respond_with_data("x", status=503)
     httpserver.expect_ordered_request("/again", method="POST").respond_with_data("ok")
     created = outbound(preset="signed_webhook", url=httpserver.url_for("/again"))
     convert()
     clock.advance(minutes=1)
-    send_deliveries([deliveries()[0].id])
+    send([deliveries()[0].id])
     first, second = (dict(r.headers) for r, _ in httpserver.log)
     assert first["Webhook-Id"] == second["Webhook-Id"]
     assert int(second["Webhook-Timestamp"]) - int(first["Webhook-Timestamp"]) >= 60

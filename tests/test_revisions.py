@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 
 from app.core.cid import mint
 from app.extensions import db
-from app.jobs.deliveries import send_deliveries, sweep
+from app.jobs.deliveries import sweep
 from app.models import Conversion, Delivery, StatusChange
 from app.models.types import utcnow
 from app.outbound import dispatch
@@ -123,26 +123,26 @@ def test_a_later_revision_waits_while_the_earlier_one_is_retrying(
 
 
 def test_a_later_revision_goes_as_soon_as_the_earlier_one_is_delivered(
-    keitaro, pending_then_approved, clock
+    send, keitaro, pending_then_approved, clock
 ):
     keitaro.create()
     keitaro.failing = {"lead"}
     pending_then_approved()
     keitaro.failing = set()
     clock.advance(hours=2)
-    send_deliveries([deliveries()[0].id])  # the retry alone, no sweep
+    send([deliveries()[0].id])  # the retry alone, no sweep
     assert [d.state for d in deliveries()] == ["delivered", "delivered"]
     assert keitaro.sent()[-2:] == [("lead", "5"), ("sale", "12")]
 
 
 @pytest.fixture
-def dead_pending_step(keitaro, pending_then_approved, clock):
+def dead_pending_step(send, keitaro, pending_then_approved, clock):
     """The pending step died while the tracker refused it; the approval then got through."""
     keitaro.create(retry_count=1)
     keitaro.failing = {"lead"}
     pending_then_approved()
     clock.advance(hours=2)
-    send_deliveries([deliveries()[0].id])
+    send([deliveries()[0].id])
     keitaro.failing = set()
     return keitaro
 

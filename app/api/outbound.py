@@ -188,6 +188,23 @@ def end_grace(postback_id: int):  # type: ignore[no-untyped-def]
     return jsonify(OutboundOutSchema().dump(service.end_grace(service.get_outbound(postback_id))))
 
 
+@bp.post("/outbound-postbacks/<id:postback_id>/probe")
+@require("operator")
+def probe(postback_id: int):  # type: ignore[no-untyped-def]
+    """End an open circuit's pause now: the next delivery due goes as the probe, and an
+    answer closes the circuit. 409 when the circuit is closed.
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: OutboundOutSchema
+    """
+    row = service.probe_now(service.get_outbound(postback_id), delivery_settings().now())
+    return jsonify(OutboundOutSchema().dump(row))
+
+
 @bp.get("/outbound-postbacks/<id:postback_id>/deliveries")
 @require("operator")
 def list_deliveries(postback_id: int):  # type: ignore[no-untyped-def]

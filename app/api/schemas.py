@@ -588,6 +588,10 @@ class OutboundInSchema(Schema):
     )
     default_currency = fields.String(allow_none=True)
     timeout_seconds = fields.Float(validate=validate.Range(min=0.5, max=60))
+    concurrency = fields.Integer(
+        validate=validate.Range(min=1, max=64),
+        metadata={"description": "most attempts to this receiver one worker makes at once"},
+    )
     retry_count = fields.Integer(validate=validate.Range(min=0, max=20))
     retry_delay_seconds = fields.Float(validate=validate.Range(min=1, max=86400))
     retry_max_delay_seconds = fields.Float(validate=validate.Range(min=1, max=7 * 86400))
@@ -625,6 +629,18 @@ class OutboundInSchema(Schema):
         return data
 
 
+class CircuitSchema(Schema):
+    state = fields.String(
+        metadata={
+            "description": "closed (sending), open (paused until next_probe_at) or "
+            "half_open (one probe in flight)"
+        }
+    )
+    failures_in_a_row = fields.Integer()
+    open_since = fields.DateTime(allow_none=True)
+    next_probe_at = fields.DateTime(allow_none=True)
+
+
 class OutboundOutSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -640,6 +656,8 @@ class OutboundOutSchema(Schema):
     status_map = fields.Dict(keys=fields.String(), values=fields.String())
     default_currency = fields.String(allow_none=True)
     timeout_seconds = fields.Float()
+    concurrency = fields.Integer()
+    circuit = fields.Nested(CircuitSchema)
     retry_count = fields.Integer()
     retry_delay_seconds = fields.Float()
     retry_max_delay_seconds = fields.Float()

@@ -103,11 +103,15 @@ def _api_command(command: Command) -> click.Command:
 
 def _plain(row: Any) -> SimpleNamespace:
     key = keyring().decrypt(row.postback_key_ciphertext) if row.postback_key_ciphertext else None
+    settings = keitaro_settings()
     return SimpleNamespace(
         url=row.url,
         postback_key=key,
         verify_tls=row.verify_tls,
-        guard=service.url_guard(keitaro_settings()),
+        guard=service.url_guard(settings),
+        # Pinned to the addresses checked, within the outbound deadline.
+        session=service.session_for(settings),
+        deadline=settings.deadline,
     )
 
 

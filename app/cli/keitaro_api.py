@@ -366,6 +366,8 @@ def _test_postback(k: Keitaro, a: Args) -> Any:
         params,
         verify_tls=connection.verify_tls,
         guard=connection.guard,
+        session=connection.session,
+        deadline=connection.deadline,
     )
     if not result["ok"]:
         failure = errors.KeitaroError(result["problem"], result["status_code"], result["body"])

@@ -10,7 +10,8 @@ import click
 from app.api.schemas import DeliverySchema, OutboundInSchema, OutboundOutSchema
 from app.cli import echo_json, handle_errors, not_json, option
 from app.core import json_limits
-from app.jobs.deliveries import send_deliveries, sweep
+from app.jobs.deliveries import BATCH, attempt_now, sweep
+from app.outbound import circuit
 from app.runtime import delivery_settings, keyring
 from app.services import outbound as service
 
@@ -25,6 +26,7 @@ def _options(command: Any) -> Any:
         command = click.option(f"--{name.replace('_', '-')}", name)(command)
     for name, kind in (
         ("timeout_seconds", float),
+        ("concurrency", int),
         ("retry_count", int),
         ("retry_delay_seconds", float),
     ):
@@ -103,11 +105,23 @@ def add_keitaro(name: str, tracker_url: str, postback_key: str) -> None:
 @outbound.command("list")
 def list_() -> None:
     """Every outbound postback with its state."""
+    now = delivery_settings().now()
     for row in service.list_outbound():
         reason = f" ({row.disabled_reason})" if row.disabled_reason else ""
         click.echo(
             f"{row.id:>4}  {row.state:<9} {row.name}  {row.method} {row.url_template}{reason}"
         )
+        click.echo(f"      circuit {circuit.describe(row, now)}; up to {row.concurrency} at once")
+
+
+@outbound.command("probe")
+@click.argument("postback_id", type=int)
+@handle_errors
+def probe(postback_id: int) -> None:
+    """End an open circuit's pause: the next delivery due goes now, as the probe."""
+    now = delivery_settings().now()
+    row = service.probe_now(service.get_outbound(postback_id), now)
+    click.echo(f"outbound postback {postback_id}: circuit {circuit.describe(row, now)}")
 
 
 @outbound.command("get")
@@ -183,7 +197,7 @@ def replay(delivery_id: int) -> None:
     """Send one delivery again, now."""
     delivery = service.get_delivery(delivery_id)
     service.replay_one(delivery, delivery_settings().now())
-    send_deliveries([delivery.id])
+    attempt_now([delivery.id])
     delivery = service.get_delivery(delivery_id)
     echo_json(DeliverySchema().dump(delivery))
     if delivery.state != "delivered":
@@ -199,9 +213,11 @@ def replay(delivery_id: int) -> None:
 def replay_dead(postback_id: int) -> None:
     """Send every dead delivery of a postback again, now."""
     done = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
-    with click.progressbar(done.ids, label="replaying") as bar:
-        for delivery_id in bar:
-            send_deliveries([delivery_id])
+    with click.progressbar(length=len(done.ids), label="replaying") as bar:
+        for start in range(0, len(done.ids), BATCH):
+            chunk = done.ids[start : start + BATCH]
+            attempt_now(chunk)
+            bar.update(len(chunk))
     click.echo(f"replayed {len(done.ids)} deliveries")
     if done.superseded:
         click.echo(

@@ -107,6 +107,20 @@ class ConversionWriter:
         self._pending: deque[tuple[dict[str, Any], Future[Result]]] = deque()
         self._ready = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, give the connection back and end the thread now rather
+        than after ``IDLE_SECONDS`` (an app being torn down disposes its engine next,
+        and a connection given back after that would stay open)."""
+        with self._ready:
+            thread = self._thread
+            self._closing = True
+            self._ready.notify_all()
+        if thread is not None:
+            thread.join(timeout)
+        with self._ready:
+            self._closing = False
 
     def insert(self, row: dict[str, Any]) -> Result:
         """The committed row's id, or who holds its dedupe key."""
@@ -177,11 +191,11 @@ class ConversionWriter:
 
     def _next_batch(self) -> list[tuple[dict[str, Any], Future[Result]]] | None:
         """What queued up since the last batch; ``None`` (and the thread retired) after
-        ``IDLE_SECONDS`` without work."""
+        ``IDLE_SECONDS`` without work, or at once when closing."""
         with self._ready:
-            if not self._pending and not self._ready.wait_for(
-                lambda: bool(self._pending), IDLE_SECONDS
-            ):
+            if not self._pending:
+                self._ready.wait_for(lambda: bool(self._pending) or self._closing, IDLE_SECONDS)
+            if not self._pending:
                 self._thread = None
                 return None
             count = min(len(self._pending), self._max_batch)

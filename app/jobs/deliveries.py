@@ -7,29 +7,26 @@ import logging
 from app.extensions import db
 from app.outbound import dispatch
 from app.queue import SEND_JOB, enqueue, enqueue_follow_ups
-from app.runtime import delivery_settings
+from app.runtime import delivery_engine, delivery_settings
 
 log = logging.getLogger(__name__)
-#: Deliveries per job: one job pays the queue's overhead for many requests.
-BATCH = 20
+#: Deliveries per job: one job pays the queue's overhead for many deliveries.
+BATCH = 50
 
 
 def send_deliveries(delivery_ids: list[int]) -> None:
-    """One attempt for each delivery that is due and not held by another worker; then
-    for the later revisions each settled one was holding back, in turn."""
-    settings = delivery_settings()
-    for start in range(0, len(delivery_ids), BATCH):
-        chunk = delivery_ids[start : start + BATCH]
-        while chunk:
-            try:
-                states = dispatch.send_many(chunk, settings)
-                chunk = dispatch.released_by(
-                    [id_ for id_, state in states.items() if state not in dispatch.RETRYING_STATES]
-                )
-            except Exception:
-                db.session.rollback()
-                log.exception("deliveries %s: the attempts could not be made", chunk)
-                break
+    """Hand these deliveries to this process's engine, which attempts each when due and
+    its receiver has room; the job itself never waits for a receiver."""
+    delivery_engine().submit(delivery_ids)
+
+
+def attempt_now(delivery_ids: list[int], timeout: float = 120.0) -> None:
+    """Attempt these deliveries in this process and wait for the answers (the CLI's
+    replays), so what the caller reads next is what happened."""
+    engine = delivery_engine()
+    engine.submit(delivery_ids)
+    engine.join(timeout)
+    db.session.expire_all()
 
 
 def enqueue_sends(delivery_ids: list[int]) -> None:

@@ -17,7 +17,9 @@ from app.core.keys import mask
 from app.keitaro import errors
 from app.keitaro.client import Keitaro
 from app.keitaro.schemas import S2SPostback
-from app.keitaro.transport import API_PATH, USER_AGENT
+from app.keitaro.transport import API_PATH, USER_AGENT, guard_error
+from app.outbound import http as outbound_http
+from app.outbound import ssrf
 
 
 def list_postbacks(client: Keitaro, campaign_id: int) -> list[dict[str, Any]]:
@@ -86,24 +88,37 @@ def fire_test_postback(
     timeout: float = 10.0,
     verify_tls: bool = True,
     guard: Callable[[str], None] | None = None,
+    session: requests.Session | None = None,
+    deadline: float = outbound_http.DEFAULT_DEADLINE,
 ) -> dict[str, Any]:
     """GET ``{tracker}/{key}/postback?subid=...&status=...``, as a network would; what was
-    sent (key masked) and what came back."""
+    sent (key masked) and what came back.
+
+    ``session`` should be a pinned one checking the allow-list (``outbound_session``);
+    the call, answer included, finishes within ``deadline`` seconds."""
     base = tracker_url.rstrip("/").removesuffix(API_PATH)
     given = {k: v for k, v in params.items() if v not in (None, "")}
     query = {"subid": f"pbhub-test-{secrets.token_hex(4)}", "status": "lead", **given}
     url = f"{base}/{postback_key}/postback?{urlencode(query)}"
     shown = url.replace(postback_key, mask(postback_key))
+    http = session or outbound_http.outbound_session(None)
     try:
-        if guard is not None:
-            guard(url)
-        response = requests.get(
-            url,
-            timeout=timeout,
-            verify=verify_tls,
-            headers={"User-Agent": USER_AGENT},
-            allow_redirects=False,
-        )
+        with outbound_http.deadline(deadline):
+            if guard is not None:
+                guard(url)
+            response = http.get(
+                url,
+                timeout=timeout,
+                verify=verify_tls,
+                headers={"User-Agent": USER_AGENT},
+                allow_redirects=False,
+            )
+    except outbound_http.DeadlineExceeded:
+        raise errors.Unavailable(
+            f"the tracker at {base} gave no answer within {deadline:g} s"
+        ) from None
+    except (ssrf.Refused, ssrf.Unresolvable) as exc:
+        raise guard_error(exc) from None
     except requests.RequestException as exc:
         raise errors.Unavailable(
             f"the tracker at {base} did not answer: {type(exc).__name__}"

@@ -5,6 +5,11 @@ calls: a create that timed out may have been made, and repeating it would make t
 Keitaro sits behind Cloudflare often enough that a library's default User-Agent is
 refused, so ours is explicit; self-hosted trackers often have self-made certificates, so
 TLS verification can be turned off per client.
+
+One call, every attempt and backoff included, finishes within the total deadline
+(``PBHUB_OUTBOUND_DEADLINE``): a retry is made only while time remains, so a tracker
+that hangs costs the caller about the deadline, not attempts x timeout. The session is
+a pinned one (``app.outbound.http``): it connects to the address it checked.
 """
 
 from __future__ import annotations
@@ -20,12 +25,26 @@ import requests
 
 from app.core.keys import mask
 from app.keitaro import errors
+from app.outbound import http as outbound_http
+from app.outbound import ssrf
 
 API_PATH = "/admin_api/v1"
 RETRIED_STATUSES = (429, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
 USER_AGENT = "PostbackHub/1.0 (Keitaro Admin API client)"
 MAX_EXCERPT = 300
+#: A retry is only worth making when at least this long remains after its backoff.
+MIN_ATTEMPT_SECONDS = 0.5
+
+
+def guard_error(exc: ssrf.Refused | ssrf.Unresolvable) -> errors.KeitaroError:
+    """The Keitaro error for a tracker URL the SSRF guard stopped, whether the guard's
+    own check or the pinned session's (on the resolution it connects with) found it."""
+    if isinstance(exc, ssrf.Refused):
+        return errors.KeitaroError(
+            f"refused to call the tracker: {exc} (allow it with {ssrf.SETTING})"
+        )
+    return errors.Unavailable(f"the tracker's host does not resolve: {exc}")
 
 
 def api_base(url: str) -> str:
@@ -50,17 +69,23 @@ class Transport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         guard: Callable[[str], None] | None = None,
+        deadline: float = outbound_http.DEFAULT_DEADLINE,
     ) -> None:
         self.base = api_base(url)
         self._key = api_key
+        #: Per attempt (connect, and each read); ``deadline`` bounds the whole call.
         self.timeout = timeout
+        self.deadline = deadline
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
         #: Checks each URL before it is called (the SSRF guard: a tracker's name may
         #: resolve to a private address after it was saved).
         self._guard = guard
-        self.session = session or requests.Session()
+        #: Pass ``outbound_session(allowed)`` to have every call checked against the
+        #: allow-list; the default pins without checking (still one resolution, the
+        #: deadline and no proxy).
+        self.session = session or outbound_http.outbound_session(None)
         self.session.verify = verify_tls
         self.session.headers.update({"Api-Key": api_key, "User-Agent": user_agent})
         self.last_request: dict[str, Any] | None = None
@@ -85,8 +110,29 @@ class Transport:
         self._remember(
             self.session.prepare_request(requests.Request(method, url, params=params, json=body))
         )
-        if self._guard is not None:
-            self._guard(url)
+        try:
+            with outbound_http.deadline(self.deadline) as limit:
+                if self._guard is not None:
+                    self._guard(url)
+                return self._attempts(method, url, params, body, attempts, raw, limit)
+        except outbound_http.DeadlineExceeded:
+            raise errors.Unavailable(
+                f"Keitaro at {self.base} gave no answer within {self.deadline:g} s"
+            ) from None
+        except (ssrf.Refused, ssrf.Unresolvable) as exc:
+            # The session's own check, on the resolution it connects with.
+            raise guard_error(exc) from None
+
+    def _attempts(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        attempts: int,
+        raw: bool,
+        limit: outbound_http.Deadline,
+    ) -> Any:
         for attempt in range(1, attempts + 1):
             try:
                 # Never follow a redirect: requests would carry the Api-Key header to
@@ -99,15 +145,23 @@ class Transport:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
+            except outbound_http.DeadlineExceeded:
+                raise
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if limit.expired:
+                    raise limit.exceeded() from None
                 if attempt == attempts:
                     raise errors.Unavailable(
                         f"Keitaro at {self.base} did not answer: {type(exc).__name__}"
                     ) from None
-                self._wait(attempt, None)
+                if not self._wait(attempt, None, limit):
+                    raise limit.exceeded() from None
                 continue
-            if response.status_code in RETRIED_STATUSES and attempt < attempts:
-                self._wait(attempt, response.headers.get("Retry-After"))
+            if (
+                response.status_code in RETRIED_STATUSES
+                and attempt < attempts
+                and self._wait(attempt, response.headers.get("Retry-After"), limit)
+            ):
                 continue
             return self._decode(response, raw)
         raise AssertionError("unreachable")
@@ -123,11 +177,16 @@ class Transport:
             },
         }
 
-    def _wait(self, attempt: int, retry_after: str | None) -> None:
+    def _wait(self, attempt: int, retry_after: str | None, limit: outbound_http.Deadline) -> bool:
+        """Back off before the next attempt, if the deadline leaves time for one after
+        the wait; whether it does."""
         delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), 60.0))
+        if delay + MIN_ATTEMPT_SECONDS > limit.remaining():
+            return False
         self._sleep(delay)
+        return True
 
     def _decode(self, response: requests.Response, raw: bool) -> Any:
         status = response.status_code

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -52,8 +53,40 @@ class OutboundPostback(db.Model):
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Start of the current run of failed attempts (auto-disable after five days).
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Most attempts to this receiver one worker makes at once.
+    concurrency: Mapped[int] = mapped_column(default=8, server_default="8")
+    #: The receiver's circuit (``app.outbound.circuit``): ``closed`` sends freely, ``open``
+    #: holds every delivery until ``circuit_next_probe_at``, ``half_open`` has one probe
+    #: in flight. ``circuit_failures`` counts failed attempts in a row; ``circuit_trips``
+    #: how often it opened since it last closed (each pause doubles).
+    circuit_state: Mapped[str] = mapped_column(
+        String(16), default="closed", server_default="closed"
+    )
+    circuit_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    circuit_trips: Mapped[int] = mapped_column(default=0, server_default="0")
+    circuit_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    circuit_next_probe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def circuit(self) -> Circuit:
+        return Circuit(
+            self.circuit_state or "closed",
+            self.circuit_failures or 0,
+            self.circuit_opened_at,
+            self.circuit_next_probe_at,
+        )
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A receiver's circuit as the API, the CLI and the dashboard show it."""
+
+    state: str
+    failures_in_a_row: int
+    open_since: datetime | None
+    next_probe_at: datetime | None
 
 
 class Delivery(db.Model):

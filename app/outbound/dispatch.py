@@ -25,28 +25,37 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import ColumnElement, Update, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Update,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from app.core.keys import Keyring
 from app.extensions import conflict_insert, db
 from app.models import Conversion, Delivery, DeliveryAttempt, OutboundPostback
-from app.outbound import revisions, rules, signing
-from app.outbound.ssrf import Allowed, Refused, Unresolvable, check_url
+from app.outbound import circuit, revisions, rules, signing
+from app.outbound import http as outbound_http
+from app.outbound.ssrf import Allowed, Refused, Resolver, Unresolvable, default_resolver
 
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__
-#: How long a claimed delivery is a worker's beyond its sends' time (``lease_for``): for
-#: recording the outcome. A worker that dies mid-send delays that delivery by at most the
-#: lease.
+#: How long a claimed delivery is a worker's beyond its attempt's deadline: for recording
+#: the answer. A worker that dies mid-send delays that delivery by at most the lease.
 LEASE_MARGIN = timedelta(seconds=30)
-MAX_CONCURRENT = 8
 #: How long planning, and a planned first attempt, may wait in the queue before the
 #: sweeper takes them for lost: longer than a busy queue's backlog, or the sweeper would
 #: pile copies of queued work on top of it.
@@ -59,7 +68,17 @@ class Settings:
     keyring: Keyring
     allowed: Allowed
     now: Callable[[], datetime]
-    session: requests.Session | None = None
+    #: Seconds any one attempt may take in all (``PBHUB_OUTBOUND_DEADLINE``).
+    deadline: float = 10.0
+    #: How host names are resolved (tests answer for made-up names).
+    resolve: Resolver = default_resolver
+
+    @property
+    def session(self) -> requests.Session:
+        """The pinned session for ``allowed`` and ``resolve`` (one per pair, shared by
+        threads): it checks each URL on the one resolution it connects with, so the
+        allow-list and what is enforced can never disagree."""
+        return outbound_http.shared_session(self.allowed, self.resolve)
 
 
 PLANNING_COLUMNS = (
@@ -136,18 +155,23 @@ def plan_many(conversion_ids: list[int], now: datetime) -> list[int]:
     return created
 
 
-def lease_for(delivery_ids: list[int]) -> timedelta:
-    """How long a batch of these deliveries is held: long enough for every wave of
-    ``MAX_CONCURRENT`` sends to take its slowest receiver's timeout twice over (it bounds
-    the connect and each read apart), plus the margin. Shorter, and a slow batch would
-    see its last sends claimed and sent again by another worker."""
-    longest = db.session.scalar(
-        select(func.max(OutboundPostback.timeout_seconds))
-        .join(Delivery, Delivery.outbound_postback_id == OutboundPostback.id)
-        .where(Delivery.id.in_(delivery_ids))
-    )
-    waves = -(-len(delivery_ids) // MAX_CONCURRENT)
-    return timedelta(seconds=waves * 2 * (longest or 0)) + LEASE_MARGIN
+def attempt_deadline(postback: Any, settings: Settings) -> float:
+    """Seconds one attempt to this postback may take in all: its own timeout, within the
+    hub's total deadline for any outbound call."""
+    return min(postback.timeout_seconds, settings.deadline)
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """What a sender thread needs of an outbound postback, read before the session that
+    loaded it closes (sender threads never touch the database)."""
+
+    id: int
+    timeout_seconds: float
+
+    @classmethod
+    def of(cls, postback: OutboundPostback) -> Receiver:
+        return cls(postback.id, postback.timeout_seconds)
 
 
 def _waits_for_an_earlier_revision() -> ColumnElement[bool]:
@@ -162,37 +186,92 @@ def _waits_for_an_earlier_revision() -> ColumnElement[bool]:
     )
 
 
-def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
-    """One attempt for each of these deliveries that is due, not held elsewhere and not
-    waiting for an earlier revision (``released_by`` says when that one is done).
+@dataclass(frozen=True)
+class Wanted:
+    """What one receiver may take now: candidate ids (its line, oldest first), how many
+    it has room for, and the seconds one attempt may take."""
 
-    Claimed together (one UPDATE, one commit), sent concurrently (the requests overlap
-    their waiting), recorded together (one commit): per delivery, the database sees a
-    share of two transactions. Returns each attempted delivery's new state.
+    candidates: list[int]
+    room: int
+    deadline: float
+
+
+def claim(wanted: dict[int, Wanted], now: datetime) -> tuple[dict[int, list[int]], list[int]]:
+    """Lease, for each receiver, up to its room of its candidates, oldest first, for one
+    attempt each: those due, not held by another worker and not waiting for an earlier
+    revision (``released_by`` says when that one is done). One statement and one commit
+    for every receiver at once.
+
+    Returns the claimed ids per receiver, and the candidates known not to be claimable
+    now: those of a receiver that got less than its room (the caller lets them go: the
+    sweeper or ``released_by`` brings them back). A lease covers the attempt's deadline
+    and the time to record it; a worker that dies holding it delays the delivery by at
+    most that long.
     """
-    now = settings.now()
-    lease = lease_for(delivery_ids)
-    claimed = list(
-        db.session.scalars(
-            update(Delivery)
-            .where(
-                Delivery.id.in_(delivery_ids),
-                Delivery.state.in_(RETRYING_STATES),
-                Delivery.next_attempt_at <= now,
-                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-                Delivery.outbound_postback_id.in_(
-                    select(OutboundPostback.id).where(OutboundPostback.state == "active")
-                ),
-                ~_waits_for_an_earlier_revision(),
-            )
-            .values(lease_until=now + lease, attempts=Delivery.attempts + 1, updated_at=now)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
+    candidates = [id_ for want in wanted.values() for id_ in want.candidates]
+    by_receiver = Delivery.outbound_postback_id
+    ranked = (
+        select(
+            Delivery.id,
+            func.row_number().over(partition_by=by_receiver, order_by=Delivery.id).label("place"),
+            case(*((by_receiver == pid, want.room) for pid, want in wanted.items())).label("room"),
         )
+        .where(Delivery.id.in_(candidates), *_claimable(now))
+        .subquery()
     )
+    rows = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(select(ranked.c.id).where(ranked.c.place <= ranked.c.room)),
+            *_claimable(now),
+        )
+        .values(
+            lease_until=case(
+                *(
+                    (by_receiver == pid, now + timedelta(seconds=want.deadline) + LEASE_MARGIN)
+                    for pid, want in wanted.items()
+                ),
+                else_=now + LEASE_MARGIN,
+            ),
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Delivery.id, by_receiver)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
+    claimed: dict[int, list[int]] = {}
+    for delivery_id, postback_id in sorted(rows):
+        claimed.setdefault(postback_id, []).append(delivery_id)
+    unclaimable = [
+        id_
+        for pid, want in wanted.items()
+        if len(claimed.get(pid, ())) < want.room
+        for id_ in want.candidates
+        if id_ not in set(claimed.get(pid, ()))
+    ]
+    return claimed, unclaimable
+
+
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Delivery.state.in_(RETRYING_STATES),
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+        Delivery.outbound_postback_id.in_(
+            select(OutboundPostback.id).where(OutboundPostback.state == "active")
+        ),
+        ~_waits_for_an_earlier_revision(),
+    )
+
+
+def load(
+    claimed: list[int], settings: Settings, now: datetime
+) -> list[tuple[int, rules.Prepared, bool]]:
+    """The request each claimed delivery makes (its own revision rendered, secrets in),
+    and whether its conversion has a later revision (which may wait for this one)."""
     if not claimed:
-        return {}
+        return []
     deliveries = db.session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
     conversions = {
         c.id: c
@@ -204,16 +283,45 @@ def send_many(delivery_ids: list[int], settings: Settings) -> dict[int, str]:
     changes = revisions.history(
         {d.conversion_id for d in deliveries if d.revision < conversions[d.conversion_id].revision}
     )
-    jobs = [
-        (d, _prepare(d, conversions[d.conversion_id], changes, settings, now)) for d in deliveries
-    ]
-    with ThreadPoolExecutor(min(len(jobs), MAX_CONCURRENT)) as pool:
-        answers = list(
-            pool.map(lambda job: perform(job[1], job[0].outbound_postback, settings), jobs)
+    return [
+        (
+            d.id,
+            _prepare(d, conversions[d.conversion_id], changes, settings, now),
+            d.revision < conversions[d.conversion_id].revision,
         )
-    states = {}
-    for (delivery, prepared), answer in zip(jobs, answers, strict=True):
-        states[delivery.id] = _settle(delivery, prepared, answer, now)
+        for d in deliveries
+    ]
+
+
+def settle(
+    results: list[tuple[int, rules.Prepared, datetime, tuple]],  # type: ignore[type-arg]
+    now: datetime,
+) -> dict[int, str]:
+    """Record these attempts (delivery id, request, when it started, answer) in one
+    transaction, move each delivery on, and count them in their receivers' circuits.
+    Returns each delivery's new state."""
+    deliveries = {
+        d.id: d
+        for d in db.session.scalars(
+            select(Delivery).where(Delivery.id.in_([r[0] for r in results]))
+        )
+    }
+    states: dict[int, str] = {}
+    outcomes: dict[int, list[bool]] = {}
+    receivers: dict[int, OutboundPostback] = {}
+    for delivery_id, prepared, started_at, answer in results:
+        delivery = deliveries.get(delivery_id)
+        if delivery is None:  # deleted with its postback meanwhile
+            continue
+        receivers[delivery.outbound_postback_id] = delivery.outbound_postback
+        result, error = _settle(delivery, prepared, answer, started_at, now)
+        states[delivery_id] = delivery.state
+        failed = circuit.failed(result, error)
+        if failed is not None:
+            outcomes.setdefault(delivery.outbound_postback_id, []).append(failed)
+    db.session.flush()
+    for postback_id, in_order in outcomes.items():
+        circuit.record(receivers[postback_id], in_order, now)
     db.session.commit()
     return states
 
@@ -303,8 +411,15 @@ def context_for(
     )
 
 
-def _settle(delivery: Delivery, prepared: rules.Prepared, answer: tuple, now: datetime) -> str:  # type: ignore[type-arg]
-    """Record the attempt and decide what comes next for the delivery."""
+def _settle(
+    delivery: Delivery,
+    prepared: rules.Prepared,
+    answer: tuple,  # type: ignore[type-arg]
+    started_at: datetime,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Record the attempt and decide what comes next for the delivery: the attempt's
+    outcome and error."""
     status_code, excerpt, error, retry_after, latency = answer
     refused = error is not None and error.startswith("refused:")
     # A target that is not allowed stays not allowed: retrying cannot help.
@@ -312,7 +427,7 @@ def _settle(delivery: Delivery, prepared: rules.Prepared, answer: tuple, now: da
     db.session.add(
         DeliveryAttempt(
             delivery_id=delivery.id,
-            started_at=now,
+            started_at=started_at,
             method=prepared.method,
             url=prepared.shown_url or prepared.url,
             status_code=status_code,
@@ -325,7 +440,7 @@ def _settle(delivery: Delivery, prepared: rules.Prepared, answer: tuple, now: da
     delivery.last_status_code, delivery.last_error = status_code, error
     postback = delivery.outbound_postback
     _advance(delivery, postback, result, now, rules.parse_retry_after(retry_after, now))
-    return delivery.state
+    return result, error
 
 
 def signing_secrets(postback: OutboundPostback, keyring: Keyring, now: datetime) -> tuple[str, ...]:
@@ -341,34 +456,40 @@ def signing_secrets(postback: OutboundPostback, keyring: Keyring, now: datetime)
 
 
 def perform(prepared: rules.Prepared, postback: OutboundPostback, settings: Settings):  # type: ignore[no-untyped-def]
-    """Make one request, after the SSRF check: (status, first 2 KiB of the answer, error,
-    Retry-After, latency in ms). Network trouble is returned, not raised: it is what the
-    attempt records."""
+    """Make one request: (status, first 2 KiB of the answer, error, Retry-After, latency
+    in ms). Network trouble is returned, not raised: it is what the attempt records.
+
+    The session's adapter does the SSRF check, on the one resolution it connects with
+    (a separate check would resolve the name twice: DNS rebinding). The request and
+    reading the excerpt run inside the attempt's total deadline.
+    """
     if prepared.problem:
         return None, None, f"refused: {prepared.problem}", None, None
     started = time.perf_counter()
     try:
-        check_url(prepared.url, settings.allowed)
-        http = settings.session or requests
-        response = http.request(
-            prepared.method,
-            prepared.url,
-            headers=prepared.headers,
-            data=prepared.body,
-            timeout=postback.timeout_seconds,
-            allow_redirects=False,
-            stream=True,
-        )
-        try:
-            raw = response.raw.read(rules.EXCERPT_BYTES, decode_content=True) or b""
-        finally:
-            response.close()
+        session = settings.session
+        with outbound_http.deadline(attempt_deadline(postback, settings)):
+            response = session.request(
+                prepared.method,
+                prepared.url,
+                headers=prepared.headers,
+                data=prepared.body,
+                timeout=postback.timeout_seconds,
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                raw = response.raw.read(rules.EXCERPT_BYTES, decode_content=True) or b""
+            finally:
+                response.close()
         latency = (time.perf_counter() - started) * 1000
         excerpt = raw.decode("utf-8", "replace")
         return response.status_code, excerpt, None, response.headers.get("Retry-After"), latency
     except Refused as exc:
         return None, None, f"refused: {exc}", None, None
     except (requests.RequestException, Unresolvable) as exc:
+        # A fired deadline is a requests.Timeout: "DeadlineExceeded: no complete answer
+        # within 10 s", recorded and retried like any timeout.
         latency = (time.perf_counter() - started) * 1000
         return None, None, f"{type(exc).__name__}: {exc}"[:1000], None, latency
 
@@ -416,37 +537,55 @@ def _disable(postback: OutboundPostback, reason: str, now: datetime) -> None:
 # -- what the sweeper finds ---------------------------------------------------------------
 
 
-def due(now: datetime, limit: int = 500) -> list[int]:
+def due(now: datetime, limit: int = 500, per_receiver: int = 200) -> list[int]:
     """Deliveries to hand to a worker now: retries whose time has come, attempts whose
     worker died (the lease ran out), and first attempts the planning job never made.
-    One waiting for an earlier revision is not due: it would only crowd the batch."""
+    Not those waiting for an earlier revision, nor those of a receiver whose circuit is
+    open (they would only crowd the batch), and at most ``per_receiver`` of one
+    receiver's: one receiver's backlog must not hide the others' retries."""
     lease_over = Delivery.lease_until < now
-    return list(
-        db.session.scalars(
-            select(Delivery.id)
-            .join(OutboundPostback)
-            .where(
-                OutboundPostback.state == "active",
-                Delivery.next_attempt_at <= now,
-                ~_waits_for_an_earlier_revision(),
-                or_(
-                    and_(
-                        Delivery.state == "retrying",
-                        or_(Delivery.lease_until.is_(None), lease_over),
-                    ),
-                    and_(
-                        Delivery.state == "pending",
-                        or_(
-                            lease_over,
-                            and_(
-                                Delivery.lease_until.is_(None),
+    ranked = (
+        select(
+            Delivery.id,
+            Delivery.next_attempt_at,
+            func.row_number()
+            .over(partition_by=Delivery.outbound_postback_id, order_by=Delivery.next_attempt_at)
+            .label("place"),
+        )
+        .join(OutboundPostback)
+        .where(
+            OutboundPostback.state == "active",
+            circuit.lets_through(now),
+            Delivery.next_attempt_at <= now,
+            ~_waits_for_an_earlier_revision(),
+            or_(
+                and_(
+                    Delivery.state == "retrying",
+                    or_(Delivery.lease_until.is_(None), lease_over),
+                ),
+                and_(
+                    Delivery.state == "pending",
+                    or_(
+                        lease_over,
+                        and_(
+                            Delivery.lease_until.is_(None),
+                            or_(
                                 Delivery.next_attempt_at <= now - PLAN_GRACE,
+                                # Held back by the circuit, which now wants a probe.
+                                OutboundPostback.circuit_state != "closed",
                             ),
                         ),
                     ),
                 ),
-            )
-            .order_by(Delivery.next_attempt_at)
+            ),
+        )
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(ranked.c.id)
+            .where(ranked.c.place <= per_receiver)
+            .order_by(ranked.c.next_attempt_at)
             .limit(limit)
         )
     )

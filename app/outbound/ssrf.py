@@ -11,9 +11,11 @@ and ``http://[::ffff:127.0.0.1]/`` all reach 127.0.0.1. Self-hosters whose recei
 on their own network list exceptions in ``PBHUB_OUTBOUND_ALLOWED_HOSTS`` (host names and
 IPs/CIDRs).
 
-This checks; it does not pin. The HTTP client resolves the name again, so a hostile DNS
-server answering differently the second time (DNS rebinding) is not stopped here; that
-needs an egress proxy or firewall (as the Standard Webhooks spec recommends).
+This module checks; ``app.outbound.http`` pins. ``check_url`` returns the addresses it
+checked, and the outbound session connects to exactly those (keeping the name for the
+Host header, TLS SNI and the certificate), so the HTTP client never resolves the name a
+second time and a hostile DNS server answering differently then (DNS rebinding) gets
+nowhere. Any other caller that resolves again on its own is not protected by this check.
 Plain Python, no Flask: the resolver is injected, so tests need no network.
 """
 

@@ -8,14 +8,16 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import requests
 from sqlalchemy import func, select, update
 
 from app.core.keys import Keyring, mask
 from app.extensions import db
 from app.keitaro import errors as keitaro_errors
 from app.keitaro.client import Keitaro
-from app.keitaro.transport import API_PATH, api_base
+from app.keitaro.transport import API_PATH, api_base, guard_error
 from app.models import Click, KeitaroConnection, OutboundPostback, Source
+from app.outbound import http as outbound_http
 from app.outbound import ssrf
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -24,10 +26,16 @@ from app.services.errors import Conflict, Invalid, NotFound
 class ClientSettings:
     """How the hub talks to trackers (timeouts, which private hosts are allowed)."""
 
+    #: Per attempt (connect, and each read).
     timeout: float = 30.0
+    #: ``None`` turns the SSRF guard off (calls are still pinned to one resolution).
     allowed: ssrf.Allowed | None = None
     #: Sent instead of ours when a tracker's firewall wants a browser-like agent.
     user_agent: str | None = None
+    #: Seconds one API call may take in all, retries and backoff included.
+    deadline: float = outbound_http.DEFAULT_DEADLINE
+    #: How tracker names are resolved (tests inject a fake DNS).
+    resolve: ssrf.Resolver = ssrf.default_resolver
 
 
 def check_timezone(name: str) -> str:
@@ -150,25 +158,30 @@ def _retarget_forwarding(row: KeitaroConnection, keyring: Keyring) -> None:
 
 
 def url_guard(settings: ClientSettings) -> Callable[[str], None] | None:
-    """The SSRF check for every call to a tracker (its name may resolve elsewhere
-    since it was saved), as a Keitaro error the callers already handle."""
+    """The SSRF check of a tracker URL, as a Keitaro error the callers already handle:
+    when it is saved, and before every call (its name may resolve elsewhere since).
+
+    It only gives the friendly error early: what protects each call is the session of
+    ``session_for``, which checks the addresses it connects to, on the one resolution
+    it uses (a name answering differently the second time gets nowhere).
+    """
     allowed = settings.allowed
     if allowed is None:
         return None
 
     def check(url: str) -> None:
         try:
-            ssrf.check_url(url, allowed)
-        except ssrf.Refused as exc:
-            raise keitaro_errors.KeitaroError(
-                f"refused to call the tracker: {exc} (allow it with {ssrf.SETTING})"
-            ) from None
-        except ssrf.Unresolvable as exc:
-            raise keitaro_errors.Unavailable(
-                f"the tracker's host does not resolve: {exc}"
-            ) from None
+            outbound_http.check_url(url, allowed, settings.resolve)
+        except (ssrf.Refused, ssrf.Unresolvable) as exc:
+            raise guard_error(exc) from None
 
     return check
+
+
+def session_for(settings: ClientSettings) -> requests.Session:
+    """A session to call trackers with: each call checked against the allow-list and
+    connected to the addresses checked (``app.outbound.http``)."""
+    return outbound_http.outbound_session(settings.allowed, settings.resolve)
 
 
 def map_network(row: KeitaroConnection, network_id: int, source: str | None) -> None:
@@ -260,8 +273,10 @@ def client_for(row: KeitaroConnection, keyring: Keyring, settings: ClientSetting
         api_key,
         timezone=row.timezone,
         timeout=settings.timeout,
+        deadline=settings.deadline,
         verify_tls=row.verify_tls,
         guard=url_guard(settings),
+        session=session_for(settings),
         **({"user_agent": settings.user_agent} if settings.user_agent else {}),
     )
 

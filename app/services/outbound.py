@@ -18,7 +18,7 @@ from app.core import field_errors
 from app.core.keys import Keyring
 from app.extensions import db
 from app.models import Delivery, OutboundPostback
-from app.outbound import dispatch, rules, signing
+from app.outbound import circuit, dispatch, rules, signing
 from app.outbound.templates import TemplateError, validate
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.sources import MAX_GRACE
@@ -171,8 +171,20 @@ def update_outbound(row: OutboundPostback, changes: Mapping[str, Any]) -> Outbou
     if changes.get("state") == "active" and row.state != "active":
         row.disabled_reason = None
         row.failing_since = None
+        circuit.reset(row)
     for name, value in changes.items():
         setattr(row, name, value)
+    db.session.commit()
+    return row
+
+
+def probe_now(row: OutboundPostback, now: datetime) -> OutboundPostback:
+    """End an open circuit's pause now (the operator says the receiver is back): the next
+    delivery due goes as the probe, and an answer closes the circuit."""
+    if row.circuit_state == "closed":
+        raise Conflict(f"the circuit of outbound postback {row.id} is closed: nothing to probe")
+    if row.circuit_state == "open":
+        row.circuit_next_probe_at = now
     db.session.commit()
     return row
 

@@ -847,6 +847,18 @@
         location.reload();
         return;
       }
+      const probe = event.target.closest("[data-probe-outbound]");
+      if (probe) {
+        probe.disabled = true;
+        const answer = await api("POST", `/api/v1/outbound-postbacks/${probe.dataset.probeOutbound}/probe`);
+        if (!answer.ok) {
+          probe.disabled = false;
+          return toast(answer.data.error.message);
+        }
+        toast("The next delivery due goes now, as the probe");
+        setTimeout(() => location.reload(), 600);
+        return;
+      }
       const replayDead = event.target.closest("[data-replay-dead]");
       if (replayDead) {
         const answer = await api("POST", `/api/v1/outbound-postbacks/${replayDead.dataset.replayDead}/replay-dead`);
