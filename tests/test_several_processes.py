@@ -29,7 +29,8 @@ from tests.processes import free_port, gunicorn, spawn, stop, wait_healthy
 from tests.stats_reference import reference
 
 ORIGINALS, DUPLICATES, CHANGES = 3_000, 1_000, 1_000
-#: The sweeper re-plans work a killed worker held after PLAN_GRACE (2 minutes).
+#: The sweeper re-plans work a killed worker held after PLAN_GRACE (2 minutes), and hands
+#: out again first attempts it held after FIRST_ATTEMPT_GRACE (30 s).
 SETTLE_SECONDS = 240
 
 

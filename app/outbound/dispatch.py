@@ -56,10 +56,13 @@ DELIVERIES = Delivery.__table__
 #: How long a claimed delivery is a worker's beyond its attempt's deadline: for recording
 #: the answer. A worker that dies mid-send delays that delivery by at most the lease.
 LEASE_MARGIN = timedelta(seconds=30)
-#: How long planning, and a planned first attempt, may wait in the queue before the
-#: sweeper takes them for lost: longer than a busy queue's backlog, or the sweeper would
-#: pile copies of queued work on top of it.
+#: How long planning may wait in the queue before the sweeper takes it for lost: longer
+#: than a busy queue's backlog, or the sweeper would pile copies of queued work on top.
 PLAN_GRACE = timedelta(minutes=2)
+#: How long a planned first attempt may wait before the sweeper hands it out again: send
+#: jobs only hand ids to an engine, so one that waits this long waits in the memory of
+#: a worker that died (or in a full line); claiming keeps a second hand-out harmless.
+FIRST_ATTEMPT_GRACE = timedelta(seconds=30)
 RETRYING_STATES = ("pending", "retrying")
 
 
@@ -570,7 +573,7 @@ def due(now: datetime, limit: int = 500, per_receiver: int = 200) -> list[int]:
                         and_(
                             Delivery.lease_until.is_(None),
                             or_(
-                                Delivery.next_attempt_at <= now - PLAN_GRACE,
+                                Delivery.next_attempt_at <= now - FIRST_ATTEMPT_GRACE,
                                 # Held back by the circuit, which now wants a probe.
                                 OutboundPostback.circuit_state != "closed",
                             ),

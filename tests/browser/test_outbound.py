@@ -1,6 +1,7 @@
 """Outbound postbacks in the browser: create, edit, test, deliveries with attempts, replay."""
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
@@ -125,6 +126,35 @@ def test_a_flagged_postback_says_since_when(page, log_in, hook):
     expect(page.locator(f'tr[data-outbound="{hook}"]')).to_contain_text("flagged")
     page.goto(f"/outbound/{hook}")
     expect(page.get_by_role("status").filter(has_text="Flagged")).to_be_visible()
+
+
+def test_a_paused_receiver_says_when_it_probes_and_can_be_probed_now(page, log_in, hook):
+    row = db.session.get(OutboundPostback, hook)
+    now = utcnow()
+    row.circuit_state, row.circuit_failures, row.circuit_trips = "open", 5, 1
+    row.circuit_opened_at, row.circuit_next_probe_at = now, now + timedelta(minutes=5)
+    db.session.commit()
+    log_in()
+    page.goto("/outbound")
+    expect(page.locator(f'tr[data-outbound="{hook}"] [data-circuit="open"]')).to_have_text("paused")
+    page.goto(f"/outbound/{hook}")
+    banner = page.locator("[data-circuit-banner]")
+    expect(banner).to_contain_text("failed 5 times in a row")
+    expect(banner).to_contain_text("The next probe (one delivery) goes")
+    banner.get_by_role("button", name="Probe now").click()
+    expect(page.get_by_text("The next delivery due goes now, as the probe")).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(OutboundPostback, hook).circuit_next_probe_at <= utcnow()
+
+
+def test_the_form_sets_how_many_attempts_go_at_once(page, log_in, hook):
+    log_in()
+    page.goto(f"/outbound/{hook}")
+    page.get_by_role("button", name="Edit").click()
+    drawer = page.locator("#outbound-drawer")
+    field(drawer, "concurrency").fill("3")
+    drawer.get_by_role("button", name="Save").click()
+    expect(page.locator("[data-circuit-state]")).to_contain_text("up to 3 at once per worker")
 
 
 def test_a_disabled_postback_shows_why(page, log_in, hook):
