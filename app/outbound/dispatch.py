@@ -257,13 +257,13 @@ def claim(wanted: dict[int, Wanted], now: datetime) -> tuple[dict[int, list[int]
 
 
 def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Due, not leased, not waiting for an earlier revision. The caller checked in this
+    round that the receivers are active: a join on them here would lead PostgreSQL to
+    read every delivery of a receiver instead of the few ids by their key."""
     return (
         Delivery.state.in_(RETRYING_STATES),
         Delivery.next_attempt_at <= now,
         or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-        Delivery.outbound_postback_id.in_(
-            select(OutboundPostback.id).where(OutboundPostback.state == "active")
-        ),
         ~_waits_for_an_earlier_revision(),
     )
 
