@@ -246,13 +246,11 @@ def claim(wanted: dict[int, Wanted], now: datetime) -> tuple[dict[int, list[int]
     claimed: dict[int, list[int]] = {}
     for delivery_id, postback_id in sorted(rows):
         claimed.setdefault(postback_id, []).append(delivery_id)
-    unclaimable = [
-        id_
-        for pid, want in wanted.items()
-        if len(claimed.get(pid, ())) < want.room
-        for id_ in want.candidates
-        if id_ not in set(claimed.get(pid, ()))
-    ]
+    unclaimable = []
+    for pid, want in wanted.items():
+        got = set(claimed.get(pid, ()))
+        if len(got) < want.room:
+            unclaimable.extend(id_ for id_ in want.candidates if id_ not in got)
     return claimed, unclaimable
 
 

@@ -129,11 +129,6 @@ class Engine:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def in_flight(self) -> dict[int, int]:
-        """Attempts being made now, per outbound postback id."""
-        with self._cond:
-            return {pid: n for pid, n in self._in_flight.items() if n}
-
     # -- the coordinator ------------------------------------------------------------------
 
     def _start(self) -> None:
@@ -332,7 +327,7 @@ class Engine:
         finally:
             # Leased but never sent (gone meanwhile, or the load failed): their leases
             # run out and the sweeper sends them.
-            unsent = {id_: pid for id_, pid in owner.items()}
+            unsent = dict(owner)
             for delivery_id, _, _ in loaded:
                 unsent.pop(delivery_id, None)
             with self._cond:
