@@ -21,13 +21,14 @@ from types import SimpleNamespace
 import pytest
 import requests
 import trustme
+from urllib3.exceptions import SSLError
 
 from app.core.keys import Keyring
 from app.keitaro import errors
 from app.keitaro.transport import Transport
 from app.models.types import utcnow
 from app.outbound import dispatch, rules
-from app.outbound.http import DeadlineExceeded, deadline, outbound_session
+from app.outbound.http import DeadlineExceeded, Sender, deadline, describe, outbound_session
 from app.outbound.ssrf import parse_allowed
 from app.services import keitaro as keitaro_service
 from tests.test_ssrf import resolver
@@ -321,6 +322,47 @@ def test_https_refuses_a_certificate_for_another_name_at_the_pinned_address(
     assert server.requests == []
 
 
+def test_a_delivery_over_https_verifies_the_certificate_against_the_urls_name(
+    receiver, certificate_authority, tmp_path
+):
+    server = receiver(tls=tls_server(certificate_authority, "receiver.test"))
+    bundle = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(bundle))
+    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=str(bundle))
+    with deadline(5):
+        answer = sender.send(
+            "GET",
+            f"https://receiver.test:{server.port}/",
+            headers={},
+            body=None,
+            timeout=5,
+            read_at_most=100,
+        )
+    assert (answer.status, answer.excerpt) == (200, b"ok")
+    assert server.server_names == ["receiver.test"]
+
+
+def test_a_delivery_refuses_a_certificate_for_another_name_in_a_sentence(
+    receiver, certificate_authority, tmp_path
+):
+    server = receiver(tls=tls_server(certificate_authority, "other.test"))
+    bundle = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(bundle))
+    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=str(bundle))
+    with pytest.raises(SSLError) as refused, deadline(5):
+        sender.send(
+            "GET",
+            f"https://receiver.test:{server.port}/",
+            headers={},
+            body=None,
+            timeout=5,
+            read_at_most=100,
+        )
+    said = describe(refused.value, 5)
+    assert said.startswith("SSLError: the TLS handshake failed (") and "receiver.test" in said
+    assert server.requests == []
+
+
 # -- keep-alive -------------------------------------------------------------------------
 
 
@@ -331,6 +373,66 @@ def test_two_requests_to_the_same_host_reuse_one_connection(receiver):
         with deadline(5):
             assert session.get(f"http://receiver.test:{server.port}/", timeout=5).ok
     assert (server.connections, len(server.requests)) == (1, 2)
+
+
+def test_deliveries_to_one_receiver_reuse_one_connection(receiver):
+    server = receiver()
+    settings = delivery_settings(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
+    for _ in range(3):
+        status, _, _, _, _ = dispatch.perform(
+            get(f"http://receiver.test:{server.port}/"),
+            SimpleNamespace(timeout_seconds=5),
+            settings,
+        )
+        assert status == 200
+    assert (server.connections, len(server.requests)) == (1, 3)
+
+
+def long_answer(conn: socket.socket) -> bool:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000)
+    return True
+
+
+def test_an_answer_longer_than_the_excerpt_is_cut_and_its_connection_not_reused(receiver):
+    server = receiver(long_answer, first=long_answer)
+    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
+    for _ in range(2):
+        with deadline(5):
+            answer = sender.send(
+                "GET",
+                f"http://receiver.test:{server.port}/",
+                headers={},
+                body=None,
+                timeout=5,
+                read_at_most=rules.EXCERPT_BYTES,
+            )
+        assert (answer.status, len(answer.excerpt)) == (200, rules.EXCERPT_BYTES)
+    assert server.connections == 2
+
+
+def test_a_refused_connection_is_recorded_in_a_sentence():
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    settings = delivery_settings(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
+    _, _, error, _, _ = dispatch.perform(
+        get(f"http://receiver.test:{port}/"), SimpleNamespace(timeout_seconds=5), settings
+    )
+    assert error == (
+        "ConnectionError: could not connect to receiver.test at 127.0.0.1: Connection refused"
+    )
+
+
+def test_a_receiver_that_hangs_up_without_answering_is_recorded_in_a_sentence(receiver):
+    server = receiver(lambda conn: False)
+    settings = delivery_settings(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
+    _, _, error, _, _ = dispatch.perform(
+        get(f"http://receiver.test:{server.port}/"), SimpleNamespace(timeout_seconds=5), settings
+    )
+    assert error == (
+        "ConnectionError: the connection broke before a complete answer "
+        "(Remote end closed connection without response)"
+    )
 
 
 def test_a_connection_whose_deadline_fired_is_not_reused(receiver):
@@ -409,7 +511,7 @@ def test_a_keitaro_call_retries_only_while_its_deadline_leaves_time(receiver):
 def test_the_configured_deadline_and_pinning_reach_deliveries_and_keitaro_calls(
     app_config, request
 ):
-    from app.outbound.http import PinnedAdapter
+    from app.outbound.http import EVERYWHERE, Sender
     from app.runtime import delivery_settings as current_settings
     from app.runtime import keitaro_settings
 
@@ -417,5 +519,5 @@ def test_the_configured_deadline_and_pinning_reach_deliveries_and_keitaro_calls(
     request.getfixturevalue("app")
     settings = current_settings()
     assert settings.deadline == keitaro_settings().deadline == 3.5
-    assert isinstance(settings.session.get_adapter("https://x.example/"), PinnedAdapter)
-    assert settings.session.trust_env is False
+    assert isinstance(settings.sender, Sender)
+    assert settings.sender.allowed in (settings.allowed, EVERYWHERE)

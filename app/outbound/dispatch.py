@@ -22,6 +22,7 @@ The clock is injected (``now``), so retry schedules are tested without sleeping.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from sqlalchemy import (
     ColumnElement,
     Update,
@@ -43,6 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
+from urllib3.exceptions import HTTPError
 
 from app.core.keys import Keyring
 from app.extensions import conflict_insert, db
@@ -77,11 +78,11 @@ class Settings:
     resolve: Resolver = default_resolver
 
     @property
-    def session(self) -> requests.Session:
-        """The pinned session for ``allowed`` and ``resolve`` (one per pair, shared by
+    def sender(self) -> outbound_http.Sender:
+        """The pinned sender for ``allowed`` and ``resolve`` (one per pair, shared by
         threads): it checks each URL on the one resolution it connects with, so the
         allow-list and what is enforced can never disagree."""
-        return outbound_http.shared_session(self.allowed, self.resolve)
+        return outbound_http.shared_sender(self.allowed, self.resolve)
 
 
 PLANNING_COLUMNS = (
@@ -456,43 +457,38 @@ def signing_secrets(postback: OutboundPostback, keyring: Keyring, now: datetime)
     return tuple(s for s in secrets if s)
 
 
-def perform(prepared: rules.Prepared, postback: OutboundPostback, settings: Settings):  # type: ignore[no-untyped-def]
+def perform(prepared: rules.Prepared, postback: Any, settings: Settings):  # type: ignore[no-untyped-def]
     """Make one request: (status, first 2 KiB of the answer, error, Retry-After, latency
     in ms). Network trouble is returned, not raised: it is what the attempt records.
 
-    The session's adapter does the SSRF check, on the one resolution it connects with
-    (a separate check would resolve the name twice: DNS rebinding). The request and
-    reading the excerpt run inside the attempt's total deadline.
+    The sender does the SSRF check, on the one resolution it connects with (a separate
+    check would resolve the name twice: DNS rebinding). The request and reading the
+    excerpt run inside the attempt's total deadline.
     """
     if prepared.problem:
         return None, None, f"refused: {prepared.problem}", None, None
     started = time.perf_counter()
     try:
-        session = settings.session
         with outbound_http.deadline(attempt_deadline(postback, settings)):
-            response = session.request(
+            answer = settings.sender.send(
                 prepared.method,
                 prepared.url,
                 headers=prepared.headers,
-                data=prepared.body,
+                body=prepared.body,
                 timeout=postback.timeout_seconds,
-                allow_redirects=False,
-                stream=True,
+                read_at_most=rules.EXCERPT_BYTES,
             )
-            try:
-                raw = response.raw.read(rules.EXCERPT_BYTES, decode_content=True) or b""
-            finally:
-                response.close()
-        latency = (time.perf_counter() - started) * 1000
-        excerpt = raw.decode("utf-8", "replace")
-        return response.status_code, excerpt, None, response.headers.get("Retry-After"), latency
     except Refused as exc:
         return None, None, f"refused: {exc}", None, None
-    except (requests.RequestException, Unresolvable) as exc:
-        # A fired deadline is a requests.Timeout: "DeadlineExceeded: no complete answer
-        # within 10 s", recorded and retried like any timeout.
+    except (HTTPError, OSError, Unresolvable, http.client.HTTPException) as exc:
+        # A fired deadline is an OSError too: "DeadlineExceeded: no
+        # complete answer within 10 s", recorded and retried like any timeout.
         latency = (time.perf_counter() - started) * 1000
-        return None, None, f"{type(exc).__name__}: {exc}"[:1000], None, latency
+        error = outbound_http.describe(exc, postback.timeout_seconds)
+        return None, None, error[:1000], None, latency
+    latency = (time.perf_counter() - started) * 1000
+    excerpt = answer.excerpt.decode("utf-8", "replace")
+    return answer.status, excerpt, None, answer.retry_after, latency
 
 
 def _advance(
