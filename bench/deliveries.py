@@ -139,6 +139,15 @@ class Workers:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.running: list[subprocess.Popen[bytes]] = []
+        #: What the workers print (RQ logs every job): kept apart from the figures.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in ``close``)
+            prefix="pbhub-bench-workers-", suffix=".log", delete=False
+        )
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+        print(f"(worker output: {self.log.name})", file=sys.stderr)
 
     def start(self, count: int = WORKERS, wait: bool = True) -> None:
         """Start workers and, with ``wait``, return once each listens on the queue
@@ -151,7 +160,12 @@ class Workers:
         for _ in range(count):
             self.running.append(
                 subprocess.Popen(
-                    [sys.executable, "worker.py"], cwd=REPO, env=self.env, start_new_session=True
+                    [sys.executable, "worker.py"],
+                    cwd=REPO,
+                    env=self.env,
+                    stdout=self.log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
             )
         limit = time.monotonic() + (60 if wait else 0)
@@ -209,7 +223,10 @@ def main() -> int:
         }
         stacks.pbhub(["db", "upgrade"], env)
         os.environ.update(env)
+        from sqlalchemy import text
+
         from app import create_app
+        from app.extensions import db
         from app.queue import get_queue
 
         app = create_app()
@@ -223,6 +240,11 @@ def main() -> int:
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(produce, [next(counter) for _ in range(n)]))
             get_queue(app).join()
+            # A database in use has planner statistics; a fresh one has none until
+            # autovacuum catches up, and would measure that instead.
+            with app.app_context():
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
 
         def throughput() -> tuple[float, float]:
             due = len({key for key, _, _ in receivers.arrivals()}) + HEALTHY * total
@@ -300,7 +322,7 @@ def main() -> int:
         return 2
     finally:
         if workers is not None:
-            workers.stop()
+            workers.close()
         receivers.close()
         scratch.close()
         database.close()

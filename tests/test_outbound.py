@@ -538,3 +538,58 @@ def test_the_list_page_counts_each_delivery_state_under_its_own_name(
     ]
     assert re.search(r'data-count="failed"><a [^>]*>1</a>', html)
     assert '<td class="num" data-count="dead">0</td>' in html
+
+
+def copies_of(conversion_id: int, count: int, state: str) -> None:
+    """``count`` more conversions like this one, each owed to the same postbacks in
+    ``state``: a table the size a backlog makes, built in two statements."""
+    names = [c.name for c in Conversion.__table__.columns if c.name not in ("id", "dedupe_key")]
+    columns = ", ".join(names)
+    base = db.session.execute(text("SELECT coalesce(max(id), 0) FROM conversions")).scalar()
+    db.session.execute(
+        text(
+            f"INSERT INTO conversions ({columns}, dedupe_key) "  # noqa: S608 (the model's names)
+            f"SELECT {columns}, dedupe_key || '-' || g || '-' || :base "
+            "FROM conversions, generate_series(1, :count) AS g WHERE id = :id"
+        ),
+        {"id": conversion_id, "count": count, "base": base},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO deliveries (conversion_id, outbound_postback_id, revision, message_id,"
+            " state, attempts, next_attempt_at, created_at, updated_at) "
+            "SELECT c.id, p.id, c.revision, md5(c.id || '-' || p.id), :state, 0, now(), now(),"
+            " now() FROM conversions c, outbound_postbacks p WHERE c.id > :base"
+        ),
+        {"state": state, "base": base},
+    )
+    db.session.commit()
+
+
+def plan_of(statement) -> str:  # type: ignore[no-untyped-def]
+    """What PostgreSQL would do for ``statement``, as EXPLAIN prints it."""
+    compiled = statement.compile(
+        dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    rows = db.session.connection().exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params)
+    return "\n".join(line for [line] in rows)
+
+
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
+def test_a_claim_in_a_backlog_finds_its_deliveries_by_key_whatever_the_statistics_say(
+    app, outbound, convert
+):
+    """Statistics taken while every delivery was delivered say nothing is owed; a claim
+    planned on that belief once scanned the whole backlog for each delivery claimed."""
+    outbound(url_template="http://127.0.0.1:9/down")
+    conversion_id = convert()["conversion_id"]
+    copies_of(conversion_id, 3000, "delivered")
+    db.session.execute(text("ANALYZE deliveries"))
+    copies_of(conversion_id, 3000, "pending")
+    owed = db.session.scalars(
+        select(Delivery.id).where(Delivery.state == "pending").order_by(Delivery.id).limit(8)
+    ).all()
+    plan = plan_of(dispatch.claiming(list(owed), utcnow(), utcnow()))
+    assert "pk_deliveries" in plan
+    assert "ix_deliveries_state_next_attempt_at" not in plan
+    assert "Seq Scan on deliveries" not in plan

@@ -27,6 +27,7 @@ killed process held, is still due in the database, where the sweeper finds it ag
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -298,7 +299,7 @@ class Engine:
                 probes.append(postback_id)
                 room = 1
             with self._cond:
-                candidates = list(self._lines[postback_id])[: max(room * 4, 64)]
+                candidates = list(itertools.islice(self._lines[postback_id], room))
             wanted[postback_id] = dispatch.Wanted(candidates, room, deadline)
             free_threads -= room
         if probes:
