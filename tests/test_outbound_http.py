@@ -435,6 +435,19 @@ def test_a_receiver_that_hangs_up_without_answering_is_recorded_in_a_sentence(re
     )
 
 
+def test_a_header_http_does_not_allow_is_recorded_without_its_value(receiver):
+    server = receiver()
+    settings = delivery_settings(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
+    prepared = rules.Prepared(
+        method="GET",
+        url=f"http://receiver.test:{server.port}/",
+        headers={"X-Signature": "secret\r\nX-Injected: 1"},
+    )
+    _, _, error, _, _ = dispatch.perform(prepared, SimpleNamespace(timeout_seconds=5), settings)
+    assert error == ("InvalidRequest: a header name or value holds characters HTTP does not allow")
+    assert server.requests == []
+
+
 def test_a_connection_whose_deadline_fired_is_not_reused(receiver):
     server = receiver(first=half)
     session = outbound_session(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))

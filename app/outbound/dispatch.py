@@ -475,7 +475,7 @@ def perform(prepared: rules.Prepared, postback: Any, settings: Settings):  # typ
             )
     except Refused as exc:
         return None, None, f"refused: {exc}", None, None
-    except (HTTPError, OSError, Unresolvable, http.client.HTTPException) as exc:
+    except (HTTPError, OSError, ValueError, Unresolvable, http.client.HTTPException) as exc:
         # A fired deadline is an OSError too: "DeadlineExceeded: no
         # complete answer within 10 s", recorded and retried like any timeout.
         latency = (time.perf_counter() - started) * 1000

@@ -14,9 +14,10 @@ never waits for a receiver. The engine keeps one line of waiting ids per receive
 So a receiver that stalls holds at most its own ``concurrency`` threads, and once its
 circuit opens, one probe; every other receiver's line moves at full speed.
 
-Threads, not non-blocking I/O: requests (the fixed HTTP client) blocks, a sender spends
-its time waiting on the socket with the GIL released, and the database work stays on one
-thread with plain SQLAlchemy. ``make bench`` measures it (the README's deliveries table).
+Threads, not non-blocking I/O: the HTTP client (urllib3's pools under requests) blocks,
+a sender spends its time waiting on the socket with the GIL released, and the database
+work stays on two threads with plain SQLAlchemy. ``make bench`` measures it (the README's
+deliveries table).
 
 Every guarantee of ``app.outbound.dispatch`` holds: the delivery row exists before any
 attempt, an attempt is made only under a lease (so never twice at once), every attempt is

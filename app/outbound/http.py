@@ -37,6 +37,9 @@ itself. Callers never follow redirects (they pass ``allow_redirects=False``: a r
 is the receiver's answer, recorded as such, and following one would carry signatures
 and API keys elsewhere); were one followed, its hop would be checked and pinned anew.
 
+Deliveries, sent hundreds of times a second, go through :class:`Sender`: the same pinned
+pools and deadline without requests' per-call work. Every other caller uses a session.
+
 Plain Python, no Flask: the resolver is injected, so tests need no DNS.
 """
 
@@ -665,6 +668,9 @@ def describe(exc: Exception, timeout: float) -> str:
         return f"ConnectionError: the connection broke before a complete answer ({_reason(exc)})"
     if isinstance(exc, LocationParseError):
         return "InvalidURL: the URL could not be parsed"
+    if isinstance(exc, ValueError):
+        # http.client's own words would quote the value, which may be a signature.
+        return "InvalidRequest: a header name or value holds characters HTTP does not allow"
     return f"{type(exc).__name__}: {_reason(exc)}"
 
 
