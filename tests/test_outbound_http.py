@@ -292,6 +292,20 @@ def certificate_authority() -> trustme.CA:
     return trustme.CA()
 
 
+@pytest.fixture
+def ca_bundle(certificate_authority: trustme.CA, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The test authority's certificate, as a file clients verify against."""
+    bundle = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(bundle))
+    return str(bundle)
+
+
+def fetch(sender: Sender, url: str, read_at_most: int = 100):  # type: ignore[no-untyped-def]
+    """A GET through ``sender`` within a 5 s deadline."""
+    with deadline(5):
+        return sender.send("GET", url, headers={}, body=None, timeout=5, read_at_most=read_at_most)
+
+
 def tls_server(ca: trustme.CA, name: str) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(name).configure_cert(context)
@@ -299,65 +313,42 @@ def tls_server(ca: trustme.CA, name: str) -> ssl.SSLContext:
 
 
 def test_https_verifies_the_certificate_against_the_urls_name_at_the_pinned_address(
-    receiver, certificate_authority, tmp_path
+    receiver, certificate_authority, ca_bundle
 ):
     server = receiver(tls=tls_server(certificate_authority, "receiver.test"))
-    bundle = tmp_path / "ca.pem"
-    certificate_authority.cert_pem.write_to_path(str(bundle))
     session = outbound_session(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
-    answer = session.get(f"https://receiver.test:{server.port}/", verify=str(bundle), timeout=5)
+    answer = session.get(f"https://receiver.test:{server.port}/", verify=ca_bundle, timeout=5)
     assert (answer.status_code, answer.text) == (200, "ok")
     assert server.server_names == ["receiver.test"]
 
 
 def test_https_refuses_a_certificate_for_another_name_at_the_pinned_address(
-    receiver, certificate_authority, tmp_path
+    receiver, certificate_authority, ca_bundle
 ):
     server = receiver(tls=tls_server(certificate_authority, "other.test"))
-    bundle = tmp_path / "ca.pem"
-    certificate_authority.cert_pem.write_to_path(str(bundle))
     session = outbound_session(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
     with pytest.raises(requests.exceptions.SSLError, match=r"receiver\.test"):
-        session.get(f"https://receiver.test:{server.port}/", verify=str(bundle), timeout=5)
+        session.get(f"https://receiver.test:{server.port}/", verify=ca_bundle, timeout=5)
     assert server.requests == []
 
 
 def test_a_delivery_over_https_verifies_the_certificate_against_the_urls_name(
-    receiver, certificate_authority, tmp_path
+    receiver, certificate_authority, ca_bundle
 ):
     server = receiver(tls=tls_server(certificate_authority, "receiver.test"))
-    bundle = tmp_path / "ca.pem"
-    certificate_authority.cert_pem.write_to_path(str(bundle))
-    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=str(bundle))
-    with deadline(5):
-        answer = sender.send(
-            "GET",
-            f"https://receiver.test:{server.port}/",
-            headers={},
-            body=None,
-            timeout=5,
-            read_at_most=100,
-        )
+    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=ca_bundle)
+    answer = fetch(sender, f"https://receiver.test:{server.port}/")
     assert (answer.status, answer.excerpt) == (200, b"ok")
     assert server.server_names == ["receiver.test"]
 
 
 def test_a_delivery_refuses_a_certificate_for_another_name_in_a_sentence(
-    receiver, certificate_authority, tmp_path
+    receiver, certificate_authority, ca_bundle
 ):
     server = receiver(tls=tls_server(certificate_authority, "other.test"))
-    bundle = tmp_path / "ca.pem"
-    certificate_authority.cert_pem.write_to_path(str(bundle))
-    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=str(bundle))
-    with pytest.raises(SSLError) as refused, deadline(5):
-        sender.send(
-            "GET",
-            f"https://receiver.test:{server.port}/",
-            headers={},
-            body=None,
-            timeout=5,
-            read_at_most=100,
-        )
+    sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}), ca_certs=ca_bundle)
+    with pytest.raises(SSLError) as refused:
+        fetch(sender, f"https://receiver.test:{server.port}/")
     said = describe(refused.value, 5)
     assert said.startswith("SSLError: the TLS handshake failed (") and "receiver.test" in said
     assert server.requests == []
@@ -397,15 +388,7 @@ def test_an_answer_longer_than_the_excerpt_is_cut_and_its_connection_not_reused(
     server = receiver(long_answer, first=long_answer)
     sender = Sender(LOOPBACK, resolver({"receiver.test": ["127.0.0.1"]}))
     for _ in range(2):
-        with deadline(5):
-            answer = sender.send(
-                "GET",
-                f"http://receiver.test:{server.port}/",
-                headers={},
-                body=None,
-                timeout=5,
-                read_at_most=rules.EXCERPT_BYTES,
-            )
+        answer = fetch(sender, f"http://receiver.test:{server.port}/", rules.EXCERPT_BYTES)
         assert (answer.status, len(answer.excerpt)) == (200, rules.EXCERPT_BYTES)
     assert server.connections == 2
 
