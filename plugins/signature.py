@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app.core.reader import FIELD_WORDS, FieldReading
 from app.core.sample import Macro, Param, Sample
 from app.core.vocabulary import EVENTS, MAPPABLE_FIELDS, STATUSES
 
@@ -280,24 +281,40 @@ class Signature:
         return folded in generic and folded not in self._distinctive
 
     def field_map(self, sample: Sample) -> dict[str, str]:
-        """Canonical field -> the parameter name carrying it in ``sample``.
+        """Canonical field -> the parameter name carrying it in ``sample``."""
+        return {name: reading.param for name, reading in self.read_fields(sample).items()}
+
+    def read_fields(self, sample: Sample) -> dict[str, FieldReading]:
+        """Canonical field -> which parameter carries it, how sure, and why.
 
         A macro wins over a fixed parameter name: the operator may have put the
         network's click-id macro under any name they like. One parameter may feed two
         fields (a tracker's ``status`` is both the event and the status)."""
-        chosen: dict[str, tuple[int, str]] = {}
+        chosen: dict[str, tuple[int, str, str]] = {}
         for param in sample.params:
             for macro in param.macros:
                 for canonical, rank in self.macro_fields(macro.name).items():
                     if canonical not in chosen or rank < chosen[canonical][0]:
-                        chosen[canonical] = (rank, param.name)
+                        chosen[canonical] = (rank, param.name, f"{macro} is {self.name}'s macro")
         for param in sample.params:
             if any(self.macro_fields(m.name) for m in param.macros):
                 continue
             for canonical, rank in self.param_fields(param.name).items():
                 if canonical not in chosen or 1000 + rank < chosen[canonical][0]:
-                    chosen[canonical] = (1000 + rank, param.name)
-        return {canonical: name for canonical, (_, name) in chosen.items()}
+                    reason = f"“{param.name}” is the parameter {self.name} reads"
+                    chosen[canonical] = (1000 + rank, param.name, reason)
+        return {
+            canonical: FieldReading(
+                name,
+                _confidence(rank),
+                f"{reason} for the {FIELD_WORDS.get(canonical, canonical)}",
+            )
+            for canonical, (rank, name, reason) in chosen.items()
+        }
+
+    def knows(self, param: Param) -> bool:
+        """Whether this network says anything of ``param``: its name or a macro in it."""
+        return self.knows_param(param.name) or any(self.knows_macro(m.name) for m in param.macros)
 
     def describe(self) -> dict[str, object]:
         """The signature as the API and CLI show it."""
@@ -314,3 +331,11 @@ class Signature:
             "per_event_urls": self.per_event_urls,
             "notes": self.notes,
         }
+
+
+def _confidence(rank: int) -> float:
+    """A network's preferred macro for a field is near-certain; a fall-back one or a
+    fixed parameter name a little less."""
+    if rank >= 1000:
+        return 0.9
+    return 0.97 if rank == 0 else 0.93

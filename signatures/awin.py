@@ -26,23 +26,12 @@ No customer-id placeholder either. ``!!!products!!!`` and ``!!!commissionGroups!
 are JSON and must be a whole parameter value.
 """
 
-from app.core.sample import Sample
 from plugins import Signature, hookimpl
 
 CLICK_REFS = ("clickRef", *(f"clickRef{n}" for n in range(2, 7)))
 
 
-class SharedCurrencySignature(Signature):
-    """One currency macro for the payout and the sale amount alike."""
-
-    def field_map(self, sample: Sample) -> dict[str, str]:
-        found = super().field_map(sample)
-        if "payout_currency" in found and "gross_amount" in found:
-            found.setdefault("gross_currency", found["payout_currency"])
-        return found
-
-
-AWIN = SharedCurrencySignature(
+AWIN = Signature(
     id="awin",
     name="Awin",
     docs=(
@@ -57,6 +46,7 @@ AWIN = SharedCurrencySignature(
         "transaction_id": ("transactionId",),
         "payout_amount": ("commission",),
         "payout_currency": ("transactionCurrency",),
+        "gross_currency": ("transactionCurrency",),
         "gross_amount": ("transactionAmount",),
     },
     other_macros=(

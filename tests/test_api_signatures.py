@@ -1,5 +1,7 @@
 """Detection, sources from a detection, admin signatures and tickets over the API."""
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +14,12 @@ from app.runtime import keyring
 CAKE = "https://hub.example.com/pb/T?click_id=#s2#&affiliate=#s1#&payout=#price#&lead_id=#leadid#"
 TUNE = "https://hub.example.com/pb/T?transaction_id={sub1}"
 UNKNOWN = "https://hub.example.com/pb/T?zork={frob}&quux={blarg}"
-AMBIGUOUS = "https://hub.example.com/pb/T?cid={click_id}&payout={payout}"
+UNKNOWN_NETWORK = (
+    "https://hub.example.com/pb/T?click_id=${click_id}&player_id=${player_id}"
+    "&amount=${amount}&pb_id=${pb_id}&goal_alias=ftd"
+)
+CLICK_TOKEN = "AQAAAZTtpwg9A0Cgrd1LJHLovrsTPtiC6z8r57yvpQXa"
+AMBIGUOUS = "https://hub.example.com/pb/T?acme_click=1&acme_amount=2"
 ADMIN_SIGNATURE = {
     "id": "acme",
     "name": "Acme Leads",
@@ -148,7 +155,19 @@ def test_a_tune_source_reads_transaction_id_as_the_click_and_nothing_else(
     assert (conversion.click_id, conversion.transaction_id) == (token, None)
 
 
-def test_an_ambiguous_url_needs_a_signature_id(from_detection, detect):
+@pytest.fixture
+def two_readings(admin_signature):
+    """Two networks that read the same parameters differently: an ambiguity."""
+    admin_signature()
+    admin_signature(
+        id="acme_gross",
+        name="Acme Gross",
+        amount_param=None,
+        field_map={"gross_amount": "acme_amount"},
+    )
+
+
+def test_an_ambiguous_url_needs_a_signature_id(two_readings, from_detection, detect):
     detection = detect(AMBIGUOUS).get_json()
     assert detection["outcome"] == "ambiguous"
     refused = from_detection(AMBIGUOUS)
@@ -159,10 +178,66 @@ def test_an_ambiguous_url_needs_a_signature_id(from_detection, detect):
     assert (created.status_code, created.get_json()["platform"]) == (201, chosen)
 
 
-def test_an_unknown_url_cannot_create_a_source(from_detection):
+def test_a_url_with_nothing_readable_cannot_create_a_source(from_detection):
     answer = from_detection(UNKNOWN)
     assert answer.status_code == 422
+    assert "url" in answer.get_json()["error"]["fields"]
     assert db.session.scalar(select(Source.id)) is None
+
+
+def test_an_unknown_network_is_answered_with_the_generic_readers_map(detect):
+    answer = detect(UNKNOWN_NETWORK).get_json()
+    assert (answer["outcome"], answer["candidates"]) == ("unknown", [])
+    assert answer["ticket_id"] is not None
+    click = answer["reader"]["fields"]["click_id"]
+    assert click["param"] == "click_id" and click["confidence"] > 0.5 and click["reason"]
+    assert answer["previews"]["generic"]["event_map"] == {"ftd": "ftd"}
+
+
+def test_an_unknown_network_creates_a_working_source(app, client, from_detection):
+    source = from_detection(UNKNOWN_NETWORK).get_json()
+    assert source["platform"] is None
+    assert source["field_map"]["payout_amount"] == "amount"
+    token = mint(keyring().click_token, source["id"], utcnow())
+    query = {
+        "click_id": token,
+        "player_id": "p-7",
+        "amount": "25.00",
+        "pb_id": "77",
+        "goal_alias": "ftd",
+    }
+    answer = client.get(f"/pb/{source['inbound_token']}", query_string=query)
+    assert answer.get_json()["attribution"] == "matched"
+    conversion = db.session.scalars(select(Conversion)).one()
+    assert (conversion.event_type, conversion.transaction_id) == ("ftd", "77")
+    assert (conversion.external_user_id, conversion.payout_amount) == ("p-7", Decimal("25"))
+
+
+def test_the_operator_confirms_or_corrects_the_map_field_by_field(from_detection):
+    source = from_detection(
+        UNKNOWN_NETWORK, field_map={"payout_amount": "", "gross_amount": "amount"}
+    ).get_json()
+    assert (source["field_map"]["payout_amount"], source["field_map"]["gross_amount"]) == (
+        "",
+        "amount",
+    )
+    assert source["field_map"]["click_id"] == "click_id"
+
+
+def test_a_sample_postback_decides_between_candidates(admin_signature, client, operator_headers):
+    admin_signature()
+    admin_signature(
+        id="acme_swapped",
+        name="Acme Swapped",
+        click_id_params=["acme_amount"],
+        amount_param=None,
+        field_map={"payout_amount": "acme_click"},
+    )
+    arrived = f"https://hub.example.com/pb/T?acme_click={CLICK_TOKEN}&acme_amount=12.50"
+    body = {"url": AMBIGUOUS, "sample_postback": arrived}
+    answer = client.post("/api/v1/sources/detect", json=body, headers=operator_headers).get_json()
+    assert (answer["outcome"], answer["candidates"][0]["id"]) == ("recognised", "acme")
+    assert "acme_click" in answer["decided_by_sample"]
 
 
 def test_a_signature_id_that_is_not_a_candidate_is_refused(from_detection):

@@ -37,11 +37,27 @@ def detected_map(detection):
     return {field: found.get(field) for field in CANONICAL_FIELDS}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['signature']}:{c['template_url'][-40:]}")
+WITH_CLICK = [case for case in CASES if case["expected"].get("click_id")]
+WITHOUT_CLICK = [case for case in CASES if not case["expected"].get("click_id")]
+
+
+def case_id(case):
+    return f"{case['signature']}:{case['template_url'][-40:]}"
+
+
+@pytest.mark.parametrize("case", WITH_CLICK, ids=case_id)
 def test_a_documented_template_is_recognised_with_its_field_map(signatures, case):
     detection = detect(case["template_url"], signatures)
     assert (detection.outcome, detection.best.signature.id) == ("recognised", case["signature"])
     assert detected_map(detection) == expected_map(case)
+
+
+@pytest.mark.parametrize("case", WITHOUT_CLICK, ids=case_id)
+def test_a_documented_template_without_a_click_id_is_named_but_not_recognised(signatures, case):
+    detection = detect(case["template_url"], signatures)
+    assert (detection.outcome, detection.best.signature.id) == ("ambiguous", case["signature"])
+    assert detected_map(detection) == expected_map(case)
+    assert "no parameter of this URL carries its click id" in detection.differences[0]
 
 
 def test_every_built_in_signature_has_a_documented_sample(signatures):
@@ -62,7 +78,7 @@ def test_every_built_in_signature_cites_its_documentation(signatures):
     [
         "https://hub/pb/t?click_id={click_id}&payout={payout}&status={status}",
         "https://hub/pb/t?clickid={clickid}&sum={sum}",
-        "https://hub/pb/t?cid={cid}",
+        "https://hub/pb/t?sub1={sub1}&amount={amount}",
     ],
 )
 def test_generic_macro_names_alone_are_never_recognised(signatures, url):
@@ -76,15 +92,78 @@ def test_an_unrelated_url_is_unknown(signatures):
 
 
 def test_ambiguity_lists_candidates_and_what_tells_them_apart():
-    one = Signature(id="one", name="One", macros={"click_id": ("shared_click",)})
-    two = Signature(id="two", name="Two", macros={"click_id": ("shared_click",)})
-    detection = detect("https://hub/pb/t?c={shared_click}", [one, two])
+    one = Signature(id="one", name="One", macros={"click_id": ("shared",), "payout_amount": ("p",)})
+    two = Signature(id="two", name="Two", macros={"click_id": ("shared",), "gross_amount": ("p",)})
+    detection = detect("https://hub/pb/t?c={shared}&v={p}", [one, two])
     assert detection.outcome == "ambiguous"
     assert [c.signature.id for c in detection.candidates] == ["one", "two"]
     assert detection.differences == (
         "One: nothing the others do not explain too",
         "Two: nothing the others do not explain too",
     )
+
+
+def test_candidates_that_read_the_url_the_same_way_are_one_answer():
+    one = Signature(id="one", name="One", macros={"click_id": ("shared",)})
+    two = Signature(id="two", name="Two", macros={"click_id": ("shared",)})
+    detection = detect("https://hub/pb/t?c={shared}", [one, two])
+    assert detection.outcome == "recognised"
+    assert [s.id for s in detection.best.agreeing] == ["two"]
+
+
+def test_a_sample_postback_decides_between_candidates_by_its_values():
+    one = Signature(id="one", name="One", macros={"click_id": ("a",), "payout_amount": ("b",)})
+    two = Signature(id="two", name="Two", macros={"click_id": ("b",), "payout_amount": ("a",)})
+    template = "https://hub/pb/t?x={a}&y={b}"
+    assert detect(template, [one, two]).outcome == "ambiguous"
+    arrived = "https://hub/pb/t?x=12.50&y=AQAAAZTtpwg9A0Cgrd1LJHLovrsTPtiC6z8r57yvpQXa"
+    detection = detect(template, [one, two], sample_postback=arrived)
+    assert (detection.outcome, detection.best.signature.id) == ("recognised", "two")
+    assert "y=AQAAAZTtpwg9A0Cgrd1LJHLo is a click_id" in detection.decided_by_sample
+
+
+def test_values_that_fit_no_candidate_better_decide_nothing():
+    one = Signature(id="one", name="One", macros={"click_id": ("a",), "payout_amount": ("b",)})
+    two = Signature(id="two", name="Two", macros={"click_id": ("a",), "gross_amount": ("b",)})
+    arrived = "https://hub/pb/t?x=AQAAAZTtpwg9A0Cgrd1LJHLovrsTPtiC6z8r57yvpQXa&y=3"
+    detection = detect("https://hub/pb/t?x={a}&y={b}", [one, two], sample_postback=arrived)
+    assert (detection.outcome, detection.decided_by_sample) == ("ambiguous", None)
+
+
+def test_a_signature_that_finds_no_click_id_is_not_recognised():
+    weak = Signature(id="weak", name="Weak", macros={"payout_amount": ("weak_payout",)})
+    detection = detect("https://hub/pb/t?p={weak_payout}&foo={bar}", [weak])
+    assert detection.outcome == "ambiguous"
+    assert detection.differences == (
+        "Weak: only it explains {weak_payout}; and no parameter of this URL carries its click id",
+    )
+
+
+def test_the_generic_reader_fills_the_fields_a_signature_leaves_empty(signatures):
+    detection = detect(
+        "https://hub/pb/t?click_id=#s2#&payout=#price#&lead_id=#leadid#&player_id={player}",
+        signatures,
+    )
+    assert detection.best.signature.id == "cake"
+    assert detection.best.field_map["external_user_id"] == "player_id"
+    assert detection.best.to_dict()["fields"]["external_user_id"]["by"] == "reader"
+
+
+def test_an_unknown_network_is_answered_with_the_generic_readers_map():
+    url = (
+        "https://hub/pb/t?click_id={click_id}&player_id={player_id}&amount={amount}"
+        "&pb_id={pb_id}&operation=deposit"
+    )
+    detection = detect(url, [])
+    assert detection.outcome == "unknown"
+    assert detection.reading.field_map == {
+        "click_id": "click_id",
+        "event_type": "operation",
+        "transaction_id": "pb_id",
+        "payout_amount": "amount",
+        "external_user_id": "player_id",
+    }
+    assert detection.reading.event_map == {"deposit": "deposit"}
 
 
 def test_the_field_map_follows_the_parameter_that_carries_the_macro(signatures):

@@ -302,18 +302,55 @@ def _postback_url(url: str) -> None:
 POSTBACK_URL = validate.And(validate.Length(min=1, max=MAX_URL), _postback_url)
 
 
+SAMPLE_POSTBACK = fields.String(
+    allow_none=True,
+    validate=POSTBACK_URL,
+    metadata={
+        "description": "a postback that arrived from this URL (values in place of macros): "
+        "its values decide between candidates that the template alone cannot"
+    },
+)
+
+
 class DetectInSchema(Schema):
     url = fields.String(required=True, validate=POSTBACK_URL)
+    sample_postback = SAMPLE_POSTBACK
 
 
 class FromDetectionInSchema(SourceInSchema):
-    """A source's fields, with the maps and platform coming from the detection."""
+    """A source's fields, with the platform and maps coming from the detection; a
+    ``field_map`` or ``event_map`` given here is the operator's confirmation or correction
+    of the detected one, field by field."""
 
     class Meta:
-        exclude = ("platform", "field_map", "event_map", "status_map", "state")
+        exclude = ("platform", "status_map", "state")
 
     url = fields.String(required=True, validate=POSTBACK_URL)
+    sample_postback = SAMPLE_POSTBACK
     signature_id = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class FieldReadingSchema(Schema):
+    param = fields.String(metadata={"description": "the parameter that carries the field"})
+    confidence = fields.Float(metadata={"description": "0 to 1"})
+    reason = fields.String()
+    by = fields.String(metadata={"description": "signature or reader (the generic reader)"})
+
+
+class ReaderSchema(Schema):
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    readings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FieldReadingSchema),
+        attribute="fields",
+        data_key="fields",
+        metadata={"description": "per field: its parameter, confidence and reason"},
+    )
+    event_map = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "a literal event label of the template -> canonical event"},
+    )
 
 
 class CandidateSchema(Schema):
@@ -322,6 +359,16 @@ class CandidateSchema(Schema):
     score = fields.Float()
     reasons = fields.List(fields.String())
     field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    readings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FieldReadingSchema),
+        attribute="fields",
+        data_key="fields",
+        metadata={"description": "per field: its parameter, confidence and reason"},
+    )
+    agreeing = fields.List(
+        fields.String(), metadata={"description": "signatures that read this URL the same way"}
+    )
     event_map = fields.Dict(keys=fields.String(), values=fields.String())
     status_map = fields.Dict(keys=fields.String(), values=fields.String())
     per_event_urls = fields.Boolean()
@@ -341,10 +388,18 @@ class DetectionSchema(Schema):
     keys = fields.List(fields.String())
     candidates = fields.List(fields.Nested(CandidateSchema))
     differences = fields.List(fields.String())
+    reader = fields.Nested(
+        ReaderSchema,
+        metadata={"description": "the generic reader's map: the answer for an unknown network"},
+    )
+    decided_by_sample = fields.String(
+        allow_none=True,
+        metadata={"description": "why the sample postback's values chose the candidate"},
+    )
     suggested_field_map = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
-        metadata={"description": "for an arrived URL: what the values' shapes suggest"},
+        metadata={"description": "for an arrived URL: what its names and values suggest"},
     )
     ticket_id = fields.Integer(allow_none=True)
     previews = fields.Dict(

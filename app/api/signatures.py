@@ -35,8 +35,11 @@ def detect_source():  # type: ignore[no-untyped-def]
     ---
     post:
       summary: Score every signature against a pasted URL (macros intact, or as arrived).
-      description: An unknown URL opens a support ticket for the admins (repeats of the
-        same parameter-name set count on the same open ticket).
+      description: Every answer carries the generic reader's map (`reader`), which is
+        the whole answer for a network no signature knows; such a URL also opens a
+        support ticket for the admins (repeats of the same parameter-name set count on
+        the same open ticket). A `sample_postback` (the URL as it arrived, values in
+        place of macros) decides between candidates by what its values look like.
       requestBody:
         content:
           application/json:
@@ -52,7 +55,9 @@ def detect_source():  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     data = DetectInSchema().load(json_object())
-    detection, ticket = service.detect_url(data["url"], signature_registry())
+    detection, ticket = service.detect_url(
+        data["url"], signature_registry(), data.get("sample_postback")
+    )
     return jsonify(DetectionSchema().dump(service.detection_answer(detection, ticket)))
 
 
@@ -63,7 +68,10 @@ def create_source_from_detection():  # type: ignore[no-untyped-def]
     ---
     post:
       summary: Detect, then create the source with its field, event and status maps.
-      description: Give `signature_id` to pick one of an ambiguous detection's candidates.
+      description: Give `signature_id` to pick one of an ambiguous detection's
+        candidates. An unknown network's source takes the generic reader's map. A
+        `field_map` or `event_map` given here confirms or corrects the detected one,
+        field by field; a map without a click id is refused.
       requestBody:
         content:
           application/json:
@@ -85,8 +93,17 @@ def create_source_from_detection():  # type: ignore[no-untyped-def]
     schema = FromDetectionInSchema()
     data = schema.normalise(schema.load(json_object()))
     url, signature_id = data.pop("url"), data.pop("signature_id", None)
+    sample_postback = data.pop("sample_postback", None)
+    confirmed = {name: data.pop(name) for name in ("field_map", "event_map") if name in data}
     source, urls, detection = service.create_source_from_detection(
-        url, signature_id, data, signature_registry(), keyring(), base_url()
+        url,
+        signature_id,
+        data,
+        signature_registry(),
+        keyring(),
+        base_url(),
+        sample_postback=sample_postback,
+        confirmed=confirmed,
     )
     response = jsonify(
         {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import click
 
 from app.api.schemas import DetectInSchema, DetectionSchema
 from app.cli import echo_json, handle_errors
+from app.core.reader import FieldReading
 from app.runtime import signature_registry
 from app.services import signatures as service
 
@@ -31,23 +34,37 @@ def list_signatures(as_json: bool) -> None:
 
 @signatures.command("detect")
 @click.argument("url")
+@click.option(
+    "--sample-postback",
+    metavar="URL",
+    help="A postback that arrived from this URL: its values decide between candidates.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
 @handle_errors
-def detect(url: str, as_json: bool) -> None:
-    """Recognise the network of a sample postback URL (quote it: it holds & and #)."""
-    DetectInSchema().load({"url": url})
-    detection, ticket = service.detect_url(url, signature_registry())
+def detect(url: str, sample_postback: str | None, as_json: bool) -> None:
+    """Recognise the network of a sample postback URL (quote it: it holds & and #).
+
+    \b
+    Example:
+      pbhub signatures detect 'https://hub.example/pb/TOKEN?clickid={clickid}&sum={sum}'
+    """
+    DetectInSchema().load({"url": url, "sample_postback": sample_postback})
+    detection, ticket = service.detect_url(url, signature_registry(), sample_postback)
     if as_json:
         echo_json(DetectionSchema().dump(service.detection_answer(detection, ticket)))
         return
     click.echo(f"{detection.outcome} (confidence {detection.confidence:.2f})")
+    if detection.decided_by_sample:
+        click.echo(f"decided by the sample postback: {detection.decided_by_sample}")
     for candidate in detection.candidates:
         click.echo(f"\n{candidate.signature.name} [{candidate.signature.id}]")
+        if candidate.agreeing:
+            names = ", ".join(s.name for s in candidate.agreeing)
+            click.echo(f"  reads this URL exactly as {names} do")
         click.echo(f"  score {candidate.evidence.score:g}")
         for reason in candidate.evidence.reasons:
             click.echo(f"  - {reason}")
-        for field, name in sorted(candidate.field_map.items()):
-            click.echo(f"  {field:<18} <- {name}")
+        _echo_fields(candidate.fields, candidate.completed)
         if candidate.signature.per_event_urls:
             click.echo(
                 "  no event macro: configure one Postback URL per event (/pb/<token>/<event>)"
@@ -55,4 +72,17 @@ def detect(url: str, as_json: bool) -> None:
     for line in detection.differences:
         click.echo(f"\n{line}")
     if ticket is not None:
-        click.echo(f"no signature fits; support ticket #{ticket.id} records it for the admins")
+        click.echo("\nno signature fits; the generic reader maps it as follows:")
+        _echo_fields(detection.reading.fields, set(detection.reading.fields))
+        for label, event in detection.reading.event_map.items():
+            click.echo(f"  event “{label}” -> {event}")
+        if "click_id" not in detection.reading.fields:
+            click.echo("  no parameter carries the click id: add the network's click macro")
+        click.echo(f"support ticket #{ticket.id} records it for the admins")
+
+
+def _echo_fields(fields: Mapping[str, FieldReading], by_reader: Collection[str]) -> None:
+    for name, reading in fields.items():
+        mark = "  (generic reader)" if name in by_reader else ""
+        click.echo(f"  {name:<18} <- {reading.param:<16} {reading.confidence:.2f}{mark}")
+        click.echo(f"  {'':<18}    {reading.reason}")

@@ -32,6 +32,7 @@ SYNTAXES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("%x%", r"(?<!%)%([A-Za-z_][\w.\-]*)%(?!%)"),
         ("!!!x!!!", r"!!!([A-Za-z_][\w.\-]*)!!!"),
         ("#x#", r"#([A-Za-z_][\w.\-]*)#"),
+        ("*x*", r"\*([A-Za-z_][\w.\-]*)\*"),
         ("<x>", r"<([A-Za-z_][\w.\-]*)>"),
         ("$x", r"(?<![\w$])\$([A-Za-z_]\w*)(?![\w{])"),
         # Trackers' copy-me placeholders (Voluum's REPLACE, BeMob's OPTIONAL) as a whole

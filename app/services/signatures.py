@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.field_errors import or_list
 from app.core.keys import Keyring, redact
+from app.core.reader import read
 from app.core.sample import Sample, parse_sample
-from app.core.shapes import suggest_field_map
 from app.core.vocabulary import MAPPABLE_FIELDS
 from app.extensions import db
 from app.models import AdminSignature, Ticket
@@ -23,7 +23,7 @@ from app.models.types import MAX_INTEGER, utcnow
 from app.services import sources as source_service
 from app.services.errors import Conflict, Invalid, NotFound
 from plugins import Signature
-from plugins.detection import Detection, detect
+from plugins.detection import Candidate, Detection, detect
 from plugins.manager import AdminSignatures, build_manager, collect
 
 log = logging.getLogger(__name__)
@@ -144,9 +144,11 @@ def delete_admin_signature(row: AdminSignature) -> None:
 # -- detection and tickets --------------------------------------------------------------
 
 
-def detect_url(url: str, registry: SignatureRegistry) -> tuple[Detection, Ticket | None]:
+def detect_url(
+    url: str, registry: SignatureRegistry, sample_postback: str | None = None
+) -> tuple[Detection, Ticket | None]:
     """Detect, and open (or count a repeat on) a support ticket when nothing fits."""
-    detection = detect(url, registry.all())
+    detection = detect(url, registry.all(), sample_postback)
     ticket = report_unknown(detection.sample) if detection.outcome == "unknown" else None
     return detection, ticket
 
@@ -209,10 +211,10 @@ def resolve_ticket(ticket: Ticket) -> Ticket:
 
 
 def draft_signature(ticket: Ticket) -> dict[str, Any]:
-    """A pre-filled admin signature from a ticket's URL: value shapes suggest which
-    parameter carries what; the admin checks and saves it."""
+    """A pre-filled admin signature from a ticket's URL: the generic reader's map, which
+    the admin checks and saves."""
     sample = parse_sample(ticket.url)
-    suggested = suggest_field_map(sample)
+    suggested = read(sample).field_map
     host = sample.url.split("//", 1)[-1].split("/", 1)[0].split(".")
     return {
         "id": f"ticket_{ticket.id}",
@@ -229,47 +231,87 @@ def draft_signature(ticket: Ticket) -> dict[str, Any]:
 # -- sources from a detection -------------------------------------------------------------
 
 
-def source_fields_from(detection: Detection, signature_id: str | None) -> dict[str, Any]:
-    """The maps a new source gets from a detection (every mappable field named, so a
-    default parameter name cannot silently read a field the network uses otherwise)."""
-    if detection.outcome == "unknown":
+GENERIC = "generic"
+
+
+def source_fields_from(
+    detection: Detection,
+    signature_id: str | None,
+    confirmed: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The maps a new source gets from a detection, with the field and event maps as the
+    operator confirmed or corrected them (``confirmed``), field by field."""
+    confirmed = confirmed or {}
+    found = detected_maps(detection, signature_id)
+    field_map = {**found["field_map"], **(confirmed.get("field_map") or {})}
+    if not any(field_map.values()):
         raise Invalid(
-            "no signature recognises this URL; capture a test postback or map it by hand",
-            {"url": ["is not recognised by any signature"]},
+            "nothing in this URL says what it carries, so there is no map to create the "
+            "source with; capture a test postback or map the fields by hand",
+            {"url": ["has no parameter the hub could read; map its fields by hand"]},
         )
-    chosen = detection.best
+    found["field_map"] = {name: field_map.get(name) or "" for name in MAPPABLE_FIELDS}
+    found["event_map"] = {**found["event_map"], **(confirmed.get("event_map") or {})}
+    return found
+
+
+def detected_maps(detection: Detection, signature_id: str | None) -> dict[str, Any]:
+    """A candidate's maps, or for an unknown network the generic reader's, every mappable
+    field named, so a default parameter name cannot silently read a field the network
+    uses otherwise."""
+    if detection.outcome == "unknown":
+        if signature_id not in (None, GENERIC):
+            raise Invalid(
+                f"“{signature_id}” is not a candidate for this URL: no signature fits it",
+                {"signature_id": ["must be left out: no signature fits this URL"]},
+            )
+        platform, field_map, status_map = None, detection.reading.field_map, {}
+        event_map = {k: v for k, v in detection.reading.event_map.items() if v != "unknown"}
+    else:
+        chosen = _chosen(detection, signature_id)
+        platform, field_map = chosen.signature.id, chosen.field_map
+        event_map, status_map = dict(chosen.event_map), dict(chosen.signature.status_map)
+    return {
+        "platform": platform,
+        "field_map": {name: field_map.get(name, "") for name in MAPPABLE_FIELDS},
+        "event_map": event_map,
+        "status_map": status_map,
+    }
+
+
+def _chosen(detection: Detection, signature_id: str | None) -> Candidate:
     if signature_id is not None:
-        chosen = next((c for c in detection.candidates if c.signature.id == signature_id), None)
+        chosen = next(
+            (
+                c
+                for c in detection.candidates
+                if signature_id in (c.signature.id, *(s.id for s in c.agreeing))
+            ),
+            None,
+        )
         if chosen is None:
             ids = [c.signature.id for c in detection.candidates]
             raise Invalid(
                 f"“{signature_id}” is not a candidate for this URL",
                 {"signature_id": [f"must be one of the candidates: {or_list(ids)}"]},
             )
-    elif detection.outcome == "ambiguous":
+        return chosen
+    if detection.outcome == "ambiguous" and len(detection.candidates) > 1:
         names = ", ".join(c.signature.id for c in detection.candidates)
         raise Invalid(
             f"this URL fits several networks ({names}); say which with signature_id",
             {"signature_id": [f"is required when several networks fit; use one of {names}"]},
         )
-    assert chosen is not None
-    field_map = {name: chosen.field_map.get(name, "") for name in MAPPABLE_FIELDS}
-    return {
-        "platform": chosen.signature.id,
-        "field_map": field_map,
-        "event_map": dict(chosen.signature.event_map),
-        "status_map": dict(chosen.signature.status_map),
-    }
+    assert detection.best is not None
+    return detection.best
 
 
 def previews(detection: Detection) -> dict[str, dict[str, Any]]:
-    """What a source would get from each candidate, keyed by signature id, so a wizard can
-    show the maps before anything is saved."""
+    """What a source would get from each candidate (or, for an unknown network, from the
+    generic reader), keyed by signature id, so a wizard shows the maps before saving."""
     if detection.outcome == "unknown":
-        return {}
-    return {
-        c.signature.id: source_fields_from(detection, c.signature.id) for c in detection.candidates
-    }
+        return {GENERIC: detected_maps(detection, GENERIC)}
+    return {c.signature.id: detected_maps(detection, c.signature.id) for c in detection.candidates}
 
 
 def detection_answer(detection: Detection, ticket: Ticket | None) -> dict[str, Any]:
@@ -288,9 +330,13 @@ def create_source_from_detection(
     registry: SignatureRegistry,
     keyring: Keyring,
     base_url: str,
+    *,
+    sample_postback: str | None = None,
+    confirmed: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any, Detection]:
-    """Create a source from ``fields`` (name, offer URL, ...) plus the detected maps."""
-    detection = detect(url, registry.all())
-    detected = source_fields_from(detection, signature_id)
+    """Create a source from ``fields`` (name, offer URL, ...) plus the detected maps, as
+    the operator confirmed them."""
+    detection = detect(url, registry.all(), sample_postback)
+    detected = source_fields_from(detection, signature_id, confirmed)
     source, urls = source_service.create_source({**fields, **detected}, keyring, base_url)
     return source, urls, detection
