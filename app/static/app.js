@@ -466,6 +466,40 @@
       element("thead", {}, element("tr", {}, element("th", { text: title === "Field map" ? "Canonical field" : "Network label" }), element("th", { text: title === "Field map" ? "Network parameter" : "Canonical" }))), body));
   }
 
+  const FIELD_ORDER = ["click_id", "event_type", "status", "transaction_id", "payout_amount", "payout_currency", "gross_amount", "gross_currency", "external_user_id"];
+
+  // One row per field: the parameter that carries it (a select of the URL's parameters),
+  // how sure detection is, and why; the operator confirms or corrects each before saving.
+  function confirmTable(fields, keys, fieldMap) {
+    const body = element("tbody");
+    for (const name of FIELD_ORDER) {
+      const reading = fields[name];
+      const chosen = (fieldMap || {})[name] || (reading && reading.param) || "";
+      const select = element("select", { "aria-label": `Parameter for ${name}`, "data-confirm-field": name });
+      select.append(element("option", { value: "", text: "— not sent —" }));
+      for (const key of keys) select.append(element("option", { value: key, text: key, selected: key === chosen }));
+      const sure = reading ? `${Math.round(reading.confidence * 100)} %` : "";
+      const why = reading ? reading.reason + (reading.by === "reader" ? " (generic reader)" : "") : "";
+      body.append(element("tr", { "data-field-row": name },
+        element("th", { scope: "row", class: "mono", text: name }),
+        element("td", {}, select),
+        element("td", { class: "num", text: sure }),
+        element("td", { class: "hint", text: why })));
+    }
+    return element("div", { class: "table-wrap" }, element("table", { class: "data confirm", "aria-label": "Field map" },
+      element("thead", {}, element("tr", {},
+        element("th", { scope: "col", text: "Canonical field" }),
+        element("th", { scope: "col", text: "Network parameter" }),
+        element("th", { scope: "col", text: "Sure" }),
+        element("th", { scope: "col", text: "Why" }))), body));
+  }
+
+  function confirmedMap(root) {
+    const map = {};
+    for (const select of root.querySelectorAll("[data-confirm-field]")) map[select.dataset.confirmField] = select.value;
+    return map;
+  }
+
   function wireDetect(wizard) {
     const form = $("[data-detect-form]", wizard);
     const result = $("[data-detect-result]", wizard);
@@ -476,7 +510,9 @@
       clearErrors(form);
       result.replaceChildren();
       busy(form, true);
-      const answer = await api("POST", "/api/v1/sources/detect", { url: form.elements.url.value });
+      const body = { url: form.elements.url.value };
+      if (form.elements.sample_postback.value.trim()) body.sample_postback = form.elements.sample_postback.value;
+      const answer = await api("POST", "/api/v1/sources/detect", body);
       busy(form, false);
       if (!answer.ok) return showErrors(form, answer.data);
       detection = answer.data;
@@ -485,35 +521,56 @@
 
     function preview(id) {
       const maps = detection.previews[id] || {};
-      return element("div", { class: "stack", "data-preview": id }, mapTable("Field map", maps.field_map), mapTable("Event map", maps.event_map));
+      const candidate = detection.candidates.find((c) => c.id === id);
+      const fields = candidate ? candidate.fields : detection.reader.fields;
+      return element("div", { class: "stack", "data-preview": id }, confirmTable(fields, detection.keys, maps.field_map), mapTable("Event map", maps.event_map));
+    }
+
+    function agreeing(candidate) {
+      if (!candidate.agreeing.length) return "";
+      return ` It reads this URL exactly as ${candidate.agreeing.join(", ")} do.`;
     }
 
     function render() {
       const box = element("div", { class: "outcome", "data-outcome": detection.outcome });
+      if (detection.decided_by_sample) box.append(element("p", { class: "hint", text: `Decided by the sample postback: ${detection.decided_by_sample}.` }));
       if (detection.outcome === "recognised") {
         const best = detection.candidates[0];
         box.append(
-          element("p", {}, element("strong", { text: `Recognised: ${best.name}` }), ` (${best.id}). Its maps are filled in below; save to create the source.`),
+          element("p", {}, element("strong", { text: `Recognised: ${best.name}` }), ` (${best.id}).${agreeing(best)} Check each field below, then save to create the source.`),
           preview(best.id),
           element("div", { class: "form-actions" }, element("button", { class: "primary", type: "button", "data-save-detected": best.id, text: "Save" })),
         );
       } else if (detection.outcome === "ambiguous") {
-        box.append(element("p", {}, element("strong", { text: "Several networks fit this URL." }), " Pick the right one, or map it by hand."));
+        const noClick = detection.candidates.every((c) => !c.field_map.click_id);
+        const lead = detection.candidates.length === 1
+          ? [element("strong", { text: `${detection.candidates[0].name} fits this URL, but no parameter carries a click id.` }), " Conversions could not be tied to their clicks: add the network's click macro to the URL, or pick the parameter below."]
+          : [element("strong", { text: "Several networks fit this URL." }), noClick ? " None finds a click id in it." : "", " Pick the right one, or map it by hand."];
+        box.append(element("p", {}, ...lead));
         const group = element("div", { class: "stack", role: "radiogroup", "aria-label": "Candidates" });
         detection.candidates.forEach((candidate, index) => {
           const radio = element("input", { type: "radio", name: "candidate", value: candidate.id, checked: index === 0 });
           group.append(element("label", { class: "candidate" }, radio,
             element("span", {}, element("strong", { text: candidate.name }), ` ${candidate.id}`,
-              element("br"), element("span", { class: "hint", text: (candidate.reasons || []).slice(0, 2).join("; ") }))));
+              element("br"), element("span", { class: "hint", text: detection.differences[index] || (candidate.reasons || []).slice(0, 2).join("; ") }))));
         });
         const holder = element("div", {}, preview(detection.candidates[0].id));
         group.addEventListener("change", (event) => holder.replaceChildren(preview(event.target.value)));
         box.append(group, holder, element("div", { class: "form-actions" },
           element("button", { type: "button", "data-go-tab": "manual", text: "Map it by hand" }),
           element("button", { class: "primary", type: "button", "data-save-detected": "", text: "Save with this network" })));
+      } else if (Object.keys(detection.reader.field_map).length) {
+        box.append(
+          element("p", {}, element("strong", { text: "No signature knows this network," }), " so the hub read the URL's own words. Check each field below, then save."),
+          element("p", { class: "muted", text: detection.ticket_id ? `Support ticket #${detection.ticket_id} lets an admin teach the hub this network.` : "" }),
+          preview("generic"),
+          element("div", { class: "form-actions" },
+            element("button", { type: "button", "data-go-tab": "capture", text: "Capture a test postback" }),
+            element("button", { class: "primary", type: "button", "data-save-detected": "generic", text: "Save" })),
+        );
       } else {
         box.append(
-          element("p", {}, element("strong", { text: "No signature recognises this URL." }),
+          element("p", {}, element("strong", { text: "No signature recognises this URL, and none of its parameters says what it carries." }),
             detection.ticket_id ? ` We opened support ticket #${detection.ticket_id} so an admin can teach the hub this network.` : ""),
           element("p", { class: "muted", text: "Capture a real test postback to see what the network sends, or map the fields by hand." }),
           element("div", { class: "form-actions" },
@@ -522,7 +579,7 @@
         );
       }
       result.replaceChildren(box);
-      $("button", box)?.focus();
+      $("button, select", box)?.focus();
     }
 
     result.addEventListener("click", async (event) => {
@@ -530,7 +587,8 @@
       if (!save) return;
       clearErrors(form);
       const chosen = save.dataset.saveDetected || $("input[name=candidate]:checked", result)?.value;
-      const body = { name: form.elements.name.value.trim(), url: form.elements.url.value };
+      const body = { name: form.elements.name.value.trim(), url: form.elements.url.value, field_map: confirmedMap(result) };
+      if (form.elements.sample_postback.value.trim()) body.sample_postback = form.elements.sample_postback.value;
       if (detection.outcome === "ambiguous") body.signature_id = chosen;
       save.disabled = true;
       const answer = await api("POST", "/api/v1/sources/from-detection", body);

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -9,8 +10,33 @@ from app.models import Conversion, Source
 from tests.browser.conftest import stored
 
 KEITARO_URL = "https://hub.example/pb/t?subid={subid}&status={status}&payout={payout}"
-AMBIGUOUS_URL = "https://hub.example/pb/t?cid={transaction_id}&payout={payout}"
+AMBIGUOUS_URL = "https://hub.example/pb/t?acme_click={x}&acme_amount={y}"
 UNKNOWN_URL = "https://hub.example/pb/t?foo={bar}&zip={zap}"
+UNKNOWN_NETWORK_URL = (
+    "https://hub.example/pb/t?click_id=${click_id}&amount=${amount}&operation=deposit"
+)
+
+
+@pytest.fixture
+def two_readings(app):
+    """Two networks that read the same parameters differently: an ambiguity."""
+    from app.extensions import db
+    from app.models import AdminSignature
+
+    db.session.add_all(
+        [
+            AdminSignature(
+                id="acme", name="Acme", click_id_params=["acme_click"], amount_param="acme_amount"
+            ),
+            AdminSignature(
+                id="acme_gross",
+                name="Acme Gross",
+                click_id_params=["acme_click"],
+                field_map={"gross_amount": "acme_amount"},
+            ),
+        ]
+    )
+    db.session.commit()
 
 
 def open_wizard(page, tab="Auto-detect"):
@@ -53,18 +79,39 @@ def test_auto_detect_recognises_a_network_and_saves_its_maps(page, log_in):
     assert source.field_map["click_id"] == "subid"
 
 
-def test_auto_detect_lists_the_candidates_of_an_ambiguous_url(page, log_in):
+def test_auto_detect_lists_the_candidates_of_an_ambiguous_url(page, log_in, two_readings):
     log_in()
     wizard = detect(page, "Which one", AMBIGUOUS_URL)
     outcome = wizard.locator('[data-outcome="ambiguous"]')
-    expect(outcome.get_by_role("radio")).to_have_count(3)
-    outcome.get_by_role("radio", name=re.compile("Voluum")).check()
+    expect(outcome.get_by_role("radio")).to_have_count(2)
+    outcome.get_by_role("radio", name=re.compile("Acme Gross")).check()
+    expect(outcome.get_by_label("Parameter for gross_amount")).to_have_value("acme_amount")
     outcome.get_by_role("button", name="Save with this network").click()
     expect(page.locator("#reveal")).to_be_visible()
-    assert stored(Source, name="Which one").platform == "voluum"
+    source = stored(Source, name="Which one")
+    assert (source.platform, source.field_map["gross_amount"]) == ("acme_gross", "acme_amount")
 
 
-def test_an_ambiguous_url_can_go_to_the_manual_tab(page, log_in):
+def test_an_unknown_network_is_mapped_by_the_generic_reader_and_confirmed_field_by_field(
+    page, log_in
+):
+    log_in()
+    wizard = detect(page, "New network", UNKNOWN_NETWORK_URL)
+    outcome = wizard.locator('[data-outcome="unknown"]')
+    expect(outcome).to_contain_text("No signature knows this network")
+    expect(outcome.get_by_label("Parameter for click_id")).to_have_value("click_id")
+    expect(outcome.get_by_label("Parameter for event_type")).to_have_value("operation")
+    outcome.get_by_label("Parameter for payout_amount").select_option("")
+    outcome.get_by_label("Parameter for gross_amount").select_option("amount")
+    outcome.get_by_role("button", name="Save").click()
+    expect(page.locator("#reveal")).to_be_visible()
+    source = stored(Source, name="New network")
+    assert source.field_map["click_id"] == "click_id"
+    assert (source.field_map["payout_amount"], source.field_map["gross_amount"]) == ("", "amount")
+    assert source.event_map == {"deposit": "deposit"}
+
+
+def test_an_ambiguous_url_can_go_to_the_manual_tab(page, log_in, two_readings):
     log_in()
     wizard = detect(page, "By hand", AMBIGUOUS_URL)
     wizard.get_by_role("button", name="Map it by hand").click()
