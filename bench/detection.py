@@ -1,8 +1,10 @@
 """Detection accuracy and speed: ``python -m bench.detection`` (``make bench-detection``).
 
-The corpus is every documented postback template the project holds, each with the public
-page it comes from: the samples of the built-in signatures (``tests/data/*samples*.json``)
-and templates of networks that have no signature (``bench/data/unsigned_*.json``). For
+The corpus holds documented postback templates, each with the public page it comes
+from: the first documented sample of every built-in signature (``tests/data/*samples*.json``)
+and the templates of networks that have no signature (``bench/data/unsigned_*.json``),
+about as many of each. Every other documented sample of the signatures is reported on a
+line of its own. For
 each template, the map the hub would hand an operator (the first candidate's, or for an
 unknown network the generic reader's) is held against the documented one:
 
@@ -39,18 +41,23 @@ UNSIGNED_TARGET = 85.0
 P99_TARGET_MS = 2.0
 
 
-def load_corpus() -> list[dict]:
-    cases = [
+def load_corpus() -> tuple[list[dict], list[dict]]:
+    """The corpus (one documented template per signature, then every template of a
+    network without one), and every documented sample of the signatures."""
+    samples = [
         {**case, "file": path.name}
         for path in sorted(SIGNED.glob("*samples*.json"))
         for case in json.loads(path.read_text())
     ]
-    cases += [
+    first: dict[str, dict] = {}
+    for case in samples:
+        first.setdefault(case["signature"], case)
+    unsigned = [
         {**case, "file": path.name, "signature": None}
         for path in sorted(UNSIGNED.glob("unsigned_*.json"))
         for case in json.loads(path.read_text())
     ]
-    return cases
+    return [*first.values(), *unsigned], samples
 
 
 def answer_map(detection: Detection) -> dict[str, str | None]:
@@ -81,25 +88,34 @@ def percent(part: int, whole: int) -> float:
     return 100.0 * part / whole if whole else 0.0
 
 
-def table(results: list[dict]) -> tuple[str, dict[str, float]]:
+def row(name: str, group: list[dict]) -> tuple[str, float, float]:
+    exact = percent(sum(r["exact"] for r in group), len(group))
+    key = percent(sum(r["key_right"] for r in group), len(group))
+    outcomes = Counter(r["outcome"] for r in group)
+    shown = ", ".join(f"{outcomes[o]} {o}" for o in ("recognised", "ambiguous", "unknown"))
+    signed = [r for r in group if r["case"]["signature"]]
+    if signed:
+        shown += f"; own signature first in {sum(r['own_first'] for r in signed)}"
+    return f"| {name} | {len(group)} | {exact:.1f} % | {key:.1f} % | {shown} |", exact, key
+
+
+def table(results: list[dict], samples: list[dict]) -> tuple[str, dict[str, float]]:
     groups = {
-        "networks with a signature": [r for r in results if r["case"]["signature"]],
+        "networks with a signature (one template each)": [
+            r for r in results if r["case"]["signature"]
+        ],
         "networks without a signature": [r for r in results if not r["case"]["signature"]],
-        "all": results,
+        "the corpus": results,
+        "every documented sample of the signatures": samples,
     }
     lines = [
-        "| corpus | templates | every field exact | click id and amounts right | outcomes |",
+        "| templates | count | every field exact | click id and amounts right | outcomes |",
         "|:---|---:|---:|---:|:---|",
     ]
     figures: dict[str, float] = {}
     for name, group in groups.items():
-        exact = percent(sum(r["exact"] for r in group), len(group))
-        key = percent(sum(r["key_right"] for r in group), len(group))
-        outcomes = Counter(r["outcome"] for r in group)
-        shown = ", ".join(f"{outcomes[o]} {o}" for o in ("recognised", "ambiguous", "unknown"))
-        if name == "networks with a signature":
-            shown += f"; own signature first in {sum(r['own_first'] for r in group)}"
-        lines.append(f"| {name} | {len(group)} | {exact:.1f} % | {key:.1f} % | {shown} |")
+        line, exact, key = row(name, group)
+        lines.append(line)
         figures[f"{name}: every field exact"] = exact
         figures[f"{name}: click id and amounts right"] = key
     return "\n".join(lines), figures
@@ -118,10 +134,11 @@ def timings(cases: list[dict], signatures: list) -> list[float]:
 
 def main() -> int:
     signatures = collect(build_manager(entry_points=False))
-    cases = load_corpus()
+    cases, samples = load_corpus()
     results = [judge(case, signatures) for case in cases]
-    print(f"{len(signatures)} signatures, {len(cases)} documented templates\n")
-    text, figures = table(results)
+    sampled = [judge(case, signatures) for case in samples]
+    print(f"{len(signatures)} signatures, a corpus of {len(cases)} documented templates\n")
+    text, figures = table(results, sampled)
     print(text)
     spent = timings(cases, signatures)
     p50, p99 = spent[len(spent) // 2], spent[int(len(spent) * 0.99)]
@@ -130,20 +147,21 @@ def main() -> int:
         f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {statistics.fmean(spent):.2f} ms"
     )
     missed = [
-        f"{label} {figures[f'all: {label}']:.1f} % is under {target:g} %"
+        f"{label} {figures[f'the corpus: {label}']:.1f} % is under {target:g} %"
         for label, target in TARGETS.items()
-        if figures[f"all: {label}"] < target
+        if figures[f"the corpus: {label}"] < target
     ]
     unsigned = figures["networks without a signature: every field exact"]
     if unsigned < UNSIGNED_TARGET:
         missed.append(f"networks without a signature {unsigned:.1f} % under {UNSIGNED_TARGET:g} %")
     if p99 >= P99_TARGET_MS:
         missed.append(f"p99 {p99:.2f} ms is not under {P99_TARGET_MS:g} ms")
-    for result in results:
+    for result in results + [r for r in sampled if r["case"] not in cases]:
         if not result["exact"]:
             case = result["case"]
             name = case["signature"] or case["platform"]
-            wrong = ", ".join(f"{f}: {e} expected, {g} found" for f, (e, g) in result["wrong"].items())
+            pairs = result["wrong"].items()
+            wrong = ", ".join(f"{f}: {e} expected, {g} found" for f, (e, g) in pairs)
             print(f"MISSED {name} ({result['outcome']}): {wrong}", file=sys.stderr)
     for line in missed:
         print(f"TARGET MISSED: {line}", file=sys.stderr)

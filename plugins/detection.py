@@ -124,9 +124,14 @@ def detect(
         ),
         key=lambda pair: (-pair[0].score, pair[1].id),
     )
-    # Only plausible candidates get a field map: the rest are never shown.
+    # Only plausible candidates get a field map: the rest are never shown. A candidate
+    # on generic names alone that reads the URL just as the generic reader does says
+    # nothing of the network: it is no candidate.
+    candidates = [
+        _candidate(signature, evidence, sample, reading) for evidence, signature in scored
+    ]
     groups = _agreeing(
-        [_candidate(signature, evidence, sample, reading) for evidence, signature in scored]
+        [c for c in candidates if c.evidence.distinctive or c.field_map != reading.field_map]
     )
     if not groups:
         return Detection("unknown", sample, (), 0.0, reading=reading)

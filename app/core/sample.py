@@ -22,11 +22,14 @@ from app.core.params import MAX_PARAMS
 SYNTAXES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (syntax, re.compile(pattern))
     for syntax, pattern in (
+        # ``${a.b[key]}`` before the brackets: Tapfiliate's meta-data lookups.
+        ("${x}", r"\$\{([A-Za-z_][\w.\-]*)(?:\[[^\]\s]+\])?\}"),
+        ("[=x=]", r"\[=([A-Za-z_][\w.\-]*)=\]"),
         ("[[[x]]]", r"\[\[\[([A-Za-z_][\w.\-]*)\]\]\]"),
         ("[[x]]", r"(?<!\[)\[\[([A-Za-z_][\w.\-]*)\]\](?!\])"),
         ("[x]", r"(?<!\[)\[([A-Za-z_][\w.\-]*)\](?!\])"),
-        ("{{x}}", r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}"),
-        ("${x}", r"\$\{([A-Za-z_][\w.\-]*)\}"),
+        # ``{{ name | filter: arg }}``: Liquid templates (FirstPromoter) filter a macro.
+        ("{{x}}", r"\{\{\s*([A-Za-z_][\w.\-]*)\s*(?:\|[^}]*)?\}\}"),
         ("{x}", r"(?<![{$])\{([A-Za-z_][\w.\-]*)\}(?!\})"),
         ("%%x%%", r"%%([A-Za-z_][\w.\-]*)%%"),
         ("%x%", r"(?<!%)%([A-Za-z_][\w.\-]*)%(?!%)"),
