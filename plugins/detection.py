@@ -166,7 +166,7 @@ def _candidate(
 ) -> Candidate:
     """The signature's map, completed with the reader's readings of the parameters the
     signature has nothing to say about."""
-    fields = signature.read_fields(sample)
+    fields = _signature_fields(signature, sample)
     used = {r.param for r in fields.values()}
     silent = {p.name for p in sample.params if not signature.knows(p)} - used
     completed = set()
@@ -182,6 +182,17 @@ def _candidate(
             event_map.setdefault(label, canonical)
     ordered = {name: fields[name] for name in FIELD_WORDS if name in fields}
     return Candidate(signature, evidence, ordered, frozenset(completed), event_map)
+
+
+def _signature_fields(signature: Signature, sample: Sample) -> dict[str, FieldReading]:
+    """``read_fields``, or for a plugin written against ``field_map`` alone, its map."""
+    if type(signature).field_map is Signature.field_map:
+        return signature.read_fields(sample)
+    reason = f"{signature.name}'s signature maps it"
+    return {
+        name: FieldReading(param, 0.9, reason)
+        for name, param in signature.field_map(sample).items()
+    }
 
 
 def _agreeing(candidates: list[Candidate]) -> list[Candidate]:

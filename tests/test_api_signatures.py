@@ -167,6 +167,19 @@ def two_readings(admin_signature):
     )
 
 
+@pytest.fixture
+def swapped_readings(admin_signature):
+    """Two networks that swap the click id and the payout: values tell them apart."""
+    admin_signature()
+    admin_signature(
+        id="acme_swapped",
+        name="Acme Swapped",
+        click_id_params=["acme_amount"],
+        amount_param=None,
+        field_map={"payout_amount": "acme_click"},
+    )
+
+
 def test_an_ambiguous_url_needs_a_signature_id(two_readings, from_detection, detect):
     detection = detect(AMBIGUOUS).get_json()
     assert detection["outcome"] == "ambiguous"
@@ -224,15 +237,7 @@ def test_the_operator_confirms_or_corrects_the_map_field_by_field(from_detection
     assert source["field_map"]["click_id"] == "click_id"
 
 
-def test_a_sample_postback_decides_between_candidates(admin_signature, client, operator_headers):
-    admin_signature()
-    admin_signature(
-        id="acme_swapped",
-        name="Acme Swapped",
-        click_id_params=["acme_amount"],
-        amount_param=None,
-        field_map={"payout_amount": "acme_click"},
-    )
+def test_a_sample_postback_decides_between_candidates(swapped_readings, client, operator_headers):
     arrived = f"https://hub.example.com/pb/T?acme_click={CLICK_TOKEN}&acme_amount=12.50"
     body = {"url": AMBIGUOUS, "sample_postback": arrived}
     answer = client.post("/api/v1/sources/detect", json=body, headers=operator_headers).get_json()
@@ -319,6 +324,22 @@ def test_the_cli_detects_like_the_api(runner, detect):
 def test_the_cli_explains_a_detection_in_words(runner):
     result = runner.invoke(args=["signatures", "detect", CAKE])
     assert "recognised" in result.output and "#leadid#" in result.output
+
+
+def test_the_cli_shows_an_unknown_networks_map_with_reasons(runner):
+    result = runner.invoke(args=["signatures", "detect", UNKNOWN_NETWORK])
+    assert result.exit_code == 0, result.output
+    assert "unknown: no signature fits this URL" in result.output
+    assert "event_type         <- goal_alias" in result.output
+    assert "the template fixes it to “ftd”" in result.output
+    assert "support ticket #" in result.output
+
+
+def test_the_cli_lets_a_sample_postback_decide(swapped_readings, runner):
+    arrived = f"https://hub.example.com/pb/T?acme_click={CLICK_TOKEN}&acme_amount=12.50"
+    result = runner.invoke(args=["signatures", "detect", AMBIGUOUS, "--sample-postback", arrived])
+    assert result.output.startswith("recognised"), result.output
+    assert "decided by the sample postback" in result.output
 
 
 def test_the_cli_lists_every_signature(runner):

@@ -191,3 +191,14 @@ def test_one_parameter_may_feed_the_event_and_the_status(signatures):
     detection = detect("https://hub/pb/t?subid={clickid}&status={status}&tid={txid}", signatures)
     assert detection.best.signature.id == "keitaro"
     assert detection.best.field_map["event_type"] == detection.best.field_map["status"] == "status"
+
+
+def test_a_plugin_written_against_field_map_alone_keeps_its_map():
+    class Fixed(Signature):
+        def field_map(self, sample):
+            return {"click_id": "anything"}
+
+    fixed = Fixed(id="fixed", name="Fixed", macros={"click_id": ("fixed_click",)})
+    detection = detect("https://hub/pb/t?anything={fixed_click}", [fixed])
+    assert detection.best.field_map == {"click_id": "anything"}
+    assert detection.best.fields["click_id"].reason == "Fixed's signature maps it"

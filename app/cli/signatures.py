@@ -53,7 +53,10 @@ def detect(url: str, sample_postback: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(DetectionSchema().dump(service.detection_answer(detection, ticket)))
         return
-    click.echo(f"{detection.outcome} (confidence {detection.confidence:.2f})")
+    if detection.outcome == "unknown":
+        click.echo("unknown: no signature fits this URL")
+    else:
+        click.echo(f"{detection.outcome} (confidence {detection.confidence:.2f})")
     if detection.decided_by_sample:
         click.echo(f"decided by the sample postback: {detection.decided_by_sample}")
     for candidate in detection.candidates:
@@ -72,8 +75,8 @@ def detect(url: str, sample_postback: str | None, as_json: bool) -> None:
     for line in detection.differences:
         click.echo(f"\n{line}")
     if ticket is not None:
-        click.echo("\nno signature fits; the generic reader maps it as follows:")
-        _echo_fields(detection.reading.fields, set(detection.reading.fields))
+        click.echo("\nthe generic reader maps it from its words:")
+        _echo_fields(detection.reading.fields, ())
         for label, event in detection.reading.event_map.items():
             click.echo(f"  event “{label}” -> {event}")
         if "click_id" not in detection.reading.fields:
