@@ -162,9 +162,10 @@ def shoot(base: str) -> None:
 
         page.get_by_role("button", name="Add source").click()
         wizard = page.locator("#panel-detect")
-        wizard.get_by_label("Name").fill("Tracker two")
+        wizard.get_by_label("Name").fill("Rede Brasil")
         wizard.get_by_label("Sample postback URL").fill(
-            "https://hub.example/pb/t?subid={subid}&status={status}&payout={payout}"
+            "https://hub.example/pb/t?clickId={clickid}&valor={comissao}&moeda={moeda}"
+            "&id_transacao={tid}&evento=cadastro"
         )
         wizard.get_by_role("button", name="Detect").click()
         page.locator("[data-outcome]").wait_for()
