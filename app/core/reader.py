@@ -369,7 +369,7 @@ def _numbered(compact: str) -> list[Hint]:
     if not 1 <= number <= 10:
         return []
     confidence = 0.85 if number == 1 else 0.55 - 0.02 * number
-    return [Hint("click_id", confidence, "is a sub id networks return the click in, as")]
+    return [Hint("click_id", confidence, "is a sub id, where networks return")]
 
 
 def _from_words(parts: tuple[str, ...]) -> list[Hint]:
@@ -380,28 +380,26 @@ def _from_words(parts: tuple[str, ...]) -> list[Hint]:
         if "name" in present:  # an app's virtual currency: ``currency_name=Gems``
             return []
         gross = bool(present & _GROSS_WORDS) and not present & _PAYOUT_WORDS
-        return [Hint("gross_currency" if gross else "payout_currency", 0.85, "names a")]
+        return [Hint("gross_currency" if gross else "payout_currency", 0.85, "names")]
     if present & _STATUS_WORDS:
-        return [Hint("status", 0.85, "names a")]
+        return [Hint("status", 0.85, "names")]
     if present & _CLICK_WORDS:
-        return [Hint("click_id", 0.85, "names a")]
+        return [Hint("click_id", 0.85, "names")]
     if present & _OTHER_WORDS and not present & (_TRANSACTION_WORDS | _USER_WORDS):
         return []
     if ends_in_id and present & _TRANSACTION_WORDS:
-        return [Hint("transaction_id", 0.8, "names a")]
+        return [Hint("transaction_id", 0.8, "names")]
     if ends_in_id and present & _USER_WORDS:
-        return [Hint("external_user_id", 0.8, "names a")]
+        return [Hint("external_user_id", 0.8, "names")]
     if present & _PAYOUT_WORDS:
-        return [Hint("payout_amount", 0.8, "names a")]
+        return [Hint("payout_amount", 0.8, "names")]
     if present & _AMOUNT_WORDS or present & {"deposit", "dep", "ftd"}:
         gross = bool(present & _GROSS_WORDS)
-        return [Hint("gross_amount" if gross else "payout_amount", 0.7, "names an")]
+        return [Hint("gross_amount" if gross else "payout_amount", 0.7, "names")]
     if present & _EVENT_WORDS or parts[-1] in ("type", "action", "operation"):
-        return [Hint("event_type", 0.75, "names an")]
+        return [Hint("event_type", 0.75, "names")]
     if present & _USER_WORDS:
-        return [Hint("external_user_id", 0.7, "names a")]
-    if present & _TRANSACTION_WORDS and ends_in_id:
-        return [Hint("transaction_id", 0.7, "names a")]
+        return [Hint("external_user_id", 0.7, "names")]
     return []
 
 
