@@ -44,6 +44,7 @@ _names(
     "clickid",
     "click",
     "clkid",
+    "clid",
     "clickref",
     "clickidentifier",
     "affclickid",
@@ -62,7 +63,7 @@ _names(
 )
 _names("click_id", 0.85, "subid", "sub", "affsub", "subid1", "sub1", "affsub1", "afp", "s2")
 _names("click_id", 0.75, "tracking", "trackinguuid", "payload", "clickhash", "clickuuid")
-_names("click_id", 0.6, "sid", "hit", "hitid", "visitid", "visitorid")
+_names("click_id", 0.6, "hit", "hitid", "visitid", "visitorid")
 _names("click_id", 0.55, "ref", "reference", "s1", "sub2", "affsub2", "subid2")
 _names("event_type", 0.95, "event", "eventtype", "eventname", "goal", "goalname", "goalalias")
 _names("event_type", 0.85, "conversiontype", "conversionevent", "goalid", "goaltype")
@@ -250,8 +251,9 @@ _STATUS_WORDS = frozenset({"status", "state", "situacao", "статус"})
 _CURRENCY_WORDS = frozenset({"currency", "cur", "ccy", "curr", "moeda", "valyuta", "валюта"})
 _ID_WORDS = frozenset({"id", "number", "num", "no", "nr", "ref", "code", "key", "uuid", "guid"})
 _TRANSACTION_WORDS = frozenset(
-    {"transaction", "txn", "tx", "trx", "order", "lead", "conversion", "conv", "sale", "install"}
-    | {"purchase", "invoice", "payment", "postback", "pb", "action", "deposit", "dep", "pedido"}
+    {"transaction", "trans", "txn", "tx", "trx", "order", "lead", "conversion", "conv", "sale"}
+    | {"install", "purchase", "invoice", "payment", "postback", "pb", "action", "deposit", "dep"}
+    | {"pedido"}
 )
 _PAYOUT_WORDS = frozenset(
     {"payout", "commission", "comission", "revenue", "earnings", "reward", "profit", "comissao"}
@@ -275,9 +277,9 @@ _OTHER_WORDS = frozenset(
 )
 #: Words of a property, never an identity or an amount (``user_ip``, ``event_time``).
 _PROPERTY_WORDS = frozenset(
-    {"ip", "country", "geo", "date", "time", "timestamp", "ts", "sign", "signature", "hash"}
+    {"ip", "country", "geo", "date", "time", "timestamp", "ts", "sign", "signature", "md5"}
     | {"token", "secret", "lang", "language", "os", "device", "agent", "ua", "url", "referer"}
-    | {"debug", "test", "city", "region", "browser", "platform", "version", "md5", "sha1"}
+    | {"debug", "test", "city", "region", "browser", "platform", "version", "sha1", "sha256"}
     | {"points", "point", "coins", "credits", "virtual", "vc"}
 )
 
