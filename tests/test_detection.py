@@ -202,3 +202,18 @@ def test_a_plugin_written_against_field_map_alone_keeps_its_map():
     detection = detect("https://hub/pb/t?anything={fixed_click}", [fixed])
     assert detection.best.field_map == {"click_id": "anything"}
     assert detection.best.fields["click_id"].reason == "Fixed's signature maps it"
+
+
+UNSIGNED = [
+    case
+    for path in sorted((Path(__file__).parents[1] / "bench" / "data").glob("unsigned_*.json"))
+    for case in json.loads(path.read_text())
+]
+
+
+@pytest.mark.parametrize("case", UNSIGNED, ids=lambda c: c["platform"])
+def test_every_template_of_the_detection_corpus_cites_its_source_and_maps_its_own_params(case):
+    assert case["source"].startswith(("https://", "http://"))
+    assert set(case["expected"]) == set(CANONICAL_FIELDS)
+    keys = parse_sample(case["template_url"]).keys
+    assert {name for name in case["expected"].values() if name} <= set(keys)
