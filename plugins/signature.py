@@ -313,8 +313,11 @@ class Signature:
         }
 
     def knows(self, param: Param) -> bool:
-        """Whether this network says anything of ``param``: its name or a macro in it."""
-        return self.knows_param(param.name) or any(self.knows_macro(m.name) for m in param.macros)
+        """Whether this network says anything of ``param``: its name or a macro in it (a
+        tracker's copy-me placeholder, ``REPLACE``, says nothing)."""
+        return self.knows_param(param.name) or any(
+            self.knows_macro(m.name) for m in param.macros if m.syntax != "WORD"
+        )
 
     def describe(self) -> dict[str, object]:
         """The signature as the API and CLI show it."""

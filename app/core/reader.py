@@ -63,6 +63,7 @@ _names(
 )
 _names("click_id", 0.85, "subid", "sub", "affsub", "subid1", "sub1", "affsub1", "afp", "s2")
 _names("click_id", 0.75, "tracking", "trackinguuid", "payload", "clickhash", "clickuuid")
+_names("click_id", 0.7, "externalid", "extclickid", "externalclick")
 _names("click_id", 0.6, "hit", "hitid", "visitid", "visitorid")
 _names("click_id", 0.55, "ref", "reference", "s1", "sub2", "affsub2", "subid2")
 _names("event_type", 0.95, "event", "eventtype", "eventname", "goal", "goalname", "goalalias")
@@ -79,7 +80,6 @@ _names(
     "transaction_id",
     0.95,
     "txid",
-    "tid",
     "trxid",
     "txnid",
     "transid",
@@ -115,7 +115,7 @@ _names(
     "транзакция",
 )
 _names("transaction_id", 0.7, "order", "lead", "conversion", "advsub", "uniqueid", "tx")
-_names("transaction_id", 0.7, "eventid", "xid")
+_names("transaction_id", 0.7, "eventid", "xid", "tid")
 _names(
     "payout_amount",
     0.95,
@@ -165,6 +165,7 @@ _names(
     0.9,
     "saleamount",
     "salevalue",
+    "sale",
     "ordertotal",
     "ordersum",
     "orderamount",
@@ -331,6 +332,9 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(part for part in _SEPARATORS.split(text.casefold()) if part)
 
 
+SUB_ID = "is a sub id, where networks return"
+
+
 @dataclass(frozen=True)
 class Hint:
     """What one name says about one field."""
@@ -371,7 +375,7 @@ def _numbered(compact: str) -> list[Hint]:
     if not 1 <= number <= 10:
         return []
     confidence = 0.85 if number == 1 else 0.55 - 0.02 * number
-    return [Hint("click_id", confidence, "is a sub id, where networks return")]
+    return [Hint("click_id", confidence, SUB_ID)]
 
 
 def _from_words(parts: tuple[str, ...]) -> list[Hint]:
@@ -516,11 +520,15 @@ def _options(param: Param, template: bool) -> list[tuple[str, float, str]]:
         )
     # A documented template names its parameters for what the receiving side expects;
     # the macro is the sender's own word, a little less telling when the two disagree.
+    # A sub id in a macro is the network handing back what the affiliate passed on the
+    # click: the click id, whatever the parameter is called (TUNE's ``transaction_id``).
     for macro in param.macros:
         for hint in hints(macro.name):
             agreed = hint.field in found
             if agreed:
                 confidence = min(0.99, max(found[hint.field][0], hint.confidence) + 0.04)
+            elif hint.why == SUB_ID:
+                confidence = 0.97
             else:
                 confidence = hint.confidence * 0.95
             reason = f"macro {macro} {hint.why} the {FIELD_WORDS[hint.field]}"
@@ -544,7 +552,8 @@ def _about_something_else(name: str) -> bool:
 
 def _literal(param: Param, found: dict[str, tuple[float, str]]) -> list[tuple[str, float, str]]:
     """A value typed into a template: the same on every postback of this URL, so it can
-    only be the URL's event (when it is an event's name), its status or its currency."""
+    only be the URL's event (when it is an event's name), its status, its currency or a
+    fixed amount."""
     label = param.value.strip()
     options = []
     event = _canonical_event(label)
@@ -559,6 +568,10 @@ def _literal(param: Param, found: dict[str, tuple[float, str]]) -> list[tuple[st
     for name in ("status", "payout_currency", "gross_currency"):
         if name in found:
             options.append((name, *found[name]))
+    if value_shape(label) in ("decimal", "integer"):  # a fixed payout typed in: ``payout=2.50``
+        options += [
+            (name, *found[name]) for name in ("payout_amount", "gross_amount") if name in found
+        ]
     return options
 
 

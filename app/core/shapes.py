@@ -12,6 +12,8 @@ from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
 #: Our ``_cid`` (version 1 encodes as "AQ..."), give or take a few characters of format.
 _TOKEN = re.compile(rf"^AQ[A-Za-z0-9_-]{{{cid.TOKEN_LENGTH - 4},{cid.TOKEN_LENGTH + 4}}}$")
 _HEX_OR_UUID = re.compile(r"^[0-9a-fA-F-]{16,64}$")
+#: A documentation's "fill this in": ``...``, ``…``, ``xxx``.
+_PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|x{3,}|X{3,})$")
 
 EVENT_WORDS = frozenset(
     (*EVENTS, "reg", "signup", "sign_up", "lead", "sale", "dep", "first_deposit", "install")
@@ -21,7 +23,7 @@ EVENT_WORDS = frozenset(
 def value_shape(value: str) -> str:
     """One word for what a value looks like (shown to operators beside the sample)."""
     text = value.strip()
-    if not text:
+    if not text or _PLACEHOLDER.match(text):
         return "empty"
     if _TOKEN.match(text):
         return "click_token"

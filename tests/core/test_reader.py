@@ -145,3 +145,23 @@ def test_virtual_currency_of_an_offerwall_is_no_money():
     assert field_map("h/pb?user_id={user_id}&points={points}&currency_name={currency_name}") == {
         "external_user_id": "user_id"
     }
+
+
+def test_a_fixed_payout_typed_into_a_template_is_the_payout():
+    assert field_map("h/pb?clickid={clickid}&payout=2.50")["payout_amount"] == "payout"
+
+
+def test_a_documentations_fill_in_dots_do_not_rule_a_name_out():
+    assert field_map("h/pb?clid=...&payout=...&currency=...") == {
+        "click_id": "clid",
+        "payout_amount": "payout",
+        "payout_currency": "currency",
+    }
+
+
+def test_a_sub_id_macro_is_the_click_id_whatever_the_parameter_is_called():
+    assert field_map("h/pb?transaction_id={sub1}") == {"click_id": "transaction_id"}
+
+
+def test_a_parameter_that_names_the_click_outweighs_a_macro_that_names_a_user():
+    assert field_map("h/pb?clickid={uid}")["click_id"] == "clickid"

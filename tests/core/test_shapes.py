@@ -16,6 +16,7 @@ from app.core.shapes import value_shape
         ("approved", "status_label"),
         ("88213457", "integer"),
         ("", "empty"),
+        ("...", "empty"),
         ("hello world", "text"),
     ],
 )
