@@ -61,11 +61,11 @@ _names(
     "клик",
     "кликid",
 )
-_names("click_id", 0.85, "subid", "sub", "affsub", "subid1", "sub1", "affsub1", "afp", "s2")
+_names("click_id", 0.85, "afp")
 _names("click_id", 0.75, "tracking", "trackinguuid", "payload", "clickhash", "clickuuid")
 _names("click_id", 0.7, "externalid", "extclickid", "externalclick")
 _names("click_id", 0.6, "hit", "hitid", "visitid", "visitorid")
-_names("click_id", 0.55, "ref", "reference", "s1", "sub2", "affsub2", "subid2")
+_names("click_id", 0.55, "ref", "reference")
 _names("event_type", 0.95, "event", "eventtype", "eventname", "goal", "goalname", "goalalias")
 _names("event_type", 0.85, "conversiontype", "conversionevent", "goalid", "goaltype")
 _names("event_type", 0.8, "action", "actiontype", "actionname", "operation", "trigger")
@@ -333,6 +333,7 @@ def words(name: str) -> tuple[str, ...]:
 
 
 SUB_ID = "is a sub id, where networks return"
+SUB_IDS = frozenset({"sub", "subid", "affsub", "subaff"})
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,9 @@ def hints(name: str) -> tuple[Hint, ...]:
     if set(parts) & _PROPERTY_WORDS:
         return ()
     found: list[Hint] = []
-    if compact in NAMES:
+    if compact in SUB_IDS:
+        found.append(Hint("click_id", 0.85, SUB_ID))
+    elif compact in NAMES:
         field_name, confidence = NAMES[compact]
         found.append(Hint(field_name, confidence, "is a name networks use for"))
     else:
@@ -369,12 +372,13 @@ def _numbered(compact: str) -> list[Hint]:
     """``sub7``, ``aff_sub3``, ``subid10``, ``s4``: the sub ids networks return, click id
     most often in the first."""
     match = _TRAILING_NUMBER.match(compact)
-    if not match or match.group(1) not in ("sub", "subid", "affsub", "s", "subaff"):
+    if not match or match.group(1) not in (*SUB_IDS, "s"):
         return []
     number = int(match.group(2))
     if not 1 <= number <= 10:
         return []
-    confidence = 0.85 if number == 1 else 0.55 - 0.02 * number
+    # CAKE-style networks return the click in s2 as often as others do in sub1.
+    confidence = 0.85 if number == 1 or compact == "s2" else 0.55 - 0.02 * number
     return [Hint("click_id", confidence, SUB_ID)]
 
 
