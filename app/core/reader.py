@@ -603,20 +603,28 @@ def _canonical_event(label: str) -> str | None:
 
 
 def _share_currency(chosen: dict[str, FieldReading]) -> None:
-    """One currency parameter and both amounts: the network has one currency for both."""
-    if "gross_amount" not in chosen or "payout_amount" not in chosen:
+    """One currency parameter goes with the amounts there are: both, when the URL carries
+    both; the sale's alone, when only the sale amount is there."""
+    amounts = {"payout_amount", "gross_amount"} & chosen.keys()
+    currencies = {"payout_currency", "gross_currency"} & chosen.keys()
+    if len(currencies) != 1 or not amounts:
         return
-    for missing, present in (
-        ("gross_currency", "payout_currency"),
-        ("payout_currency", "gross_currency"),
-    ):
-        currency = chosen.get(present)
-        if currency is not None and missing not in chosen:
-            chosen[missing] = FieldReading(
-                currency.param,
-                round(currency.confidence * 0.8, 2),
-                f"“{currency.param}” is the URL's only currency, so it serves both amounts",
-            )
+    [present] = currencies
+    currency = chosen[present]
+    if amounts == {"gross_amount"} and present == "payout_currency":
+        del chosen["payout_currency"]
+        chosen["gross_currency"] = FieldReading(
+            currency.param,
+            currency.confidence,
+            f"“{currency.param}” is the URL's only currency, and the only amount is the sale's",
+        )
+    elif len(amounts) == 2:
+        missing = ({"payout_currency", "gross_currency"} - currencies).pop()
+        chosen[missing] = FieldReading(
+            currency.param,
+            round(currency.confidence * 0.8, 2),
+            f"“{currency.param}” is the URL's only currency, so it serves both amounts",
+        )
 
 
 def _ordered(chosen: dict[str, FieldReading]) -> dict[str, FieldReading]:

@@ -165,3 +165,8 @@ def test_a_sub_id_macro_is_the_click_id_whatever_the_parameter_is_called():
 
 def test_a_parameter_that_names_the_click_outweighs_a_macro_that_names_a_user():
     assert field_map("h/pb?clickid={uid}")["click_id"] == "clickid"
+
+
+def test_the_only_currency_beside_the_only_sale_amount_is_the_sales():
+    found = field_map("h/pb?clickid={clickid}&deposit={deposit}&cur={currency}")
+    assert (found.get("payout_currency"), found["gross_currency"]) == (None, "cur")
