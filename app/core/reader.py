@@ -495,6 +495,7 @@ def read(sample: Sample) -> Reading:
             option.param, round(option.confidence, 2), option.reason
         )
         taken.add(option.param)
+    _user_rewards(chosen)
     _share_currency(chosen)
     event_map = {}
     event = chosen.get("event_type")
@@ -600,6 +601,24 @@ def _weigh_value(param: Param, found: dict[str, tuple[float, str]], offer) -> No
 def _canonical_event(label: str) -> str | None:
     folded = "_".join(words(label))
     return EVENT_LITERALS.get(folded) or EVENT_LITERALS.get(folded.replace("_", ""))
+
+
+#: Names an offerwall gives the user's reward in the app's own currency.
+_REWARD_NAMES = frozenset(
+    {"amount", "sum", "value", "amt", "reward", "rewards", "currency", "cur", "ccy", "curr"}
+)
+
+
+def _user_rewards(chosen: dict[str, FieldReading]) -> None:
+    """A callback about a user with no click id is an offerwall's or a rewarded ad's: its
+    bare ``amount`` and ``currency`` are the user's reward in the app's own coins, not
+    money (what the publisher earns is named ``payout`` or ``revenue``)."""
+    if "external_user_id" not in chosen or "click_id" in chosen:
+        return
+    for name in ("payout_amount", "gross_amount", "payout_currency", "gross_currency"):
+        reading = chosen.get(name)
+        if reading is not None and "".join(words(reading.param)) in _REWARD_NAMES:
+            del chosen[name]
 
 
 def _share_currency(chosen: dict[str, FieldReading]) -> None:

@@ -170,3 +170,17 @@ def test_a_parameter_that_names_the_click_outweighs_a_macro_that_names_a_user():
 def test_the_only_currency_beside_the_only_sale_amount_is_the_sales():
     found = field_map("h/pb?clickid={clickid}&deposit={deposit}&cur={currency}")
     assert (found.get("payout_currency"), found["gross_currency"]) == (None, "cur")
+
+
+def test_an_offerwalls_reward_to_its_user_is_no_money():
+    found = field_map("h/pb?user_id={user_id}&amount={amount}&payout={payout}&txid={txid}")
+    assert found == {
+        "transaction_id": "txid",
+        "payout_amount": "payout",
+        "external_user_id": "user_id",
+    }
+
+
+def test_an_amount_beside_a_click_id_is_money():
+    found = field_map("h/pb?click_id={click_id}&user_id={user_id}&amount={amount}")
+    assert found["payout_amount"] == "amount"
