@@ -337,15 +337,20 @@ class FieldReadingSchema(Schema):
     by = fields.String(metadata={"description": "signature or reader (the generic reader)"})
 
 
-class ReaderSchema(Schema):
-    field_map = fields.Dict(keys=fields.String(), values=fields.String())
-    readings = fields.Dict(
+def _readings() -> fields.Dict:
+    """``fields`` in JSON (the attribute name would shadow marshmallow's module)."""
+    return fields.Dict(
         keys=fields.String(),
         values=fields.Nested(FieldReadingSchema),
         attribute="fields",
         data_key="fields",
         metadata={"description": "per field: its parameter, confidence and reason"},
     )
+
+
+class ReaderSchema(Schema):
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    readings = _readings()
     event_map = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
@@ -359,13 +364,7 @@ class CandidateSchema(Schema):
     score = fields.Float()
     reasons = fields.List(fields.String())
     field_map = fields.Dict(keys=fields.String(), values=fields.String())
-    readings = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(FieldReadingSchema),
-        attribute="fields",
-        data_key="fields",
-        metadata={"description": "per field: its parameter, confidence and reason"},
-    )
+    readings = _readings()
     agreeing = fields.List(
         fields.String(), metadata={"description": "signatures that read this URL the same way"}
     )
