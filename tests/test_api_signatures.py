@@ -191,6 +191,16 @@ def test_an_ambiguous_url_needs_a_signature_id(two_readings, from_detection, det
     assert (created.status_code, created.get_json()["platform"]) == (201, chosen)
 
 
+def test_a_network_that_reads_the_url_like_the_chosen_one_can_be_named(
+    admin_signature, from_detection
+):
+    admin_signature()
+    admin_signature(id="acme_twin", name="Acme Twin")
+    created = from_detection(AMBIGUOUS, signature_id="acme_twin").get_json()
+    assert created["detection"]["candidates"][0]["agreeing"] == ["acme_twin"]
+    assert created["platform"] == "acme_twin"
+
+
 def test_a_url_with_nothing_readable_cannot_create_a_source(from_detection):
     answer = from_detection(UNKNOWN)
     assert answer.status_code == 422

@@ -269,7 +269,8 @@ def detected_maps(detection: Detection, signature_id: str | None) -> dict[str, A
         event_map = {k: v for k, v in detection.reading.event_map.items() if v != "unknown"}
     else:
         chosen = _chosen(detection, signature_id)
-        platform, field_map = chosen.signature.id, chosen.field_map
+        # One of several networks that read the URL alike: the one the operator named.
+        platform, field_map = signature_id or chosen.signature.id, chosen.field_map
         event_map, status_map = dict(chosen.event_map), dict(chosen.signature.status_map)
     return {
         "platform": platform,
