@@ -65,8 +65,8 @@ def test_every_built_in_signature_has_a_documented_sample(signatures):
     assert {s.id for s in signatures if s.origin == "built-in"} <= sampled
 
 
-def test_there_are_at_least_forty_built_in_signatures(signatures):
-    assert len([s for s in signatures if s.origin == "built-in"]) >= 40
+def test_there_are_at_least_seventy_five_built_in_signatures(signatures):
+    assert len([s for s in signatures if s.origin == "built-in"]) >= 75
 
 
 def test_every_built_in_signature_cites_its_documentation(signatures):

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from app.core.sample import Param, Sample
 from app.core.shapes import value_shape
+from app.core.vocabulary import EVENT_SYNONYMS
 
 # -- the words networks use ---------------------------------------------------------------
 
@@ -284,38 +285,6 @@ _PROPERTY_WORDS = frozenset(
     | {"points", "point", "coins", "credits", "virtual", "vc"}
 )
 
-#: Literal event values a template may carry, and the canonical event each one means.
-EVENT_LITERALS: dict[str, str] = {
-    "reg": "registration",
-    "registration": "registration",
-    "register": "registration",
-    "signup": "registration",
-    "sign_up": "registration",
-    "lead": "registration",
-    "cadastro": "registration",
-    "registraciya": "registration",
-    "регистрация": "registration",
-    "ftd": "ftd",
-    "first_deposit": "ftd",
-    "firstdeposit": "ftd",
-    "first_dep": "ftd",
-    "qftd": "qftd",
-    "dep": "deposit",
-    "deposit": "deposit",
-    "redeposit": "deposit",
-    "rd": "deposit",
-    "deposito": "deposit",
-    "депозит": "deposit",
-    "sale": "cpa",
-    "cpa": "cpa",
-    "purchase": "cpa",
-    "install": "cpa",
-    "conversion": "cpa",
-    "order": "cpa",
-    "venda": "cpa",
-    "ngr": "ngr",
-}
-
 # -- names into words -------------------------------------------------------------------------
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -433,8 +402,6 @@ _FITTING_SHAPES = {
     "payout_currency": {"currency"},
     "gross_currency": {"currency"},
 }
-#: Fields that differ on every conversion: a literal value in a template cannot be one.
-_PER_CONVERSION = frozenset({"click_id", "transaction_id", "external_user_id"})
 
 
 @dataclass(frozen=True)
@@ -600,7 +567,7 @@ def _weigh_value(param: Param, found: dict[str, tuple[float, str]], offer) -> No
 
 def _canonical_event(label: str) -> str | None:
     folded = "_".join(words(label))
-    return EVENT_LITERALS.get(folded) or EVENT_LITERALS.get(folded.replace("_", ""))
+    return EVENT_SYNONYMS.get(folded) or EVENT_SYNONYMS.get(folded.replace("_", ""))
 
 
 #: Names an offerwall gives the user's reward in the app's own currency.

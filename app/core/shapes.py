@@ -7,7 +7,7 @@ import re
 
 from app.core import cid
 from app.core.money import AmountError, is_currency, parse_amount
-from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
+from app.core.vocabulary import EVENT_SYNONYMS, EVENTS, STATUS_SYNONYMS
 
 #: Our ``_cid`` (version 1 encodes as "AQ..."), give or take a few characters of format.
 _TOKEN = re.compile(rf"^AQ[A-Za-z0-9_-]{{{cid.TOKEN_LENGTH - 4},{cid.TOKEN_LENGTH + 4}}}$")
@@ -15,9 +15,7 @@ _HEX_OR_UUID = re.compile(r"^[0-9a-fA-F-]{16,64}$")
 #: A documentation's "fill this in": ``...``, ``…``, ``xxx``.
 _PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|x{3,}|X{3,})$")
 
-EVENT_WORDS = frozenset(
-    (*EVENTS, "reg", "signup", "sign_up", "lead", "sale", "dep", "first_deposit", "install")
-)
+EVENT_WORDS = frozenset((*EVENTS, *EVENT_SYNONYMS))
 
 
 def value_shape(value: str) -> str:

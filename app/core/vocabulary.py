@@ -34,6 +34,38 @@ DEFAULT_FIELD_MAP = {
     "status": "status",
 }
 
+#: Event labels networks use (and templates fix), and the canonical event each one means.
+EVENT_SYNONYMS: dict[str, str] = {
+    "reg": "registration",
+    "registration": "registration",
+    "register": "registration",
+    "signup": "registration",
+    "sign_up": "registration",
+    "lead": "registration",
+    "cadastro": "registration",
+    "registraciya": "registration",
+    "регистрация": "registration",
+    "ftd": "ftd",
+    "first_deposit": "ftd",
+    "firstdeposit": "ftd",
+    "first_dep": "ftd",
+    "qftd": "qftd",
+    "dep": "deposit",
+    "deposit": "deposit",
+    "redeposit": "deposit",
+    "rd": "deposit",
+    "deposito": "deposit",
+    "депозит": "deposit",
+    "sale": "cpa",
+    "cpa": "cpa",
+    "purchase": "cpa",
+    "install": "cpa",
+    "conversion": "cpa",
+    "order": "cpa",
+    "venda": "cpa",
+    "ngr": "ngr",
+}
+
 #: Status labels understood without a status map (after the source's own map).
 STATUS_SYNONYMS = {
     "approved": "approved",
