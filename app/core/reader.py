@@ -499,8 +499,8 @@ def _options(param: Param, template: bool) -> list[tuple[str, float, str]]:
             agreed = hint.field in found
             if agreed:
                 confidence = min(0.99, max(found[hint.field][0], hint.confidence) + 0.04)
-            elif hint.why == SUB_ID:
-                confidence = 0.97
+            elif hint.why == SUB_ID:  # sub1 outweighs a parameter's name; sub7 does not
+                confidence = min(0.97, hint.confidence + 0.12)
             else:
                 confidence = hint.confidence * 0.95
             reason = f"macro {macro} {hint.why} the {FIELD_WORDS[hint.field]}"

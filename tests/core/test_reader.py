@@ -184,3 +184,7 @@ def test_an_offerwalls_reward_to_its_user_is_no_money():
 def test_an_amount_beside_a_click_id_is_money():
     found = field_map("h/pb?click_id={click_id}&user_id={user_id}&amount={amount}")
     assert found["payout_amount"] == "amount"
+
+
+def test_a_late_sub_id_macro_does_not_outweigh_a_parameter_that_names_the_transaction():
+    assert field_map("h/pb?transaction_id={sub7}") == {"transaction_id": "transaction_id"}
