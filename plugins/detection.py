@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from app.core.mapping import normalise_label
-from app.core.reader import FIELD_WORDS, FieldReading, Reading, read
+from app.core.reader import FIELD_WORDS, FITTING_SHAPES, FieldReading, Reading, read
 from app.core.sample import Sample, parse_sample
 from app.core.shapes import value_shape
 from app.core.vocabulary import EVENTS, STATUS_SYNONYMS
@@ -256,10 +256,8 @@ def _value_fits(name: str, value: str, candidate: Candidate) -> float:
     label = normalise_label(value)
     if shape == "empty":
         return -0.5
-    if name in ("payout_amount", "gross_amount"):
-        return 1.0 if shape in ("decimal", "integer") else -2.0
-    if name in ("payout_currency", "gross_currency"):
-        return 1.0 if shape == "currency" else -2.0
+    if name in FITTING_SHAPES:  # amounts and currencies
+        return 1.0 if shape in FITTING_SHAPES[name] else -2.0
     if name == "event_type":
         labels = {normalise_label(k) for k in candidate.event_map}
         return 2.0 if label in labels or label in EVENTS else 0.0

@@ -396,7 +396,7 @@ FIELD_WORDS = {
     "external_user_id": "user id",
 }
 #: Values a field cannot have when the URL carries values: ``payout=pending`` is no payout.
-_FITTING_SHAPES = {
+FITTING_SHAPES = {
     "payout_amount": {"decimal", "integer"},
     "gross_amount": {"decimal", "integer"},
     "payout_currency": {"currency"},
@@ -552,7 +552,7 @@ def _weigh_value(param: Param, found: dict[str, tuple[float, str]], offer) -> No
     token or a currency code speaks for itself."""
     shape = value_shape(param.value)
     for name in list(found):
-        fitting = _FITTING_SHAPES.get(name)
+        fitting = FITTING_SHAPES.get(name)
         if fitting and shape != "empty" and shape not in fitting:
             del found[name]
     if shape == "click_token":
