@@ -466,15 +466,14 @@
       element("thead", {}, element("tr", {}, element("th", { text: title === "Field map" ? "Canonical field" : "Network label" }), element("th", { text: title === "Field map" ? "Network parameter" : "Canonical" }))), body));
   }
 
-  const FIELD_ORDER = ["click_id", "event_type", "status", "transaction_id", "payout_amount", "payout_currency", "gross_amount", "gross_currency", "external_user_id"];
-
   // One row per field: the parameter that carries it (a select of the URL's parameters),
   // how sure detection is, and why; the operator confirms or corrects each before saving.
+  // fieldMap names every mappable field, in order: it gives the rows.
   function confirmTable(fields, keys, fieldMap) {
     const body = element("tbody");
-    for (const name of FIELD_ORDER) {
+    for (const [name, param] of Object.entries(fieldMap)) {
       const reading = fields[name];
-      const chosen = (fieldMap || {})[name] || (reading && reading.param) || "";
+      const chosen = param || (reading && reading.param) || "";
       const select = element("select", { "aria-label": `Parameter for ${name}`, "data-confirm-field": name });
       select.append(element("option", { value: "", text: "— not sent —" }));
       for (const key of keys) select.append(element("option", { value: key, text: key, selected: key === chosen }));
