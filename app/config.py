@@ -150,6 +150,17 @@ def _write_atomically(path: Path, content: str) -> None:
         temporary.unlink()
 
 
+def _country_header(env: Mapping[str, str]) -> str | None:
+    raw = env.get("PBHUB_COUNTRY_HEADER", "").strip()
+    if not raw:
+        return None
+    if not all(c.isalnum() or c == "-" for c in raw):
+        raise ConfigError(
+            f"PBHUB_COUNTRY_HEADER must be a header name such as CF-IPCountry, got {raw!r}"
+        )
+    return raw
+
+
 def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
     """Build the Flask config mapping from environment variables."""
     uri = database_uri(env, instance_path)
@@ -166,6 +177,11 @@ def load(env: Mapping[str, str], instance_path: str) -> dict[str, object]:
         "PBHUB_CLICK_RETENTION_DAYS": _retention_days(env),
         "PBHUB_SOURCE_CACHE_SECONDS": _float(env, "PBHUB_SOURCE_CACHE_SECONDS", 2.0),
         "PBHUB_TRUSTED_PROXIES": _int(env, "PBHUB_TRUSTED_PROXIES", 0),
+        # Where a click's country comes from: unset for the registries' data the hub
+        # ships, the path of a MaxMind .mmdb file, or "off".
+        "PBHUB_GEOIP_DB": env.get("PBHUB_GEOIP_DB", "").strip(),
+        # A CDN's country header (e.g. CF-IPCountry), believed only when named here.
+        "PBHUB_COUNTRY_HEADER": _country_header(env),
         "PBHUB_LOG_LEVEL": log_level(env),
         "PBHUB_OUTBOUND_ALLOWED_HOSTS": _allowed_hosts(env),
         # The most any one outbound call (a delivery attempt, a Keitaro API call with its

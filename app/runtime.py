@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from app.config import ConfigError
+from app.core.countries import CountryLookup, GeoDatabaseError, open_lookup
 from app.core.keys import Keyring
 from app.ingest.sources_cache import SourceCache
 
@@ -28,6 +30,10 @@ def init_app(app: Flask) -> None:
     from app.services.signatures import SignatureRegistry
 
     app.extensions["pbhub.keyring"] = Keyring(app.config["SECRET_KEY"])
+    try:
+        app.extensions["pbhub.countries"] = open_lookup(app.config["PBHUB_GEOIP_DB"])
+    except GeoDatabaseError as exc:
+        raise ConfigError(str(exc)) from None
     app.extensions["pbhub.sources"] = SourceCache(app.config["PBHUB_SOURCE_CACHE_SECONDS"])
     app.extensions["pbhub.signatures"] = SignatureRegistry(
         blocked=app.config["PBHUB_BLOCK_PLUGINS"]
@@ -44,6 +50,11 @@ def init_app(app: Flask) -> None:
 
 def keyring() -> Keyring:
     return current_app.extensions["pbhub.keyring"]
+
+
+def country_lookup() -> CountryLookup:
+    """This process's country database, loaded once when the app was created."""
+    return current_app.extensions["pbhub.countries"]
 
 
 def source_cache() -> SourceCache:

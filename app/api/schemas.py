@@ -12,6 +12,7 @@ from app.core.field_errors import or_list
 from app.core.money import is_currency
 from app.core.offer import UnusableOfferURL, offer_parts
 from app.core.sample import find_macros, parse_sample
+from app.core.countries import is_country_code
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
 from app.models.types import MAX_INTEGER
 from app.services.outbound import source_webhook_id
@@ -186,6 +187,12 @@ class ConversionSchema(Schema):
     payout_amount = fields.Decimal(as_string=True, allow_none=True)
     payout_currency = fields.String(allow_none=True)
     external_user_id = fields.String(allow_none=True)
+    country = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ISO 3166 alpha-2: the network's own value, else its click's country"
+        },
+    )
     duplicate_of_id = fields.Integer(allow_none=True)
     parse_notes = fields.List(fields.String())
     tracker = fields.Dict(
@@ -218,6 +225,11 @@ class ConversionDetailSchema(ConversionSchema):
     )
 
 
+def _country(value: str) -> None:
+    if not is_country_code(value.upper()):
+        raise ValidationError("is not an ISO 3166 country code, such as DE or US")
+
+
 #: Sources are keyed by a 32-bit INTEGER: a larger id is a mistake to name, not to query.
 SOURCE_ID = validate.Range(min=1, max=MAX_INTEGER)
 #: Timestamps the database can hold in UTC whatever the offset they were written with.
@@ -229,6 +241,10 @@ class ConversionQuerySchema(Schema):
     event_type = fields.String(validate=validate.OneOf(EVENTS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     source_id = fields.Integer(validate=SOURCE_ID)
+    country = fields.String(
+        validate=_country,
+        metadata={"description": "ISO 3166 alpha-2 code, such as DE"},
+    )
     since = fields.AwareDateTime(
         default_timezone=None,
         validate=validate.Range(min=EARLIEST, max=LATEST),
@@ -608,13 +624,6 @@ HEADER_NAME = validate.Regexp(
     error="is not an HTTP header name; use up to 100 letters, digits and hyphens, such as "
     "X-Api-Key",
 )
-
-
-def _country(value: str) -> None:
-    import pycountry
-
-    if pycountry.countries.get(alpha_2=value.upper()) is None:
-        raise ValidationError("is not an ISO 3166 country code, such as DE or US")
 
 
 class OutboundInSchema(Schema):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.core.countries import read_country
 from app.core.money import AmountError, parse_amount, parse_currency, quantize
 from app.core.vocabulary import DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS, STATUS_SYNONYMS
 
@@ -40,6 +41,8 @@ class Canonical:
     payout_amount: Decimal | None = None
     payout_currency: str | None = None
     external_user_id: str | None = None
+    #: ISO 3166 alpha-2, when the network sent a country this hub can read.
+    country: str | None = None
     notes: list[str] = field(default_factory=list)
     #: Currency fields filled from the source's default, not sent by the network.
     defaulted: set[str] = field(default_factory=set)
@@ -121,6 +124,15 @@ def _currency(value: str | None, name: str, notes: list[str]) -> str | None:
         return None
 
 
+def _country(value: str | None, notes: list[str]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    reading = read_country(value.strip()[:64])
+    if reading.problem:
+        notes.append(f"country: {value.strip()[:40]!r} {reading.problem}")
+    return reading.code
+
+
 def translate(params: Mapping[str, str], rules: Rules, path_event: str | None = None) -> Canonical:
     """Apply the field, event and status maps to merged request parameters.
 
@@ -137,6 +149,7 @@ def translate(params: Mapping[str, str], rules: Rules, path_event: str | None = 
     out.click_id = _text(value("click_id"), "click_id", notes)
     out.transaction_id = _text(value("transaction_id"), "transaction_id", notes)
     out.external_user_id = _text(value("external_user_id"), "external_user_id", notes)
+    out.country = _country(value("country"), notes)
 
     raw_event = _text(value("event_type"), "event_type", notes) or _text(
         path_event, "event_type", notes
@@ -172,6 +185,7 @@ _PLAIN_NAMES: dict[str, tuple[str, ...]] = {
     "gross_amount": ("sale_amount", "gross", "gross_amount", "deposit"),
     "gross_currency": ("gross_currency", "sale_currency"),
     "external_user_id": ("uid", "player_id", "customer_id", "external_user_id"),
+    "country": ("country_code", "countrycode", "geo"),
     "status": ("state",),
 }
 

@@ -11,6 +11,7 @@ CANONICAL_FIELDS = (
     "payout_amount",
     "payout_currency",
     "external_user_id",
+    "country",
 )
 #: Fields a field map may name besides the canonical ones.
 MAPPABLE_FIELDS = (*CANONICAL_FIELDS, "status")
@@ -31,6 +32,7 @@ DEFAULT_FIELD_MAP = {
     "payout_amount": "payout",
     "payout_currency": "currency",
     "external_user_id": "user_id",
+    "country": "country",
     "status": "status",
 }
 

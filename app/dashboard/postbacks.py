@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import DBAPIError
 
 from app.auth.session import has_role, login_required
+from app.core.countries import country_names, is_country_code
 from app.core.vocabulary import ATTRIBUTIONS, DEFAULT_FIELD_MAP, EVENTS, MAPPABLE_FIELDS
 from app.dashboard import bp, charts
 from app.extensions import db
@@ -34,6 +35,7 @@ class PostbacksQuery(Schema):
     window = fields.String(load_default="24h", validate=validate.OneOf(tuple(stats.WINDOWS)))
     attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
     event = fields.String(validate=validate.OneOf(EVENTS))
+    country = fields.String(validate=is_country_code)
     cursor = fields.String(validate=validate.Length(max=200))
 
 
@@ -57,6 +59,7 @@ def postbacks():  # type: ignore[no-untyped-def]
         "mappable_fields": MAPPABLE_FIELDS,
         "default_field_map": DEFAULT_FIELD_MAP,
         "attributions": ATTRIBUTIONS,
+        "countries": country_names(),
         "stats": None,
         "pictures": None,
         "page": None,
@@ -84,6 +87,7 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
     filters = {
         "attribution": query.get("attribution"),
         "event_type": query.get("event"),
+        "country": query.get("country"),
         "cursor": query.get("cursor"),
     }
     data: dict[str, Any] = {

@@ -20,7 +20,8 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, or_, select, update
 
-from app.core.attribution import attribute_click, is_status_change
+from app.core.attribution import ImportedClick, attribute_click, is_status_change
+from app.core.countries import is_country_code
 from app.core.mapping import Canonical, translate
 from app.core.params import fingerprint
 from app.extensions import db
@@ -56,7 +57,7 @@ def dedupe_key(source_id: int, canon: Canonical, params_fingerprint: str) -> str
 
 #: Built once: constructing the statement costs more than running it.
 _IMPORTED_CLICK = (
-    select(Click.clicked_at)
+    select(Click.clicked_at, Click.country)
     .where(
         Click.click_id == bindparam("click_id"),
         Click.origin != "track",
@@ -72,13 +73,22 @@ def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
     a tracker, whichever network's postback carries one back). Our own Track URL clicks
     are proven by their token's signature, never by finding the token's text here."""
 
-    def find(click_id: str) -> datetime | None:
+    def find(click_id: str) -> ImportedClick | None:
         with db.engine.connect() as connection:
-            return connection.scalar(
+            row = connection.execute(
                 _IMPORTED_CLICK, {"click_id": click_id, "source_id": source_id}
-            )
+            ).first()
+        if row is None:
+            return None
+        return ImportedClick(row.clicked_at, _stored_country(row.country))
 
     return find
+
+
+def _stored_country(value: str | None) -> str | None:
+    """An imported click's country as the tracker reported it, if it is one."""
+    code = (value or "").strip().upper()
+    return code if is_country_code(code) else None
 
 
 def conversion_row(
@@ -119,6 +129,7 @@ def conversion_row(
         "payout_amount": canon.payout_amount,
         "payout_currency": canon.payout_currency,
         "external_user_id": canon.external_user_id,
+        "country": canon.country or match.country,
         "dedupe_key": dedupe_key(source.id, canon, fingerprint(params, path_event)),
         "duplicate_of_id": None,
         "parse_notes": [*notes, *canon.notes, *([match.note] if match.note else [])],

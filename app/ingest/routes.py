@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from app.core import cid
+from app.core.countries import is_country_code
 from app.core.keys import mask, token_digest
 from app.core.params import clean
 from app.errors import error_response
@@ -28,7 +29,7 @@ from app.models import RejectedPostback
 from app.models.types import utcnow
 from app.queue import enqueue_follow_ups
 from app.ratelimit import get_limiter
-from app.runtime import keyring, source_cache
+from app.runtime import country_lookup, keyring, source_cache
 from app.services.captures import record_learn_request
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
     if source.offer_parts is None:
         return error_response(404, "this source has no offer URL to send clicks to")
     now = utcnow()
-    token = cid.mint(keyring().click_token, source.id, now)
+    country = _visitor_country()
+    token = cid.mint(keyring().click_token, source.id, now, country)
     if request.method != "HEAD":
         get_recorder(current_app).record(
             {
@@ -116,6 +118,7 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
                 "click_id": token,
                 "origin": "track",
                 "clicked_at": now,
+                "country": country,
                 "ip_hash": keyring().hash_ip(request.remote_addr),
                 "user_agent": clean(request.headers.get("User-Agent", ""))[:512] or None,
                 "referrer": clean(request.headers.get("Referer", ""))[:1024] or None,
@@ -124,6 +127,18 @@ def track(public_id: str):  # type: ignore[no-untyped-def]
             }
         )
     return OfferRedirect(token.join(source.offer_parts))
+
+
+def _visitor_country() -> str | None:
+    """The CDN's word when the operator trusts its header (``PBHUB_COUNTRY_HEADER``),
+    else the country database's for the visitor's address (``X-Forwarded-For`` counts
+    only as far as ``PBHUB_TRUSTED_PROXIES`` says, through ``ProxyFix``)."""
+    header = current_app.config["PBHUB_COUNTRY_HEADER"]
+    if header:
+        code = request.headers.get(header, "").strip().upper()
+        if is_country_code(code):
+            return code
+    return country_lookup().country_of(request.remote_addr)
 
 
 def _wait(key: str, limit: int) -> int:

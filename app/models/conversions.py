@@ -63,6 +63,9 @@ class Conversion(db.Model):
     payout_amount: Mapped[Decimal | None] = mapped_column(Money)
     payout_currency: Mapped[str | None] = mapped_column(String(3))
     external_user_id: Mapped[str | None] = mapped_column(String(255))
+    #: ISO 3166 alpha-2: the network's own value when its postback carries one, else
+    #: the country of the click it is attributed to.
+    country: Mapped[str | None] = mapped_column(String(2))
     dedupe_key: Mapped[str | None] = mapped_column(String(400), unique=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversions.id", ondelete="SET NULL")

@@ -19,13 +19,14 @@ from app.models.types import BigId, UTCDateTime
 
 
 class ClickRollup(db.Model):
-    """Clicks per hour and source (no source: imported clicks no hub source claims)."""
+    """Clicks per hour, source and country (no source: imported clicks no hub source claims)."""
 
     __tablename__ = "stats_clicks_hourly"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bucket: Mapped[datetime] = mapped_column(UTCDateTime)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    country: Mapped[str | None] = mapped_column(String(8))
     clicks: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
@@ -35,8 +36,8 @@ class ClickRollup(db.Model):
 
 
 class ConversionRollup(db.Model):
-    """Conversions that are not duplicates, per hour of arrival, source, event, status and
-    currency pair. Amounts are kept as whole units plus the sum of the millionths, the
+    """Conversions that are not duplicates, per hour of arrival, source, event, status,
+    currency pair and country. Amounts are kept as whole units plus the sum of the millionths, the
     split ``app.services.stats`` uses to stay exact and inside 64 bits on SQLite."""
 
     __tablename__ = "stats_conversions_hourly"
@@ -48,6 +49,7 @@ class ConversionRollup(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     payout_currency: Mapped[str | None] = mapped_column(String(3))
     gross_currency: Mapped[str | None] = mapped_column(String(3))
+    country: Mapped[str | None] = mapped_column(String(2))
     conversions: Mapped[int] = mapped_column(BigInteger)
     payout_count: Mapped[int] = mapped_column(BigInteger)
     payout_units: Mapped[int] = mapped_column(BigInteger)

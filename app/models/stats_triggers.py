@@ -18,7 +18,7 @@ from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 
 #: Columns whose change moves a row's figures (or the hour it counts in).
-CLICK_COLUMNS = ("clicked_at", "source_id")
+CLICK_COLUMNS = ("clicked_at", "source_id", "country")
 CONVERSION_COLUMNS = (
     "received_at",
     "source_id",
@@ -29,6 +29,7 @@ CONVERSION_COLUMNS = (
     "payout_currency",
     "gross_amount",
     "gross_currency",
+    "country",
 )
 TABLES = {
     "clicks": ("clicked_at", CLICK_COLUMNS),
@@ -37,8 +38,11 @@ TABLES = {
 FROZEN = "(SELECT value FROM stats_state WHERE name = 'clicks_frozen_before')"
 
 
-def _pg_function(table: str) -> str:
-    time_column, columns = TABLES[table]
+Watched = dict[str, tuple[str, tuple[str, ...]]]
+
+
+def _pg_function(table: str, watched: Watched) -> str:
+    time_column, columns = watched[table]
     hour = f"date_trunc('hour', {{0}}.{time_column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
     keep = f"AND ({{0}}.{time_column} >= frozen OR frozen IS NULL)" if table == "clicks" else ""
     old = ", ".join(f"o.{c}" for c in columns)
@@ -72,9 +76,9 @@ END
 $$"""  # noqa: S608 (table and column names are constants)
 
 
-def _pg(table: str) -> list[str]:
+def _pg(table: str, watched: Watched) -> list[str]:
     function = f"pbhub_stats_{table}_changed()"
-    statements = [_pg_function(table)]
+    statements = [_pg_function(table, watched)]
     for action, referencing in (
         ("INSERT", "NEW TABLE AS new_rows"),
         ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
@@ -89,8 +93,8 @@ def _pg(table: str) -> list[str]:
     return statements
 
 
-def _sqlite(table: str) -> list[str]:
-    time_column, columns = TABLES[table]
+def _sqlite(table: str, watched: Watched) -> list[str]:
+    time_column, columns = watched[table]
 
     def log(row: str) -> str:
         hour = f"strftime('%Y-%m-%d %H:00:00.000000', {row}.{time_column})"
@@ -117,13 +121,14 @@ def _sqlite(table: str) -> list[str]:
     return statements
 
 
-def statements(dialect: str) -> list[str]:
+def statements(dialect: str, watched: Watched = TABLES) -> list[str]:
     build = _pg if dialect == "postgresql" else _sqlite
-    return [statement for table in TABLES for statement in build(table)]
+    return [statement for table in watched for statement in build(table, watched)]
 
 
-def install(connection: Connection) -> None:
-    for statement in statements(connection.dialect.name):
+def install(connection: Connection, watched: Watched = TABLES) -> None:
+    """``watched`` lets a migration install the triggers of its own schema, not today's."""
+    for statement in statements(connection.dialect.name, watched):
         connection.execute(text(statement))
 
 

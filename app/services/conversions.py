@@ -67,6 +67,9 @@ def list_conversions(filters: dict[str, Any], limit: int = 50) -> Page:
             # Not indexable (``+ 0``, ``|| ''``), so SQLite walks the driver's index.
             column = column + 0 if name == "source_id" else column.concat("")
         query = query.where(column == value)
+    if filters.get("country"):
+        # Never the driver: a country rides along the other filters' (or time's) index.
+        query = query.where(Conversion.country.concat("") == filters["country"].upper())
     if filters.get("since") is not None:
         query = query.where(Conversion.received_at >= filters["since"])
     if filters.get("until") is not None:
@@ -130,6 +133,7 @@ EXPORT_COLUMNS = (
     "payout_amount",
     "payout_currency",
     "external_user_id",
+    "country",
     "duplicate_of_id",
     "updated_at",
     "parse_notes",

@@ -19,6 +19,24 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+#: The columns the triggers watched in this revision's schema (0011 adds the countries).
+WATCHED = {
+    "clicks": ("clicked_at", ("clicked_at", "source_id")),
+    "conversions": (
+        "received_at",
+        (
+            "received_at",
+            "source_id",
+            "attribution",
+            "status",
+            "event_type",
+            "payout_amount",
+            "payout_currency",
+            "gross_amount",
+            "gross_currency",
+        ),
+    ),
+}
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = sa.DateTime(timezone=True)
 
@@ -88,7 +106,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("name", name=op.f("pk_stats_state")),
     )
     bind = op.get_bind()
-    stats_triggers.install(bind)
+    stats_triggers.install(bind, WATCHED)
     for kind, table, column in (
         ("clicks", "clicks", "clicked_at"),
         ("conversions", "conversions", "received_at"),
