@@ -472,6 +472,6 @@ def test_a_conversion_re_mapped_to_duplicate_is_left_alone(run_import, client, s
     conversion = db.session.get(Conversion, answer["conversion_id"])
     conversion.attribution = "duplicate"
     db.session.commit()
-    assert sync.rematch([("dup", utcnow())], utcnow()) == []
+    assert sync.rematch([("dup", utcnow(), None)], utcnow()) == []
     db.session.refresh(conversion)
     assert conversion.attribution == "duplicate"

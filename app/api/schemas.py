@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from app.core.countries import is_country_code
 from app.core.field_errors import or_list
 from app.core.money import is_currency
 from app.core.offer import UnusableOfferURL, offer_parts
 from app.core.sample import find_macros, parse_sample
-from app.core.countries import is_country_code
 from app.core.vocabulary import ATTRIBUTIONS, EVENTS, MAPPABLE_FIELDS, SOURCE_STATES, STATUSES
 from app.models.types import MAX_INTEGER
 from app.services.outbound import source_webhook_id

@@ -172,7 +172,9 @@ ALIASES = {
     "el": "GR",
 }
 #: Values that say "unknown" rather than naming a country: no country, and nothing to note.
-UNKNOWN = frozenset({"", "-", "--", "xx", "zz", "t1", "a1", "a2", "o1", "n/a", "na", "none", "null"})
+UNKNOWN = frozenset(
+    {"", "-", "--", "xx", "zz", "t1", "a1", "a2", "o1", "n/a", "na", "none", "null"}
+)
 UNKNOWN_WORDS = frozenset({"unknown", "undefined", "other"})
 _SPACES = re.compile(r"[\s_]+")
 
@@ -195,7 +197,7 @@ def read_country(raw: str) -> CountryReading:
     name (``de``, ``DEU``, ``276``, ``Germany``); ``UK`` and names networks use that the
     standard does not (``Russia``, ``Turkey``, ``Holland``) are read too."""
     text = _SPACES.sub(" ", raw.strip()).casefold()
-    if text in UNKNOWN or text in UNKNOWN_WORDS:
+    if text in UNKNOWN:
         return CountryReading(None)
     if text in ALIASES:
         return CountryReading(ALIASES[text])
@@ -220,6 +222,24 @@ def country_names() -> tuple[tuple[str, str], ...]:
         for country in pycountry.countries
     )
     return tuple(sorted(named, key=lambda pair: pair[1]))
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    return dict(country_names())
+
+
+def country_name(code: str | None) -> str:
+    """``DE`` -> ``Germany``; a code the standard does not know is shown as it is."""
+    if not code:
+        return "unknown"
+    return _names().get(code, code)
+
+
+def stored_code(value: str | None) -> str | None:
+    """A stored or tracker-reported country (``de``, ``DE ``) as a code, if it is one."""
+    code = (value or "").strip().upper()
+    return code if code in _alpha_2() else None
 
 
 def is_country_code(value: str) -> bool:

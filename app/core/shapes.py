@@ -11,9 +11,7 @@ from app.core.vocabulary import EVENT_SYNONYMS, EVENTS, STATUS_SYNONYMS
 
 #: Our ``_cid`` (version 1 encodes as "AQ...", version 2 as "Ag..."), give or take a few
 #: characters of format.
-_TOKEN = re.compile(
-    rf"^A[Qg][A-Za-z0-9_-]{{{cid.TOKEN_LENGTH_V1 - 4},{cid.TOKEN_LENGTH + 4}}}$"
-)
+_TOKEN = re.compile(rf"^A[Qg][A-Za-z0-9_-]{{{cid.TOKEN_LENGTH_V1 - 4},{cid.TOKEN_LENGTH + 4}}}$")
 _HEX_OR_UUID = re.compile(r"^[0-9a-fA-F-]{16,64}$")
 #: A documentation's "fill this in": ``...``, ``…``, ``xxx``.
 _PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|x{3,}|X{3,})$")

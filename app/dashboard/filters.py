@@ -16,6 +16,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from app.core import display
+from app.core.countries import country_name
 
 
 def reader_locale() -> str:
@@ -117,4 +118,5 @@ def register(app: Flask) -> None:
         utc=utc,
         pretty_json=pretty_json,
         short=short,
+        country_name=country_name,
     )

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, or_, select, update
 
 from app.core.attribution import ImportedClick, attribute_click, is_status_change
-from app.core.countries import is_country_code
+from app.core.countries import stored_code
 from app.core.mapping import Canonical, translate
 from app.core.params import fingerprint
 from app.extensions import db
@@ -80,15 +80,9 @@ def _imported_click_finder(source_id: int):  # type: ignore[no-untyped-def]
             ).first()
         if row is None:
             return None
-        return ImportedClick(row.clicked_at, _stored_country(row.country))
+        return ImportedClick(row.clicked_at, stored_code(row.country))
 
     return find
-
-
-def _stored_country(value: str | None) -> str | None:
-    """An imported click's country as the tracker reported it, if it is one."""
-    code = (value or "").strip().upper()
-    return code if is_country_code(code) else None
 
 
 def conversion_row(

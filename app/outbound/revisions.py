@@ -36,6 +36,7 @@ SHARED_FIELDS = (
     "click_id",
     "transaction_id",
     "external_user_id",
+    "country",
     "raw_request",
 )
 _HISTORY_COLUMNS = (

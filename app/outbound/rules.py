@@ -53,8 +53,8 @@ def remote_status(status_map: dict[str, str], status: str, event_type: str) -> s
 def triggers(postback: Any, conversion: Any) -> bool:
     """Whether ``conversion`` is owed to ``postback`` (before the status map's say).
 
-    Conversions carry no country yet, so a postback with a country filter matches none
-    (rather than all): a filter is a promise about what is sent."""
+    A conversion whose country is unknown matches no country filter (rather than all):
+    a filter is a promise about what is sent."""
     if postback.state != "active" or conversion.attribution == "duplicate":
         return False
     if postback.events and conversion.event_type not in postback.events:
@@ -63,7 +63,7 @@ def triggers(postback: Any, conversion: Any) -> bool:
         return False
     if postback.source_ids and conversion.source_id not in postback.source_ids:
         return False
-    return not postback.countries
+    return not postback.countries or conversion.country in postback.countries
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,6 @@ class Context:
     now: datetime
     signing_secrets: tuple[str, ...] = ()
     url_secret: str | None = None
-    country: str | None = None
     #: Set when a stored secret could not be decrypted: nothing is sent half-keyed.
     problem: str | None = None
 
@@ -115,7 +114,7 @@ def values_for(ctx: Context) -> Values:
         "source_name": ctx.source_name,
         "conversion_id": conversion.id,
         "received_at": conversion.received_at,
-        "country": ctx.country,
+        "country": conversion.country,
         URL_SECRET: ctx.url_secret,
     }
     params, _ = stored_params(conversion.raw_request or {})
@@ -141,6 +140,7 @@ def canonical_payload(ctx: Context, values: Values) -> dict[str, Any]:
             "gross_amount",
             "gross_currency",
             "external_user_id",
+            "country",
             "received_at",
         )
     }

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
+from app.core.countries import stored_code
 from app.extensions import conflict_insert, db
 from app.keitaro.client import Keitaro
 from app.keitaro.pages import positive_id
@@ -177,7 +178,9 @@ def import_clicks(
         for batch in _batches(pages, WRITE_BATCH):
             values, bad = _click_values(target, client, batch)
             new = _upsert(connection_id, values)
-            rematched = rematch([(v["click_id"], v["clicked_at"]) for v in values], now())
+            rematched = rematch(
+                [(v["click_id"], v["clicked_at"], v["country"]) for v in values], now()
+            )
             newest = max((v["clicked_at"] for v in values), default=None)
             if newest is not None:
                 cursor = max(cursor or newest, min(newest, window.end))
@@ -256,7 +259,7 @@ def _click(target: _Target, client: Keitaro, item: dict[str, Any]) -> dict[str, 
         offer_id or -1
     )
     mapped = target.sources.get(str(network_id)) if network_id else None
-    country = (item.get("country_code") or "").strip().upper() or None
+    country = stored_code(item.get("country_code"))
     external = str(item.get("external_id") or "").strip() or None
     return {
         "connection_id": target.connection_id,
@@ -267,7 +270,7 @@ def _click(target: _Target, client: Keitaro, item: dict[str, Any]) -> dict[str, 
         "tracker_campaign_id": positive_id(item.get("campaign_id")),
         "tracker_offer_id": offer_id,
         "tracker_traffic_source_id": positive_id(item.get("ts_id")),
-        "country": country[:8] if country else None,
+        "country": country,
         "external_id": external[:255] if external else None,
     }
 
@@ -347,15 +350,17 @@ def _upsert_statement(dialect: str) -> Any:
     ).returning(literal_column("xmax = 0") if dialect == "postgresql" else table.c.id)
 
 
-def rematch(clicks: list[tuple[str, datetime]], now: datetime) -> list[int]:
+def rematch(clicks: list[tuple[str, datetime, str | None]], now: datetime) -> list[int]:
     """Conversions that arrived before their Keitaro click was imported: matched (or
     expired, past their source's window) now, as a new revision owed to the outbound
-    postbacks (one sending only matched conversions has not had them yet). Each update
+    postbacks (one sending only matched conversions has not had them yet), and given the
+    click's country when the network sent none. Each update
     holds only if the conversion is still unmatched at the revision read, so a re-map
     committed meanwhile wins. The ids changed, for their follow-up jobs."""
     if not clicks:
         return []
-    times = dict(clicks)
+    times = {click_id: clicked_at for click_id, clicked_at, _ in clicks}
+    countries = {click_id: country for click_id, _, country in clicks}
     rows = db.session.execute(
         select(
             Conversion.id,
@@ -363,6 +368,7 @@ def rematch(clicks: list[tuple[str, datetime]], now: datetime) -> list[int]:
             Conversion.click_id,
             Conversion.received_at,
             Conversion.parse_notes,
+            Conversion.country,
             Source.attribution_window_days,
         )
         .join(Source, Source.id == Conversion.source_id)
@@ -382,6 +388,7 @@ def rematch(clicks: list[tuple[str, datetime]], now: datetime) -> list[int]:
             .values(
                 attribution="expired" if late else "matched",
                 clicked_at=clicked_at,
+                country=row.country or stored_code(countries[row.click_id]),
                 revision=row.revision + 1,
                 dispatch_pending=True,
                 updated_at=now,

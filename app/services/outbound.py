@@ -233,6 +233,7 @@ def synthetic_conversion(row: OutboundPostback, now: datetime) -> SimpleNamespac
         gross_amount=None,
         gross_currency=None,
         external_user_id=None,
+        country=(row.countries or ["US"])[0],
         revision=0,
         raw_request={"query": {}},
     )

@@ -52,6 +52,7 @@ COMPARED = (
     "payout_amount",
     "payout_currency",
     "external_user_id",
+    "country",
     "dedupe_key",
     "duplicate_of_id",
 )

@@ -43,7 +43,10 @@ WHEN = sa.DateTime(timezone=True)
 
 def _source_fk(table):
     return sa.ForeignKeyConstraint(
-        ["source_id"], ["sources.id"], name=op.f(f"fk_{table}_source_id_sources"), ondelete="CASCADE"
+        ["source_id"],
+        ["sources.id"],
+        name=op.f(f"fk_{table}_source_id_sources"),
+        ondelete="CASCADE",
     )
 
 
