@@ -440,3 +440,26 @@ def sign_in(client: Any, make_account: Callable[..., Any]) -> Callable[..., Any]
 def csrf(client: Any) -> Callable[[], str]:
     """The signed-in session's CSRF token, for forms and the X-CSRFToken header."""
     return lambda: page_csrf_token(client, "/account")
+
+
+@pytest.fixture
+def geoip_db_of_kind(tmp_path: Any) -> Callable[[str], Any]:
+    """A small MaxMind database written for the test, as GeoLite2 lays records out."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    def write(kind: str = "GeoLite2-Country") -> Any:
+        writer = MMDBWriter(ip_version=6, database_type=kind, ipv4_compatible=True)
+        writer.insert_network(IPSet(["81.2.69.0/24"]), {"country": {"iso_code": "GB"}})
+        writer.insert_network(IPSet(["2a02:2770::/32"]), {"country": {"iso_code": "NL"}})
+        writer.insert_network(IPSet(["89.160.20.0/24"]), {"registered_country": {"iso_code": "SE"}})
+        path = tmp_path / "test-country.mmdb"
+        writer.to_db_file(str(path))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def geoip_db(geoip_db_of_kind: Callable[[str], Any]) -> Any:
+    return geoip_db_of_kind("GeoLite2-Country")

@@ -124,7 +124,7 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import dev, keitaro, outbound, signatures, sources, stats, users
+    from app.cli import countries, dev, keitaro, outbound, signatures, sources, stats, users
 
     app.cli.add_command(users.users)
     app.cli.add_command(dev.dev)
@@ -134,3 +134,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbound.outbound)
     app.cli.add_command(keitaro.keitaro)
     app.cli.add_command(stats.stats)
+    app.cli.add_command(countries.countries)

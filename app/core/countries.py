@@ -14,7 +14,6 @@ Neither knows private, reserved or unallocated addresses: they have no country (
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -174,8 +173,8 @@ ALIASES = {
 #: Values that say "unknown" rather than naming a country: no country, and nothing to note.
 UNKNOWN = frozenset(
     {"", "-", "--", "xx", "zz", "t1", "a1", "a2", "o1", "n/a", "na", "none", "null"}
+    | {"unknown", "undefined", "other"}
 )
-UNKNOWN_WORDS = frozenset({"unknown", "undefined", "other"})
 _SPACES = re.compile(r"[\s_]+")
 
 
@@ -246,10 +245,3 @@ def is_country_code(value: str) -> bool:
     """An ISO 3166 alpha-2 code as stored (upper case)."""
     return value in _alpha_2()
 
-
-def is_public_address(address: str) -> bool:
-    """Whether an address could have a country at all (tests and the CLI say why not)."""
-    try:
-        return ipaddress.ip_address(address).is_global
-    except ValueError:
-        return False

@@ -92,6 +92,7 @@ PLANNING_COLUMNS = (
     Conversion.event_type,
     Conversion.attribution,
     Conversion.source_id,
+    Conversion.country,
 )
 
 
