@@ -70,6 +70,9 @@ class Spec:
     rate: float = 0.0
     timeout: float = 10.0
     postback: PostbackMix | None = None
+    #: Visitor addresses sent as ``X-Forwarded-For``, one per request in turn (a hub
+    #: behind a trusted proxy looks each click's country up from it).
+    forwarded_for: list[str] | None = None
 
     @classmethod
     def from_json(cls, text: str) -> Spec:
@@ -96,6 +99,10 @@ class Requests:
         self._path = spec.path
         self._mix = spec.postback
         self._fixed = self._encode(spec.path)
+        self._forwarded = [
+            f"GET {spec.path} HTTP/1.1\r\nX-Forwarded-For: {address}\r\n{self._head}".encode()
+            for address in spec.forwarded_for or ()
+        ]
         self._random = random.Random(seed)
         self._recent: list[tuple[str, str]] = []
         self._count = 0
@@ -105,6 +112,9 @@ class Requests:
 
     def next(self) -> bytes:
         mix = self._mix
+        if self._forwarded:
+            self._count += 1
+            return self._forwarded[self._count % len(self._forwarded)]
         if mix is None:
             return self._fixed
         if self._recent and self._random.random() < mix.duplicate_share:

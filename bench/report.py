@@ -17,8 +17,14 @@ from bench.server import ProcessMemory
 BARE = "bare /"
 POSTBACK = "/pb/<token>"
 TRACK = "/t/<public_id>"
+TRACK_NO_COUNTRY = "/t/<public_id>, country lookup off"
 #: Names as Markdown: in backticks, or ``<token>`` would render as an HTML tag.
-TITLES = {BARE: "bare Flask `/`", POSTBACK: "`/pb/<token>`", TRACK: "`/t/<public_id>`"}
+TITLES = {
+    BARE: "bare Flask `/`",
+    POSTBACK: "`/pb/<token>`",
+    TRACK: "`/t/<public_id>`",
+    TRACK_NO_COUNTRY: "`/t/<public_id>`, country lookup off",
+}
 
 #: Minimum share of the bare ceiling's throughput, per route.
 MIN_SHARE = {POSTBACK: 0.50, TRACK: 0.70}
@@ -208,6 +214,21 @@ def _checks(config: ConfigResult) -> list[str]:
     return _table(["check", "measured", "target", "result"], "llll", rows)
 
 
+def _lookup_cost(config: ConfigResult) -> list[str]:
+    """The Track URL with and without the country lookup, side by side."""
+    by_name = {t.target: t for t in config.targets}
+    on, off = by_name.get(TRACK), by_name.get(TRACK_NO_COUNTRY)
+    if on is None or off is None or not off.max_rps:
+        return []
+    return [
+        "",
+        f"Country lookup on the Track URL: {_number(on.max_rps)} req/s and "
+        f"{_ms(on.app_cpu_ms)} app CPU ms/req with it, {_number(off.max_rps)} req/s and "
+        f"{_ms(off.app_cpu_ms)} ms without ({(on.max_rps / off.max_rps - 1) * 100:+.1f} % "
+        f"throughput, {(on.app_cpu_ms - off.app_cpu_ms) * 1000:+.0f} µs CPU per click).",
+    ]
+
+
 HOW_TO_READ = [
     "**req/s max**: closed loop, every connection sends its next request as soon as the "
     "answer arrives; successful (2xx/3xx) answers per second after a warm-up. The bare "
@@ -230,6 +251,10 @@ HOW_TO_READ = [
     "it held resident at any time.",
     "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "
     "`event=reg&payout=1.5`; about 30 % repeat a recent transaction id (duplicates).",
+    "`/t/<public_id>` requests come through a trusted proxy (`PBHUB_TRUSTED_PROXIES=1`) "
+    "with a public visitor address in `X-Forwarded-For`, a different one each request, so "
+    "every click's country is looked up in the shipped database. The row \"country lookup "
+    'off" is the same route on a second server started with `PBHUB_GEOIP_DB=off`.',
 ]
 
 
@@ -254,6 +279,7 @@ def markdown(report: Report) -> str:
         lines += _budget(config)
         lines.append("")
         lines += _checks(config)
+        lines += _lookup_cost(config)
     lines += ["", "## How to read this", ""]
     lines += [f"- {line}" for line in HOW_TO_READ + report.notes]
     return "\n".join(lines) + "\n"

@@ -22,9 +22,11 @@ out, also after an error, Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import os
 import platform
+import random
 import runpy
 import secrets
 import shutil
@@ -44,7 +46,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench import stacks
-from bench.report import BARE, POSTBACK, TRACK, ConfigResult, Report, TargetResult, markdown
+from bench.report import (
+    BARE,
+    POSTBACK,
+    TRACK,
+    TRACK_NO_COUNTRY,
+    ConfigResult,
+    Report,
+    TargetResult,
+    markdown,
+)
 from bench.server import (
     REPO,
     BenchError,
@@ -59,6 +70,7 @@ RESULTS = REPO / "bench" / "results" / "latest.md"
 CONFIGURATIONS = ("pg", "embedded")
 DUPLICATE_SHARE = 0.3
 CLICK_TOKENS = 64
+VISITORS = 512
 LOAD_GRACE = 60.0  # seconds a load phase may overrun before it counts as hung
 QUIET_SAMPLE = 0.5  # seconds of CPU use sampled before each phase
 QUIET_LIMIT = 0.15  # share of all CPUs busy between phases that deserves a note
@@ -153,6 +165,21 @@ def click_tokens(port: int, track_path: str, count: int = CLICK_TOKENS) -> list[
     return tokens
 
 
+def visitor_addresses(count: int = VISITORS, seed: int = 7) -> list[str]:
+    """Public IPv4 and IPv6 addresses of many countries (one in eight IPv6), the same in
+    every run: what the Track URL's country lookup meets behind a proxy."""
+    rng = random.Random(seed)
+    addresses: list[str] = []
+    while len(addresses) < count:
+        if len(addresses) % 8 == 7:
+            candidate = ipaddress.IPv6Address((0x2000 << 112) | rng.getrandbits(125))
+        else:
+            candidate = ipaddress.IPv4Address(rng.getrandbits(32))
+        if candidate.is_global:
+            addresses.append(str(candidate))
+    return addresses
+
+
 def _errors(result: dict[str, Any]) -> str:
     errors = sum(result["errors"].values())
     return f"{errors} errors {result['errors']}" if errors else "no errors"
@@ -231,6 +258,7 @@ class Bench:
         path: str,
         mix: dict[str, Any] | None,
         stores: bool = False,
+        forwarded_for: list[str] | None = None,
     ) -> TargetResult:
         """Max throughput (closed loop), then latency at half of it (open loop)."""
         options = self.options
@@ -240,6 +268,7 @@ class Bench:
             "path": path,
             "seconds": options.seconds,
             "connections": options.connections,
+            "forwarded_for": forwarded_for,
         }
         limit = options.seconds + options.warmup + LOAD_GRACE
 
@@ -314,6 +343,7 @@ class Bench:
         directory = self.workdir / key
         directory.mkdir()
         env = stacks.base_env(dict(os.environ), port)
+        env["PBHUB_TRUSTED_PROXIES"] = "1"  # behind a proxy, as deploy.md sets it up
         database: stacks.ThrowawayDatabase | None = None
         scratch: stacks.ScratchRedis | None = None
         if key == "pg":
@@ -337,13 +367,22 @@ class Bench:
             "duplicate_share": DUPLICATE_SHARE,
         }
         stores = key == "pg"  # the embedded store works inside the app's processes
+        visitors = visitor_addresses()
         targets = [
             self.measure(server, key, POSTBACK, paths.postback_path, mix, stores),
-            self.measure(server, key, TRACK, paths.track_path, None, stores),
+            self.measure(server, key, TRACK, paths.track_path, None, stores, visitors),
         ]
         memory = server.memory()
         self.say(f"{key}: stopping gunicorn")
         server.stop()
+        (self.workdir / f"{key}-no-country").mkdir()
+        off = self.start_server(
+            "wsgi:app", {**env, "PBHUB_GEOIP_DB": "off"}, port, f"{key}-no-country", "/healthz"
+        )
+        targets.append(
+            self.measure(off, key, TRACK_NO_COUNTRY, paths.track_path, None, stores, visitors)
+        )
+        off.stop()
         for store in (database, scratch):
             if store is not None:
                 store.close()
