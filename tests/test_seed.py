@@ -141,3 +141,13 @@ def test_the_connection_counts_the_clicks_seeded_as_imported_from_it(seeded):
     connection = db.session.scalars(select(KeitaroConnection)).one()
     stored = count(Click.connection_id == connection.id, model=Click)
     assert connection.clicks_imported == stored > 0
+
+
+def test_seeded_conversions_carry_their_clicks_country(seeded):
+    seeded()
+    matched = db.session.scalars(select(Conversion).where(Conversion.attribution == "matched"))
+    for conversion in matched:
+        click = db.session.scalars(select(Click).where(Click.click_id == conversion.click_id)).one()
+        assert conversion.country == click.country is not None
+    track = db.session.scalars(select(Click).where(Click.origin == "track")).first()
+    assert cid.verify(keyring().click_token, track.click_id).country == track.country

@@ -99,7 +99,7 @@ def seed(plan: Plan, keyring: Keyring, base_url: str, now: datetime, progress: P
     moments = _Moments(rng, start, now)
 
     keep = min(max(plan.conversions, 1), SAMPLE)
-    sample: list[tuple[int, str, datetime]] = []
+    sample: list[tuple[int, str, datetime, str]] = []
 
     imported = 0
 
@@ -115,9 +115,9 @@ def seed(plan: Plan, keyring: Keyring, base_url: str, now: datetime, progress: P
                 click = _track_click(rng, keyring, source.id, at)
             # Keep a uniform sample of clicks for conversions to come back on.
             if len(sample) < keep:
-                sample.append((source.id, click["click_id"], at))
+                sample.append((source.id, click["click_id"], at, click["country"]))
             elif (slot := rng.randrange(n + 1)) < keep:
-                sample[slot] = (source.id, click["click_id"], at)
+                sample[slot] = (source.id, click["click_id"], at, click["country"])
             yield click
 
     result.clicks = _write(Click.__table__, clicks(), progress)
@@ -172,9 +172,10 @@ class _Moments:
 def _track_click(
     rng: random.Random, keyring: Keyring, source_id: int, at: datetime
 ) -> dict[str, Any]:
+    country = rng.choice(COUNTRIES)
     return {
         "source_id": source_id,
-        "click_id": cid.mint(keyring.click_token, source_id, at),
+        "click_id": cid.mint(keyring.click_token, source_id, at, country),
         "origin": "track",
         "clicked_at": at,
         "ip_hash": f"{rng.getrandbits(128):032x}",
@@ -185,7 +186,7 @@ def _track_click(
         "tracker_campaign_id": None,
         "tracker_offer_id": None,
         "tracker_traffic_source_id": None,
-        "country": rng.choice(COUNTRIES),
+        "country": country,
         "external_id": None,
     }
 
@@ -221,7 +222,7 @@ def _conversion(
     n: int,
     run: str,
     sources: list[Source],
-    sample: list[tuple[int, str, datetime]],
+    sample: list[tuple[int, str, datetime, str]],
     windows: dict[int, timedelta],
     moments: _Moments,
     now: datetime,
@@ -229,7 +230,7 @@ def _conversion(
     event, (low, high) = _event(rng)
     roll = rng.random()
     if sample and roll >= UNMATCHED:
-        source_id, click_id, clicked_at = sample[n % len(sample)]
+        source_id, click_id, clicked_at, country = sample[n % len(sample)]
         delay = timedelta(minutes=rng.expovariate(1 / 240))
         if roll < UNMATCHED + EXPIRED:
             attribution, delay = "expired", windows[source_id] + timedelta(days=1)
@@ -242,7 +243,7 @@ def _conversion(
             attribution, received_at = "matched", clicked_at + (now - clicked_at) * rng.random()
     else:
         source_id = sources[n % len(sources)].id
-        click_id, clicked_at, attribution = f"ext{n:x}", None, "unmatched"
+        click_id, clicked_at, attribution, country = f"ext{n:x}", None, "unmatched", None
         received_at = moments.next()
     status_roll = rng.random()
     status = (
@@ -272,6 +273,7 @@ def _conversion(
         "payout_amount": payout,
         "payout_currency": currency,
         "external_user_id": f"u{rng.randrange(10**7)}",
+        "country": country,
         "dedupe_key": f"tx:{source_id}:{event}:{transaction_id}",
         "duplicate_of_id": None,
         "revision": 0,
