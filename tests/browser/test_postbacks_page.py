@@ -224,3 +224,16 @@ def test_a_lapsed_session_sends_the_drawer_to_sign_in(page, log_in, fire):
     user_service.reset_password(user)
     rows(page).first.click()
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fpostbacks"), timeout=10_000)
+
+
+def test_choosing_a_country_filters_the_table_and_clearing_shows_all(page, log_in, fire):
+    fire(click_id="a", event="dep", transaction_id="1", country="DE")
+    fire(click_id="b", event="dep", transaction_id="2", country="Brazil")
+    log_in()
+    expect(rows(page)).to_have_count(2)
+    page.get_by_label("Country", exact=True).select_option("BR")
+    page.wait_for_url(re.compile(r"country=BR"))
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("BR")
+    page.get_by_role("link", name="clear").click()
+    expect(rows(page)).to_have_count(2)
