@@ -15,7 +15,10 @@ from app.services import stats
 
 
 def reference(
-    window: str, source_id: int | None = None, now: datetime | None = None
+    window: str,
+    source_id: int | None = None,
+    now: datetime | None = None,
+    group_by: str | None = None,
 ) -> stats.Stats:
     now = now or utcnow()
     start = now - stats.WINDOWS[window]
@@ -32,6 +35,42 @@ def reference(
         and c.attribution != "duplicate"
         and c.status != "rejected"
     ]
+    total = figures(clicks, counted)
+    return stats.Stats(
+        window=window,
+        start=start,
+        end=now,
+        source_id=source_id,
+        clicks=total.clicks,
+        conversions=total.conversions,
+        payout=total.payout,
+        gross=total.gross,
+        events=total.events,
+        group_by=group_by,
+        groups=None if group_by is None else by_country(clicks, counted),
+    )
+
+
+def by_country(clicks: list[Click], counted: list[Conversion]) -> list[stats.Group]:
+    """One group per country that has a click or a counted conversion, each the plain
+    aggregate of its own rows, in the documented order."""
+    countries = {c.country for c in clicks} | {c.country for c in counted}
+    groups = [
+        figures(
+            [c for c in clicks if c.country == country],
+            [c for c in counted if c.country == country],
+            country,
+        )
+        for country in countries
+    ]
+    return sorted(
+        groups, key=lambda g: (-g.conversions, -g.clicks, g.country is None, g.country or "")
+    )
+
+
+def figures(
+    clicks: list[Click], counted: list[Conversion], country: str | None = None
+) -> stats.Group:
     events = dict.fromkeys(EVENTS, 0)
     payout: dict[str | None, stats.MoneyRow] = {}
     gross: dict[str | None, stats.MoneyRow] = {}
@@ -50,11 +89,8 @@ def reference(
                 row.pending += amount
     for row in payout.values():
         row.epc = quantize(row.total / len(clicks)) if clicks else stats.ZERO
-    return stats.Stats(
-        window=window,
-        start=start,
-        end=now,
-        source_id=source_id,
+    return stats.Group(
+        country=country,
         clicks=len(clicks),
         conversions=len(counted),
         payout=by_currency(payout),

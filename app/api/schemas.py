@@ -268,6 +268,14 @@ class ConversionPageSchema(Schema):
 class StatsQuerySchema(Schema):
     window = fields.String(load_default="24h", validate=validate.OneOf(("15m", "1h", "24h", "7d")))
     source_id = fields.Integer(validate=SOURCE_ID)
+    group_by = fields.String(
+        validate=validate.OneOf(
+            ("country",),
+            error="must be country, the one grouping the stats know; leave it out for the "
+            "totals alone",
+        ),
+        metadata={"description": "country: the figures per country too, under groups"},
+    )
 
 
 class MoneyRowSchema(Schema):
@@ -281,6 +289,20 @@ class PayoutRowSchema(MoneyRowSchema):
     epc = fields.Decimal(as_string=True, metadata={"description": "total payout / clicks"})
 
 
+class StatsGroupSchema(Schema):
+    country = fields.String(
+        allow_none=True, metadata={"description": "ISO 3166 alpha-2; null: no country known"}
+    )
+    clicks = fields.Integer()
+    conversions = fields.Integer()
+    payout = fields.List(
+        fields.Nested(PayoutRowSchema),
+        metadata={"description": "EPC is on this country's clicks"},
+    )
+    gross = fields.List(fields.Nested(MoneyRowSchema))
+    events = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
 class StatsSchema(Schema):
     window = fields.String()
     start = fields.DateTime(data_key="from")
@@ -291,6 +313,16 @@ class StatsSchema(Schema):
     payout = fields.List(fields.Nested(PayoutRowSchema))
     gross = fields.List(fields.Nested(MoneyRowSchema))
     events = fields.Dict(keys=fields.String(), values=fields.Integer())
+    group_by = fields.String(allow_none=True, metadata={"description": "as asked; null: none"})
+    groups = fields.List(
+        fields.Nested(StatsGroupSchema),
+        allow_none=True,
+        metadata={
+            "description": "null without group_by; else one per country with a click or a "
+            "counted conversion, most conversions first, then most clicks, then by code, "
+            "no country after codes. They add up to the totals."
+        },
+    )
 
 
 # -- signatures, detection, tickets -------------------------------------------------

@@ -13,7 +13,8 @@ from app.services import stats as service
 @bp.get("/stats")
 @require("operator")
 def stats():  # type: ignore[no-untyped-def]
-    """Clicks, conversions, money per currency, EPC and events for a window.
+    """Clicks, conversions, money per currency, EPC and events for a window; with
+    ``group_by=country`` the same figures per country too, under ``groups``.
     ---
     get:
       parameters:
@@ -30,5 +31,7 @@ def stats():  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     query = StatsQuerySchema().load(request.args)
-    result = service.compute(query["window"], query.get("source_id"))
+    result = service.compute(
+        query["window"], query.get("source_id"), group_by=query.get("group_by")
+    )
     return jsonify(StatsSchema().dump(result))

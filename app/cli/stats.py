@@ -1,17 +1,46 @@
-"""``pbhub stats ...``: the hourly rollups and click retention."""
+"""``pbhub stats ...``: the live figures, the hourly rollups and click retention."""
 
 from __future__ import annotations
 
 import click
 from flask import current_app
+from tabulate import tabulate
 
-from app.cli import echo_json
+from app.api.schemas import StatsQuerySchema, StatsSchema
+from app.cli import echo_json, handle_errors
+from app.core.countries import country_names
+from app.core.display import MISSING, format_epc, format_money, locale_from_environment
 from app.services import rollups
+from app.services import stats as figures
+from app.services.stats import MoneyRow, Stats
 
 
 @click.group()
 def stats() -> None:
-    """Stats rollups and the pruning of old click rows."""
+    """Live figures, stats rollups and the pruning of old click rows."""
+
+
+@stats.command("show")
+@click.option("--window", default="24h", show_default=True, help="15m, 1h, 24h or 7d.")
+@click.option("--source-id", type=int, help="Only this source's clicks and conversions.")
+@click.option("--group-by", help="country: a table of the figures per country too.")
+@click.option("--json", "as_json", is_flag=True, help="The API's JSON instead of text.")
+@handle_errors
+def show(window: str, source_id: int | None, group_by: str | None, as_json: bool) -> None:
+    """The live card's figures for a window, as GET /api/v1/stats answers them."""
+    given = {"window": window, "source_id": source_id, "group_by": group_by}
+    query = StatsQuerySchema().load({k: v for k, v in given.items() if v is not None})
+    result = figures.compute(
+        query["window"], query.get("source_id"), group_by=query.get("group_by")
+    )
+    if as_json:
+        echo_json(StatsSchema().dump(result))
+        return
+    locale = locale_from_environment()
+    click.echo(_summary(result, locale))
+    if result.groups is not None:
+        click.echo()
+        click.echo(_country_table(result, locale))
 
 
 @stats.command("status")
@@ -54,3 +83,50 @@ def prune(batch: int) -> None:
         except rollups.RetentionRefused as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"{result.clicks:,} clicks older than {result.cutoff.isoformat()} pruned")
+
+
+def _summary(result: Stats, locale: str) -> str:
+    scope = f"source {result.source_id}" if result.source_id else "every source"
+    events = ", ".join(f"{name} {n:,}" for name, n in result.events.items() if n) or "none"
+    lines = [
+        f"{result.start:%Y-%m-%d %H:%M} .. {result.end:%Y-%m-%d %H:%M} UTC "
+        f"(last {result.window}, {scope})",
+        f"clicks       {result.clicks:,}",
+        f"conversions  {result.conversions:,}",
+        f"payout       {_money(result.payout, locale)}",
+        f"gross        {_money(result.gross, locale)}",
+        f"EPC          {_epc(result.payout, locale)}",
+        f"events       {events}",
+    ]
+    return "\n".join(lines)
+
+
+def _country_table(result: Stats, locale: str) -> str:
+    """One line per country, as ``groups`` orders them: money stays per currency, several
+    currencies side by side in a cell."""
+    names = dict(country_names())
+    rows: list[list[str]] = [
+        [
+            group.country or MISSING,
+            names.get(group.country, group.country) if group.country else "unknown",
+            f"{group.clicks:,}",
+            f"{group.conversions:,}",
+            _money(group.payout, locale),
+            _money(group.gross, locale),
+            _epc(group.payout, locale),
+        ]
+        for group in result.groups or []
+    ]
+    if not rows:
+        return "no clicks or conversions in this window"
+    headers = ["code", "country", "clicks", "conversions", "payout", "gross", "EPC"]
+    align = ("left", "left", "right", "right", "right", "right", "right")
+    return tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
+
+
+def _money(rows: list[MoneyRow], locale: str) -> str:
+    return ", ".join(format_money(row.total, row.currency, locale) for row in rows) or "0"
+
+
+def _epc(rows: list[MoneyRow], locale: str) -> str:
+    return ", ".join(format_epc(row.epc, row.currency, locale) for row in rows) or "0"

@@ -1,6 +1,6 @@
 """The live card's pictures, from one ``Timeline``: the clicks-and-conversions chart (with
 the words and the table that say the same for someone who cannot see it) and a sparkline
-per figure.
+per figure; and its list of top countries, from the figures grouped by country.
 
 Times are UTC, and the chart says so: the page's script localises ``<time>`` elements,
 not text drawn inside a picture. Money is never added across currencies, so a money
@@ -10,13 +10,16 @@ line when the card lists several.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from app.core import svg_chart
+from app.core.countries import country_names, is_country_code
 from app.dashboard.filters import count
+from app.services.stats import Group, MoneyRow
 from app.services.timeline import DAY, Timeline
 
 #: How a bucket is named, by its size.
@@ -28,6 +31,8 @@ UNITS = {
     DAY: "day",
 }
 EMPTY_NOTE = "No traffic in this window"
+#: Countries the live card names; the others are only counted.
+TOP_COUNTRIES = 5
 
 
 @dataclass(frozen=True)
@@ -135,4 +140,53 @@ def live(timeline: Timeline) -> Pictures:
         rows=rows,
         sparks=sparks,
         spark_notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    #: ISO 3166 alpha-2 (an imported click may carry another code); None: no country known.
+    code: str | None
+    name: str
+    clicks: int
+    conversions: int
+    payout: list[MoneyRow]
+    #: The conversions table can be filtered by it (an ISO code).
+    linkable: bool
+
+
+@dataclass(frozen=True)
+class TopCountries:
+    """The window's leading countries, as ``stats.group_order`` ranks them, the row of
+    traffic with no country apart (it is no country to rank), and how many are left out."""
+
+    rows: list[CountryRow]
+    unknown: CountryRow | None
+    more: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and self.unknown is None
+
+
+def top_countries(groups: Sequence[Group], limit: int = TOP_COUNTRIES) -> TopCountries:
+    names = dict(country_names())
+    known = [group for group in groups if group.country is not None]
+    unknown = next((group for group in groups if group.country is None), None)
+
+    def row(group: Group) -> CountryRow:
+        code = group.country
+        return CountryRow(
+            code=code,
+            name=names.get(code, code) if code else "Unknown",
+            clicks=group.clicks,
+            conversions=group.conversions,
+            payout=group.payout,
+            linkable=code is not None and is_country_code(code),
+        )
+
+    return TopCountries(
+        rows=[row(group) for group in known[:limit]],
+        unknown=row(unknown) if unknown else None,
+        more=max(len(known) - limit, 0),
     )

@@ -108,7 +108,7 @@ def _page_data(query: dict[str, Any]) -> dict[str, Any]:
 def live_card():  # type: ignore[no-untyped-def]
     """The live card alone, for the page's refresh."""
     query, _ = page_query(request.args)
-    figures: dict[str, Any] = {"stats": None, "pictures": None}
+    figures: dict[str, Any] = {"stats": None, "pictures": None, "top_countries": None}
     if not g.get("database_down"):
         try:
             figures = _figures(query["window"], utcnow())
@@ -119,10 +119,13 @@ def live_card():  # type: ignore[no-untyped-def]
 
 
 def _figures(window: str, now: datetime) -> dict[str, Any]:
-    """The card's figures and its pictures, both as of ``now``, so they agree."""
+    """The card's figures, its pictures and its top countries, all as of ``now``, so they
+    agree; the countries come from the same reading as the figures, so they add up."""
+    figures = stats.compute(window, now=now, group_by="country")
     return {
-        "stats": stats.compute(window, now=now),
+        "stats": figures,
         "pictures": charts.live(timeline.read(window, now=now)),
+        "top_countries": charts.top_countries(figures.groups or []),
     }
 
 

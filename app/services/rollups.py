@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import (
     BigInteger,
@@ -139,7 +140,29 @@ def _rolled(column: ColumnElement, reading: Plan) -> ColumnElement[bool] | None:
     return condition
 
 
-def count_clicks(reading: Plan, source_id: int | None = None) -> int:
+@overload
+def count_clicks(
+    reading: Plan, source_id: int | None = None, *, by_country: Literal[False] = False
+) -> int: ...
+
+
+@overload
+def count_clicks(
+    reading: Plan, source_id: int | None = None, *, by_country: Literal[True]
+) -> dict[str | None, int]: ...
+
+
+def count_clicks(
+    reading: Plan, source_id: int | None = None, *, by_country: bool = False
+) -> int | dict[str | None, int]:
+    """The clicks of the reading, in all or per country (``None``: no country known)."""
+    if by_country:
+        return _clicks_per_country(reading, source_id)
+    return _clicks_in_all(reading, source_id)
+
+
+def _clicks_in_all(reading: Plan, source_id: int | None) -> int:
+    """One statement of scalar subqueries: one row back, whatever the parts."""
     parts = []
     for condition in _ranges(Click.clicked_at, reading):
         raw = select(func.count()).select_from(Click).where(condition)
@@ -156,6 +179,29 @@ def count_clicks(reading: Plan, source_id: int | None = None) -> int:
     return sum(int(value or 0) for value in counts)
 
 
+def _clicks_per_country(reading: Plan, source_id: int | None) -> dict[str | None, int]:
+    """Each part grouped by country and the parts unioned, as ``conversion_rows`` does: a
+    country may come back from several parts, so its counts are added here."""
+    parts = []
+    for condition in _ranges(Click.clicked_at, reading):
+        raw = select(Click.country, func.count().label("clicks")).where(condition)
+        if source_id is not None:
+            raw = raw.where(Click.source_id == source_id)
+        parts.append(raw.group_by(Click.country))
+    rolled_hours = _rolled(ClickRollup.bucket, reading)
+    if rolled_hours is not None:
+        rolled = select(ClickRollup.country, func.sum(ClickRollup.clicks).label("clicks"))
+        if source_id is not None:
+            rolled = rolled.where(ClickRollup.source_id == source_id)
+        parts.append(rolled.where(rolled_hours).group_by(ClickRollup.country))
+    statement = union_all(*parts) if len(parts) > 1 else parts[0]
+    counts: dict[str | None, int] = {}
+    for country, clicks in db.session.execute(statement, bind_arguments=stats_reads()):
+        if clicks:
+            counts[country] = counts.get(country, 0) + int(clicks)
+    return counts
+
+
 def _split(amount: ColumnElement) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     micros = type_coerce(amount, BigInteger)
     units = micros // MILLION
@@ -169,14 +215,14 @@ def _raw_measures() -> list[ColumnElement]:
 
 
 COUNTED = Conversion.attribution != "duplicate"
-KEYS = ("event_type", "status", "payout_currency", "gross_currency")
+KEYS = ("event_type", "status", "payout_currency", "gross_currency", "country")
 
 
 def conversion_rows(
     reading: Plan, source_id: int | None = None, by_source: bool = False
 ) -> Sequence[Row]:
-    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency``
-    and the ``MEASURES``; one key may appear more than once (sum them)."""
+    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency,
+    country`` and the ``MEASURES``; one key may appear more than once (sum them)."""
     keys = ("source_id", *KEYS) if by_source else KEYS
     parts = []
     for condition in _ranges(Conversion.received_at, reading):
@@ -224,10 +270,10 @@ def _recompute_clicks(hour: datetime) -> None:
     db.session.execute(delete(ClickRollup).where(ClickRollup.bucket == hour))
     db.session.execute(
         insert(ClickRollup).from_select(
-            ["bucket", "source_id", "clicks"],
-            select(literal(hour, UTCDateTime), Click.source_id, func.count())
+            ["bucket", "source_id", "country", "clicks"],
+            select(literal(hour, UTCDateTime), Click.source_id, Click.country, func.count())
             .where(Click.clicked_at >= hour, Click.clicked_at < hour + HOUR)
-            .group_by(Click.source_id),
+            .group_by(Click.source_id, Click.country),
         )
     )
 

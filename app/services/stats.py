@@ -6,13 +6,19 @@ nor rejected; pending ones count, and their money is shown apart from approved m
 
 Figures come from hourly rollups plus raw rows (``app.services.rollups``), and equal a
 plain aggregate over the raw rows whatever arrived late or changed.
+
+Grouped by country, the same figures come per country too (clicks by the click's country,
+conversions by the conversion's; ``None`` when unknown). The groups are read in the same
+statements as the totals, so they always add up to them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+
+from sqlalchemy import Row
 
 from app.core.money import MICROS, quantize
 from app.core.vocabulary import EVENTS
@@ -26,6 +32,8 @@ WINDOWS = {
     "7d": timedelta(days=7),
 }
 ZERO = Decimal("0.000000")
+#: What the figures can be grouped by.
+GROUPINGS = ("country",)
 
 
 @dataclass
@@ -41,6 +49,18 @@ class MoneyRow:
 
 
 @dataclass
+class Group:
+    """The figures of one country (``None``: no country known), counted as the totals are."""
+
+    country: str | None
+    clicks: int
+    conversions: int
+    payout: list[MoneyRow]
+    gross: list[MoneyRow]
+    events: dict[str, int]
+
+
+@dataclass
 class Stats:
     window: str
     start: datetime
@@ -51,26 +71,24 @@ class Stats:
     payout: list[MoneyRow]
     gross: list[MoneyRow]
     events: dict[str, int]
+    group_by: str | None = None
+    #: Only when grouped. Counts and money add up to the totals above; EPC is each group's.
+    groups: list[Group] | None = None
 
 
-def compute(window: str, source_id: int | None = None, now: datetime | None = None) -> Stats:
-    """The figures for the window ending ``now``, read from the hourly rollups plus the
-    raw rows of the partial and recently changed hours (``app.services.rollups``)."""
-    end = now or utcnow()
-    start = end - WINDOWS[window]
-    dirty = rollups.dirty_hours(start, end)
-    clicks = rollups.count_clicks(rollups.plan(start, end, dirty["clicks"]), source_id)
-    rows = rollups.conversion_rows(rollups.plan(start, end, dirty["conversions"]), source_id)
+@dataclass
+class _Tally:
+    """Counted conversions and their money, as the rows of ``rollups.conversion_rows``
+    bring them (rejected ones left out by the caller)."""
 
-    events = dict.fromkeys(EVENTS, 0)
-    payout: dict[str | None, MoneyRow] = {}
-    gross: dict[str | None, MoneyRow] = {}
-    for row in rows:
-        if row.status == "rejected":
-            continue
-        events[row.event_type] = events.get(row.event_type, 0) + int(row.conversions)
+    events: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EVENTS, 0))
+    payout: dict[str | None, MoneyRow] = field(default_factory=dict)
+    gross: dict[str | None, MoneyRow] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.events[row.event_type] = self.events.get(row.event_type, 0) + int(row.conversions)
         _add(
-            payout,
+            self.payout,
             row.payout_currency,
             row.status,
             row.payout_count,
@@ -78,27 +96,94 @@ def compute(window: str, source_id: int | None = None, now: datetime | None = No
             row.payout_micros,
         )
         _add(
-            gross,
+            self.gross,
             row.gross_currency,
             row.status,
             row.gross_count,
             row.gross_units,
             row.gross_micros,
         )
-    payout_rows = _sorted(payout)
-    for row in payout_rows:
-        row.epc = quantize(row.total / clicks) if clicks else ZERO
+
+    def payout_rows(self, clicks: int) -> list[MoneyRow]:
+        """Payout per currency with its EPC on ``clicks``: a group's EPC is on its own."""
+        rows = _sorted(self.payout)
+        for row in rows:
+            row.epc = quantize(row.total / clicks) if clicks else ZERO
+        return rows
+
+
+def compute(
+    window: str,
+    source_id: int | None = None,
+    now: datetime | None = None,
+    group_by: str | None = None,
+) -> Stats:
+    """The figures for the window ending ``now``, read from the hourly rollups plus the
+    raw rows of the partial and recently changed hours (``app.services.rollups``).
+
+    ``group_by="country"`` adds a group per country from the same reading, so the groups
+    add up to the totals exactly."""
+    if group_by not in (None, *GROUPINGS):
+        raise ValueError(f"stats cannot be grouped by {group_by!r}, only by country")
+    end = now or utcnow()
+    start = end - WINDOWS[window]
+    dirty = rollups.dirty_hours(start, end)
+    clicks_reading = rollups.plan(start, end, dirty["clicks"])
+    rows = _counted(rollups.plan(start, end, dirty["conversions"]), source_id)
+    groups = None
+    if group_by is None:
+        clicks = rollups.count_clicks(clicks_reading, source_id)
+    else:
+        per_country = rollups.count_clicks(clicks_reading, source_id, by_country=True)
+        clicks = sum(per_country.values())
+        groups = _groups(rows, per_country)
+    total = _Tally()
+    for row in rows:
+        total.add(row)
     return Stats(
         window=window,
         start=start,
         end=end,
         source_id=source_id,
         clicks=clicks,
-        conversions=sum(events.values()),
-        payout=payout_rows,
-        gross=_sorted(gross),
-        events=events,
+        conversions=sum(total.events.values()),
+        payout=total.payout_rows(clicks),
+        gross=_sorted(total.gross),
+        events=total.events,
+        group_by=group_by,
+        groups=groups,
     )
+
+
+def _counted(reading: rollups.Plan, source_id: int | None) -> list[Row]:
+    """Rejected conversions count nowhere (duplicates are left out by the read itself)."""
+    rows = rollups.conversion_rows(reading, source_id)
+    return [row for row in rows if row.status != "rejected"]
+
+
+def _groups(rows: list[Row], clicks: dict[str | None, int]) -> list[Group]:
+    """A group for every country with a click or a counted conversion in the window."""
+    tallies: dict[str | None, _Tally] = {country: _Tally() for country in clicks}
+    for row in rows:
+        tallies.setdefault(row.country, _Tally()).add(row)
+    groups = [
+        Group(
+            country=country,
+            clicks=clicks.get(country, 0),
+            conversions=sum(tally.events.values()),
+            payout=tally.payout_rows(clicks.get(country, 0)),
+            gross=_sorted(tally.gross),
+            events=tally.events,
+        )
+        for country, tally in tallies.items()
+    ]
+    return sorted(groups, key=group_order)
+
+
+def group_order(group: Group) -> tuple[int, int, bool, str]:
+    """Where the traffic pays comes first: most conversions, then most clicks, then by
+    code. Traffic with no country names no place, so among equals it comes last."""
+    return (-group.conversions, -group.clicks, group.country is None, group.country or "")
 
 
 def _add(
