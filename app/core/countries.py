@@ -94,7 +94,8 @@ class MaxMindLookup:
         if not isinstance(record, dict):
             return None
         for key in ("country", "registered_country"):
-            code = (record.get(key) or {}).get("iso_code")
+            place = record.get(key)
+            code = place.get("iso_code") if isinstance(place, dict) else None
             if isinstance(code, str) and code.upper() in _alpha_2():
                 return code.upper()
         return None
