@@ -10,7 +10,7 @@ written for. For
 each template, the map the hub would hand an operator (the first candidate's, or for an
 unknown network the generic reader's) is held against the documented one:
 
-* **every field exact**: all eight canonical fields name the documented parameter;
+* **every field exact**: all nine canonical fields name the documented parameter;
 * **click id and amounts right**: ``click_id``, ``payout_amount`` and ``gross_amount`` do;
 * **outcome**: recognised, ambiguous or unknown, and for a network with a signature
   whether its signature came first.

@@ -18,10 +18,11 @@ back: ``{c1}``-``{c5}``, ``{country}``, ``{state}``, ``{ip}``, ``{platform}``,
 
 Traps: ``{player_id}`` is the wall's user, not a click, so it is the external user id.
 On multi-reward offers each goal converts on its own: ``{goal_name}``/``{goal_id}`` are
-read as the event. ``{amount}`` is virtual currency, not money. ``{state}`` is the
-user's region here (AdGate uses the same name for a status). Install postbacks, when
-enabled, reuse the same URL with ``&nonpayable_install_goal=true`` appended; GET
-postbacks also carry a ``verifier`` hash.
+read as the event. ``{amount}`` is virtual currency, not money. ``{country}`` is the
+user's, read as the conversion's country; ``{state}`` is the user's region here (AdGate
+uses the same name for a status). Install postbacks, when enabled, reuse the same URL
+with ``&nonpayable_install_goal=true`` appended; GET postbacks also carry a
+``verifier`` hash.
 
 Not verified: a status or reversal macro and a currency macro, so none is declared;
 ``{c1}``-``{c5}`` are free publisher values and are not assumed to be a click id.
@@ -43,6 +44,7 @@ ADGEM = Signature(
         "transaction_id": ("transaction_id",),
         "payout_amount": ("payout",),
         "event_type": ("goal_name", "goal_id"),
+        "country": ("country",),
     },
     other_macros=(
         "campaign_id",
@@ -58,7 +60,6 @@ ADGEM = Signature(
         "click_datetime",
         "conversion_datetime",
         *(f"c{n}" for n in range(1, 6)),
-        "country",
         "state",
         "ip",
         "platform",

@@ -6,6 +6,9 @@ Affise has no click-id macro of its own on affiliate postbacks: the affiliate's 
 round-trips through ``{sub1}``...``{sub8}``. Trap: ``{transactionid}`` is Affise's
 conversion id, not a click id (TUNE and Everflow use ``transaction_id`` for the click).
 ``{goal}`` carries offer-defined values, ``{status}`` the approval state (1/2/3/5).
+The macro page lists ``{geo}`` as "Country" (``{city}`` beside it is no country);
+``{country}``, declared here before, is read as the country too when ``{geo}`` is not
+there.
 """
 
 from plugins import Signature, hookimpl
@@ -24,13 +27,13 @@ AFFISE = Signature(
         "gross_amount": ("order_sum",),
         "gross_currency": ("order_currency",),
         "external_user_id": ("user_id",),
+        "country": ("geo", "country"),
     },
     other_macros=(
         "clickid",
         "offer_id",
         "pid",
         "ip",
-        "country",
         "datetime",
         "timestamp",
         "custom_field1",

@@ -8,7 +8,8 @@ issued) is ``{pub_click_id}``, "Click ID in your external system", passed on the
 ``{sub1}``-``{sub8}`` also return click data. ``{conversion_id}`` is the conversion's id,
 ``{sum}``/``{currency}`` the publisher's payout and its currency, ``{sale_amount}`` the
 purchase sum (its description is cut short in the stored page), ``{goal_id}`` and
-``{goal_title}`` the campaign's goal (campaign-defined, so no fixed event map).
+``{goal_title}`` the campaign's goal (campaign-defined, so no fixed event map), ``{geo}``
+the conversion's country (``{city}`` is no country).
 
 Not verified: a sale-currency macro and a user-id macro (the publisher page does not
 show one; ``user_id`` exists only on the advertiser side). The status footnote of the
@@ -38,6 +39,7 @@ AFFISE_REACH = Signature(
         "payout_amount": ("sum",),
         "payout_currency": ("currency",),
         "gross_amount": ("sale_amount",),
+        "country": ("geo",),
     },
     other_macros=(
         "click_id",
@@ -47,7 +49,6 @@ AFFISE_REACH = Signature(
         "landing_id",
         "creative_id",
         "ip",
-        "geo",
         "city",
         "device_ua",
         "time",

@@ -18,8 +18,9 @@ events only", ``api_key`` the account's key. Detection goes by these names.
 
 Traps: ``activity_kind`` is the kind of record (event, install, impression), not the
 event name; ``revenue_USD`` is the purchase revenue an event reports, read as the gross
-amount (its currency is USD by name, with no currency key); ``idfa``/``gaid`` are device
-ids, not the advertiser's user id, and ``c0``-``c2`` are free pass-through values.
+amount (its currency is USD by name, with no currency key); ``country_code`` is the
+event's country (``city`` is not); ``idfa``/``gaid`` are device ids, not the
+advertiser's user id, and ``c0``-``c2`` are free pass-through values.
 
 Not verified: a transaction-id key (none is listed), so none is declared.
 """
@@ -38,6 +39,7 @@ GEOSPOT_MEDIA = Signature(
         "click_id": ("bid_id",),
         "event_type": ("app_event",),
         "gross_amount": ("revenue_USD",),
+        "country": ("country_code",),
     },
     other_params=(
         "tp",
@@ -51,7 +53,6 @@ GEOSPOT_MEDIA = Signature(
         "can_claim",
         "view_through",
         "ip",
-        "country_code",
         "city",
         "is_reengagement",
         "c0",

@@ -10,6 +10,8 @@ Macros: ``{{userId}}`` (the publisher's user), ``{{userIp}}``, ``{{countryCode}}
 offerwall: the hub's click id travels there) and ``{{status}}`` (1 = valid,
 2 = invalid, i.e. a chargeback).
 
+``{{countryCode}}`` is the user's country, read as the conversion's.
+
 Trap: ``{{payout}}`` is always USD and no currency macro exists, so set USD as the
 source's default currency. A chargeback repeats the transaction id with status 2.
 
@@ -29,10 +31,10 @@ MONLIX = Signature(
         "transaction_id": ("transactionId",),
         "payout_amount": ("payout",),
         "status": ("status",),
+        "country": ("countryCode",),
     },
     other_macros=(
         "userIp",
-        "countryCode",
         "secretKey",
         "taskName",
         "rewardCurrency",

@@ -19,6 +19,7 @@ Traps: ``{user_payout_in_vc}`` is virtual currency and MAF says not to reward fr
 postbacks, and is positive on deduction postbacks (configure those as their own URL).
 ``{postback_id}`` is read as the conversion id (one per event); ``{click_id}`` is
 shared by all events of one click. ``{user_id}`` is the publisher's user, not a click.
+``{conversion_country}`` is the conversion's country.
 
 Not verified: a status macro (rejections and deductions are separate postback URLs,
 told apart by ``{rejected_reason_id}``), and the currency of ``{payout}`` (USD is
@@ -44,11 +45,11 @@ MYCHIPS = Signature(
         "gross_amount": ("event_value",),
         "gross_currency": ("event_value_currency",),
         "external_user_id": ("user_id",),
+        "country": ("conversion_country",),
     },
     other_macros=(
         "user_payout",
         "user_payout_in_vc",
-        "conversion_country",
         "conversion_time",
         "rejected_reason_id",
         "event_value_usd",

@@ -19,6 +19,9 @@ aff_sub1 as a parameter for affiliates/publishers collect clicks"). ``{payout}``
 amount payable to publisher". ``{event_id}`` is the offer event's id (postbacks can be
 set per event; event 1 is the default), mapped as the event.
 
+``{country_id}`` is "the number the network assigned to which country the click comes
+from": the network's own number, not an ISO code, so it is known but not mapped.
+
 Not described on the pages: ``{currency}`` (mapped to the payout, the only documented
 amount) and ``{amount}`` (kept unmapped). No status or conversion-id macro is listed.
 """

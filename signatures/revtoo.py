@@ -11,7 +11,8 @@ video, ptc...), ``reward`` (virtual currency to credit), ``reward_name``, ``payo
 2 = chargeback), ``debug`` (1 = test, 0 = live), ``signature`` (MD5 to verify the
 call) and ``reward_value`` (the exchange rate).
 
-Traps: ``{subId}`` is the user, not a click, so it is the external user id. ``payout``
+Traps: ``{subId}`` is the user, not a click, so it is the external user id.
+``country`` (ISO2) is mapped as the conversion's country. ``payout``
 and ``reward`` are always positive: a chargeback is ``status=2`` with the amounts to
 subtract. In POST mode the same names arrive as form fields, not in the URL.
 
@@ -29,6 +30,7 @@ REVTOO = Signature(
         "transaction_id": ("transId",),
         "payout_amount": ("payout",),
         "status": ("status",),
+        "country": ("country",),
     },
     other_macros=(
         "offer_name",
@@ -36,7 +38,6 @@ REVTOO = Signature(
         "reward",
         "reward_name",
         "userIp",
-        "country",
         "debug",
         "signature",
         "reward_value",

@@ -217,3 +217,47 @@ def test_every_template_of_the_detection_corpus_cites_its_source_and_maps_its_ow
     assert set(case["expected"]) == set(CANONICAL_FIELDS)
     keys = parse_sample(case["template_url"]).keys
     assert {name for name in case["expected"].values() if name} <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("url", "signature", "param"),
+    [
+        (
+            "https://hub/pb/t?click_id={{subId}}&txid={{transactionId}}&country={{countryCode}}",
+            "monlix",
+            "country",
+        ),
+        (
+            "https://hub/pb/t?clickid={click_id}&event_name={event_name}&postback={postback_id}"
+            "&geo_of_conversion={conversion_country}",
+            "mychips",
+            "geo_of_conversion",
+        ),
+        (
+            "https://hub/pb/t?clickid={pub_click_id}&conv={conversion_id}&land={geo}&city={city}",
+            "affise_reach",
+            "land",
+        ),
+    ],
+)
+def test_a_signature_maps_its_documented_country_macro(signatures, url, signature, param):
+    detection = detect(url, signatures)
+    assert (detection.outcome, detection.best.signature.id) == ("recognised", signature)
+    assert detection.best.field_map["country"] == param
+    assert detection.best.to_dict()["fields"]["country"]["by"] == "signature"
+
+
+def test_a_receiving_side_maps_its_fixed_country_parameter(signatures):
+    url = "https://hub/pb/t?tp=direct&app_event={event}&bid_id={CLICK_ID}&country_code=&city="
+    detection = detect(url, signatures)
+    assert detection.best.signature.id == "geospot_media"
+    assert detection.best.field_map["country"] == "country_code"
+
+
+def test_the_reader_fills_the_country_a_signature_says_nothing_of(signatures):
+    detection = detect(
+        "https://hub/pb/t?click_id=#s2#&payout=#price#&lead_id=#leadid#&geo={geo}", signatures
+    )
+    assert detection.best.signature.id == "cake"
+    assert detection.best.field_map["country"] == "geo"
+    assert detection.best.to_dict()["fields"]["country"]["by"] == "reader"

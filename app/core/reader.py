@@ -2,11 +2,11 @@
 
 Networks name things in a handful of habits (``click_id``, ``clickId``, ``aff_sub``,
 ``sub1``; ``payout``, ``commission``, ``summa``, ``valor``; ``txid``, ``order_id``,
-``pb_id``...), in their parameter names and in their macros' names alike. The reader
-splits every name into words (camelCase, separators, accents and case do not matter),
-reads each word against those habits, and weighs in what the values look like when the
-URL carries values. It is what answers for a network no signature knows, and what fills
-the fields a signature leaves empty.
+``pb_id``; ``country``, ``geo``, ``strana``...), in their parameter names and in their
+macros' names alike. The reader splits every name into words (camelCase, separators,
+accents and case do not matter), reads each word against those habits, and weighs in
+what the values look like when the URL carries values. It is what answers for a network
+no signature knows, and what fills the fields a signature leaves empty.
 
 A template's literal value (``operation=deposit``, ``goal_alias=ftd``) is data the
 network echoes unchanged: every postback of that URL is that event, so the parameter
@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from app.core.countries import read_country
 from app.core.sample import Param, Sample
 from app.core.shapes import value_shape
 from app.core.vocabulary import EVENT_SYNONYMS
@@ -244,6 +245,20 @@ _names(
 )
 _names("external_user_id", 0.85, "user", "player", "customer", "member", "cliente", "klient")
 _names("external_user_id", 0.7, "client", "клиент", "account", "accountid", "visitor")
+_names(
+    "country",
+    0.95,
+    "country",
+    "countrycode",
+    "countryiso",
+    "isocountry",
+    "usercountry",
+    "strana",
+    "страна",
+    "pais",
+)
+_names("country", 0.9, "geo", "countryname", "geocountry")
+_names("country", 0.75, "cc")
 
 #: Words inside a longer name (``aff_click_id``, ``cnv_status``, ``order_currency``) and
 #: what they point at, with a confidence below a whole name's.
@@ -277,12 +292,23 @@ _OTHER_WORDS = frozenset(
     | {"creative", "banner", "landing", "advertiser", "adv", "partner", "program", "brand"}
     | {"network", "placement", "ad", "app", "package", "wall", "title", "description"}
 )
-#: Words of a property, never an identity or an amount (``user_ip``, ``event_time``).
+#: Words of a property, never an identity or an amount (``user_ip``, ``event_time``). A
+#: name with a country word is read by ``_country`` first: the country, or nothing.
 _PROPERTY_WORDS = frozenset(
-    {"ip", "country", "geo", "date", "time", "timestamp", "ts", "sign", "signature", "md5"}
+    {"ip", "date", "time", "timestamp", "ts", "sign", "signature", "md5"}
     | {"token", "secret", "lang", "language", "os", "device", "agent", "ua", "url", "referer"}
     | {"debug", "test", "city", "region", "browser", "platform", "version", "sha1", "sha256"}
     | {"points", "point", "coins", "credits", "virtual", "vc"}
+)
+#: Words that say country, whoever's it is (``user_country``, ``conversion_country``).
+_COUNTRY_WORDS = frozenset({"country", "strana", "страна", "pais"})
+#: Words beside ``geo`` that keep it the country (``geo_code``): anything else makes it
+#: a place or an object of its own (``geo_id``, ``geo_lat``, ``geo_city``).
+_COUNTRY_FORMS = frozenset({"code", "iso", "iso2", "iso3", "alpha2", "alpha3", "name", "cc"})
+#: A place finer than the country, or where on earth it is: ``country_region`` is none.
+_PLACE_WORDS = frozenset(
+    {"city", "region", "state", "province", "district", "zip", "postal", "postcode", "area"}
+    | {"lat", "lon", "lng", "latitude", "longitude", "continent", "timezone", "tz", "metro"}
 )
 
 # -- names into words -------------------------------------------------------------------------
@@ -321,6 +347,9 @@ def hints(name: str) -> tuple[Hint, ...]:
     if not parts:
         return ()
     compact = "".join(parts)
+    country = _country(parts, compact)
+    if country is not None:
+        return country
     if set(parts) & _PROPERTY_WORDS:
         return ()
     found: list[Hint] = []
@@ -335,6 +364,27 @@ def hints(name: str) -> tuple[Hint, ...]:
         # A bare amount beside a payout is the sale's: ``payout`` and ``amount`` together.
         found.append(Hint("gross_amount", found[0].confidence - 0.3, "may also be"))
     return tuple(found)
+
+
+def _country(parts: tuple[str, ...], compact: str) -> tuple[Hint, ...] | None:
+    """A name about the country: ``()`` when it names something of the country's that is
+    not its code or name (``country_id`` is a network's own number, ``geo_lat`` a place),
+    ``None`` when it says nothing of a country. Country words win over the click, user and
+    conversion words beside them: ``click.country`` is the click's country, no click id."""
+    present = set(parts)
+    if not present & (_COUNTRY_WORDS | {"geo"}):
+        return None
+    if compact in NAMES:
+        field_name, confidence = NAMES[compact]
+        return (Hint(field_name, confidence, "is a name networks use for"),)
+    others = present - _COUNTRY_WORDS - {"geo"}
+    elsewhere = others & (_PLACE_WORDS | _PROPERTY_WORDS | _CURRENCY_WORDS) - {"ip"}
+    if elsewhere or parts[-1] in _ID_WORDS - {"code"}:
+        return ()
+    if not present & _COUNTRY_WORDS and not others <= _COUNTRY_FORMS:
+        return ()
+    confidence = 0.75 if others & _OTHER_WORDS else 0.85
+    return (Hint("country", confidence, "names"),)
 
 
 def _numbered(compact: str) -> list[Hint]:
@@ -394,6 +444,7 @@ FIELD_WORDS = {
     "gross_amount": "sale amount",
     "gross_currency": "sale currency",
     "external_user_id": "user id",
+    "country": "country",
 }
 #: Values a field cannot have when the URL carries values: ``payout=pending`` is no payout.
 FITTING_SHAPES = {
@@ -517,9 +568,7 @@ def _options(param: Param, template: bool) -> list[tuple[str, float, str]]:
 def _about_something_else(name: str) -> bool:
     """``user_ip``, ``event_time``, ``offer_id``: a property or another object's id."""
     parts = set(words(name))
-    if parts & _PROPERTY_WORDS:
-        return True
-    return bool(parts & _OTHER_WORDS) and not hints(name)
+    return bool(parts & (_PROPERTY_WORDS | _OTHER_WORDS)) and not hints(name)
 
 
 def _literal(param: Param, found: dict[str, tuple[float, str]]) -> list[tuple[str, float, str]]:
@@ -540,6 +589,8 @@ def _literal(param: Param, found: dict[str, tuple[float, str]]) -> list[tuple[st
     for name in ("status", "payout_currency", "gross_currency"):
         if name in found:
             options.append((name, *found[name]))
+    if "country" in found and read_country(label).code:  # a URL per country: ``geo=BR``
+        options.append(("country", *found["country"]))
     if value_shape(label) in ("decimal", "integer"):  # a fixed payout typed in: ``payout=2.50``
         options += [
             (name, *found[name]) for name in ("payout_amount", "gross_amount") if name in found
@@ -555,6 +606,8 @@ def _weigh_value(param: Param, found: dict[str, tuple[float, str]], offer) -> No
         fitting = FITTING_SHAPES.get(name)
         if fitting and shape != "empty" and shape not in fitting:
             del found[name]
+    if "country" in found and shape != "empty":
+        _weigh_country(param.value.strip(), shape, found)
     if shape == "click_token":
         offer("click_id", 0.97, f"“{param.name}” holds one of our click tokens")
     elif shape == "currency":
@@ -563,6 +616,29 @@ def _weigh_value(param: Param, found: dict[str, tuple[float, str]], offer) -> No
         offer("event_type", 0.6, f"“{param.name}” holds an event label")
     elif shape == "status_label" and "event_type" not in found:
         offer("status", 0.6, f"“{param.name}” holds a status label")
+
+
+#: Shapes no country takes: ``country=12.50`` or a long id under a country's name is
+#: something else, whatever the name says.
+_NOT_COUNTRY_SHAPES = frozenset(
+    {"decimal", "integer", "identifier", "click_token", "currency", "event_label", "status_label"}
+)
+
+
+def _weigh_country(value: str, shape: str, found: dict[str, tuple[float, str]]) -> None:
+    """A value that reads as a country confirms the name; an amount, an id or a label
+    rules it out. A three-digit ISO number proves nothing either way (``100`` is also an
+    amount), nor does a network's "unknown" (``XX``, ``unknown``), and a word the hub
+    cannot read (``Deutschland``) leaves the name to speak."""
+    confidence, reason = found["country"]
+    reading = read_country(value)
+    if reading.code and not value.isdigit():
+        found["country"] = (
+            min(0.99, confidence + 0.04),
+            f"{reason}, and its value “{value[:24]}” reads as a country ({reading.code})",
+        )
+    elif reading.problem and (shape in _NOT_COUNTRY_SHAPES or any(c.isdigit() for c in value)):
+        del found["country"]
 
 
 def _canonical_event(label: str) -> str | None:

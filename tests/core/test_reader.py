@@ -188,3 +188,91 @@ def test_an_amount_beside_a_click_id_is_money():
 
 def test_a_late_sub_id_macro_does_not_outweigh_a_parameter_that_names_the_transaction():
     assert field_map("h/pb?transaction_id={sub7}") == {"transaction_id": "transaction_id"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "h/pb?clickid={clickid}&country={country}",
+        "h/pb?clickid={clickid}&geo=[[geo]]",
+        "h/pb?clickid={clickid}&country_code={country_code}",
+        "h/pb?clickid={clickid}&countryCode={countryCode}",
+        "h/pb?clickid={clickid}&user_country={user_country}",
+        "h/pb?clickid={clickid}&country_iso={country_iso}",
+        "h/pb?clickid={clickid}&country_name={country_name}",
+        "h/pb?clickid={clickid}&cc={cc}",
+        "h/pb?clickid={clickid}&strana={strana}",
+        "h/pb?clickid={clickid}&страна={geo}",
+        "h/pb?clickid={clickid}&pais={pais}",
+        "h/pb?clickid={clickid}&país={país}",
+    ],
+)
+def test_a_parameter_named_for_the_country_is_the_country(url):
+    found = field_map(url)
+    assert found["country"] == parse_sample(url).params[1].name
+    assert found["click_id"] == "clickid"
+
+
+@pytest.mark.parametrize("macro", ["{country}", "{geo}", "[[country]]", "#country#", "{{geo}}"])
+def test_a_country_macro_names_the_country_whatever_the_parameter_is_called(macro):
+    assert field_map(f"https://hub/pb/t?x={macro}&clickid={{clickid}}")["country"] == "x"
+
+
+def test_a_country_reading_says_why_and_how_sure():
+    reading = read(parse_sample("h/pb?clickid={clickid}&country={country}")).fields["country"]
+    assert reading.confidence > 0.9
+    assert reading.reason == (
+        "parameter “country” is a name networks use for the country, "
+        "and macro {country} is a name networks use for the country"
+    )
+
+
+def test_the_clicks_country_is_no_click_id():
+    found = field_map("h/pb?subid={get.subid1}&country={click.country}")
+    assert (found["click_id"], found["country"]) == ("subid", "country")
+
+
+def test_a_conversions_country_is_no_transaction_id():
+    found = field_map("h/pb?clickid={clickid}&conversion_country={conversion_country}")
+    assert (found.get("transaction_id"), found["country"]) == (None, "conversion_country")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["geo_id", "geo_lat", "geo_lon", "city", "region", "ip", "country_id", "country_region"],
+)
+def test_a_place_that_is_not_the_country_maps_nothing(name):
+    assert field_map(f"h/pb?{name}={{{name}}}") == {}
+
+
+def test_a_currency_is_never_the_country():
+    assert field_map("h/pb?country={country}&currency={currency}") == {
+        "payout_currency": "currency",
+        "country": "country",
+    }
+
+
+def test_city_region_and_ip_beside_a_country_map_nothing():
+    url = "h/pb?clickid={clickid}&city={city}&region={region}&ip={ip}&geo={geo}"
+    assert field_map(url) == {"click_id": "clickid", "country": "geo"}
+
+
+def test_an_arrived_country_code_confirms_the_name():
+    reading = read(parse_sample(f"h/pb?clickid={CLICK}&country=DE"))
+    assert reading.field_map["country"] == "country"
+    assert "“DE” reads as a country (DE)" in reading.fields["country"].reason
+    assert reading.fields["country"].confidence > hints("country")[0].confidence
+
+
+@pytest.mark.parametrize("value", ["12.50", "4471902", "9f3c2a7e51b84d06a1c3", "EUR", CLICK])
+def test_an_amount_or_an_id_under_a_countrys_name_is_no_country(value):
+    assert "country" not in field_map(f"h/pb?country={value}&payout=1.20")
+
+
+@pytest.mark.parametrize("value", ["Germany", "deu", "Deutschland", "unknown", "XX"])
+def test_a_country_name_or_a_word_the_hub_cannot_read_keeps_the_name(value):
+    assert field_map(f"h/pb?country={value}")["country"] == "country"
+
+
+def test_a_template_made_for_one_country_fixes_it():
+    assert field_map("h/pb?clickid={clickid}&geo=BR")["country"] == "geo"
