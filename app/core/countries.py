@@ -245,4 +245,3 @@ def stored_code(value: str | None) -> str | None:
 def is_country_code(value: str) -> bool:
     """An ISO 3166 alpha-2 code as stored (upper case)."""
     return value in _alpha_2()
-
