@@ -60,6 +60,11 @@ def test_hash_macros_survive_the_fragment_split():
     ]
 
 
+def test_a_hash_macro_as_the_last_value_is_not_lost_as_a_fragment():
+    sample = parse_sample("https://h/pb/t?cid=#s2#&c=#country#")
+    assert [(p.name, p.value) for p in sample.params] == [("cid", "#s2#"), ("c", "#country#")]
+
+
 def test_a_url_without_scheme_or_with_spaces_is_still_read():
     sample = parse_sample("  hub.example.com/pb/t?cid={clickid}  ")
     assert sample.path == "/pb/t"

@@ -131,8 +131,9 @@ def _path_and_query(text: str) -> tuple[str, str]:
         before, _, query = text.partition("?")
         return "/" + before.split("://", 1)[-1].partition("/")[2], query
     query = parts.query
-    if parts.fragment and "=" in parts.fragment:
-        # An unencoded '#' starts a fragment: CAKE's ``#s2#`` macros split the URL there.
+    if parts.fragment and ("=" in parts.fragment or query.endswith("=")):
+        # An unencoded '#' starts a fragment: CAKE's ``#s2#`` macros split the URL there,
+        # also when the macro is the last parameter's value (``?c=#country#``).
         query = f"{query}#{parts.fragment}"
     return parts.path, query
 
