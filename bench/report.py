@@ -251,9 +251,10 @@ HOW_TO_READ = [
     "it held resident at any time.",
     "`/pb/<token>` requests carry a real `_cid` click token (minted by `/t/`) and "
     "`event=reg&payout=1.5`; about 30 % repeat a recent transaction id (duplicates).",
-    "`/t/<public_id>` requests come through a trusted proxy (`PBHUB_TRUSTED_PROXIES=1`) "
-    "with a public visitor address in `X-Forwarded-For`, a different one each request, so "
-    "every click's country is looked up in the shipped database. The row \"country lookup "
+    "Every server runs behind one trusted proxy (`PBHUB_TRUSTED_PROXIES=1`, werkzeug's "
+    "`ProxyFix`, the bare ceiling included). Bare `/` and `/t/<public_id>` requests carry a "
+    "public visitor address in `X-Forwarded-For`, a different one each request, so every "
+    "click's country is looked up in the shipped database. The row \"country lookup "
     'off" is the same route on a second server started with `PBHUB_GEOIP_DB=off`.',
 ]
 

@@ -71,6 +71,10 @@ CONFIGURATIONS = ("pg", "embedded")
 DUPLICATE_SHARE = 0.3
 CLICK_TOKENS = 64
 VISITORS = 512
+#: Every server runs behind one trusted proxy, as deploy.md sets the hub up, and the
+#: load generator sends visitors' public addresses in ``X-Forwarded-For`` to the bare
+#: ceiling and the Track URL alike.
+PROXIES = "1"
 LOAD_GRACE = 60.0  # seconds a load phase may overrun before it counts as hung
 QUIET_SAMPLE = 0.5  # seconds of CPU use sampled before each phase
 QUIET_LIMIT = 0.15  # share of all CPUs busy between phases that deserves a note
@@ -327,8 +331,9 @@ class Bench:
         # gunicorn.conf.py's worker_exit builds the real app to flush clicks; give it a
         # database in the scratch directory rather than the repository's instance/.
         env["DATABASE_URL"] = stacks.sqlite_url(self.workdir / name)
+        env["PBHUB_TRUSTED_PROXIES"] = PROXIES
         server = self.start_server("bench.bare_app:app", env, port, name, "/")
-        result = self.measure(server, key, BARE, "/", None)
+        result = self.measure(server, key, BARE, "/", None, forwarded_for=visitor_addresses())
         memory = server.memory()
         server.stop()
         return result, memory
@@ -343,7 +348,7 @@ class Bench:
         directory = self.workdir / key
         directory.mkdir()
         env = stacks.base_env(dict(os.environ), port)
-        env["PBHUB_TRUSTED_PROXIES"] = "1"  # behind a proxy, as deploy.md sets it up
+        env["PBHUB_TRUSTED_PROXIES"] = PROXIES
         database: stacks.ThrowawayDatabase | None = None
         scratch: stacks.ScratchRedis | None = None
         if key == "pg":
