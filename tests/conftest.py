@@ -463,3 +463,16 @@ def geoip_db_of_kind(tmp_path: Any) -> Callable[[str], Any]:
 @pytest.fixture
 def geoip_db(geoip_db_of_kind: Callable[[str], Any]) -> Any:
     return geoip_db_of_kind("GeoLite2-Country")
+
+
+@pytest.fixture
+def card(client: Any, sign_in: Callable[..., Any]) -> Callable[[str], str]:
+    """The live card's HTML for a window, as the page's refresh fetches it."""
+    sign_in()
+
+    def render(window: str = "24h") -> str:
+        answer = client.get("/postbacks/live", query_string={"window": window})
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    return render

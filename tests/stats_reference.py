@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from app.core.money import quantize
@@ -12,6 +13,14 @@ from app.extensions import db
 from app.models import Click, Conversion
 from app.models.types import utcnow
 from app.services import stats
+
+#: Random histories against the reference: few enough examples for CI, each on the
+#: test's own database (function-scoped fixtures are reset by the test's own code).
+RANDOM_HISTORIES = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def reference(

@@ -8,19 +8,6 @@ import pytest
 
 
 @pytest.fixture
-def card(client, sign_in):
-    """The live card's HTML for a window, as the refresh fetches it."""
-    sign_in()
-
-    def render(window: str = "24h") -> str:
-        answer = client.get("/postbacks/live", query_string={"window": window})
-        assert answer.status_code == 200
-        return answer.get_data(as_text=True)
-
-    return render
-
-
-@pytest.fixture
 def traffic(client, source, fire):
     """Two clicks and one deposit, all just now."""
     for _ in range(2):

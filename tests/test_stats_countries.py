@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Click, ClickRollup, Conversion, ConversionRollup, DirtyHour, Source
 from app.models.types import utcnow
 from app.services import rollups, stats
-from tests.stats_reference import reference
+from tests.stats_reference import RANDOM_HISTORIES, reference
 
 NOW = datetime(2026, 11, 20, 14, 37, 12, 345678, tzinfo=UTC)
 ids = itertools.count(1)
@@ -322,11 +322,7 @@ def test_changing_a_clicks_country_moves_it_between_groups(two_sources):
     assert_exact(two_sources)
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@RANDOM_HISTORIES
 @given(
     rows=st.lists(
         st.tuples(
@@ -435,18 +431,6 @@ def test_cli_refuses_another_grouping_naming_the_option(runner, app):
 
 
 # The live card ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def card(client, sign_in):
-    sign_in()
-
-    def render(window: str = "24h") -> str:
-        answer = client.get("/postbacks/live", query_string={"window": window})
-        assert answer.status_code == 200
-        return answer.get_data(as_text=True)
-
-    return render
 
 
 def top_countries(html: str) -> str:

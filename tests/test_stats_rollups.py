@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.services import rollups, stats
 from tests.conftest import insert_old_source
-from tests.stats_reference import reference
+from tests.stats_reference import RANDOM_HISTORIES, reference
 
 NOW = datetime(2026, 11, 20, 14, 37, 12, 345678, tzinfo=UTC)
 ids = itertools.count(1)
@@ -205,11 +205,7 @@ def test_rebuild_recomputes_every_hour_from_raw_rows(two_sources):
     assert_exact(two_sources)
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@RANDOM_HISTORIES
 @given(
     rows=st.lists(
         st.tuples(
