@@ -5,8 +5,9 @@ Seeds a throwaway database with ``pbhub dev seed`` (PostgreSQL: 10 M clicks and 
 conversions; the embedded SQLite default: 1 M and 100 k), or reads an existing one given
 as ``BENCH_DATABASE_URL``, then measures, in process and through the Flask app:
 
-* ``GET /api/v1/stats`` and the dashboard's live card for every window, with and without
-  a source filter: p50/p95/p99 over ``BENCH_REPEAT`` requests (default 40);
+* ``GET /api/v1/stats`` (also by country) and the dashboard's live card (with its top
+  countries) for every window, with and without a source filter: p50/p95/p99 over
+  ``BENCH_REPEAT`` requests (default 40);
 * ``GET /api/v1/conversions`` for every combination of filters (attribution, event,
   status, source, a time range) on its first page and on the page after: the slowest
   median, and how many combinations were over 50 ms.
@@ -98,14 +99,16 @@ def measure(url: str, label: str, repeat: int) -> list[str]:
     worst = 0.0
     for window, source_id in itertools.product(WINDOWS, (None, source_ids[0])):
         query = {"window": window, **({"source_id": source_id} if source_id else {})}
+        by_country = {"headers": headers, "query_string": {**query, "group_by": "country"}}
         for name, who, path, extra in (
-            ("API", client, "/api/v1/stats", {"headers": headers}),
-            ("live card", card, "/postbacks/live", {}),
+            ("API", client, "/api/v1/stats", {"headers": headers, "query_string": query}),
+            ("API by country", client, "/api/v1/stats", by_country),
+            ("live card", card, "/postbacks/live", {"query_string": query}),
         ):
             if name == "live card" and source_id:
                 continue
-            timed(who, path, query_string=query, **extra)
-            samples = sorted(timed(who, path, query_string=query, **extra) for _ in range(repeat))
+            timed(who, path, **extra)
+            samples = sorted(timed(who, path, **extra) for _ in range(repeat))
             p95 = percentile(samples, 0.95)
             worst = max(worst, p95)
             lines.append(

@@ -215,15 +215,15 @@ def _raw_measures() -> list[ColumnElement]:
 
 
 COUNTED = Conversion.attribution != "duplicate"
-KEYS = ("event_type", "status", "payout_currency", "gross_currency", "country")
+KEYS = ("event_type", "status", "payout_currency", "gross_currency")
 
 
 def conversion_rows(
-    reading: Plan, source_id: int | None = None, by_source: bool = False
+    reading: Plan, source_id: int | None = None, by_source: bool = False, by_country: bool = False
 ) -> Sequence[Row]:
-    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency,
-    country`` and the ``MEASURES``; one key may appear more than once (sum them)."""
-    keys = ("source_id", *KEYS) if by_source else KEYS
+    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency
+    [, country]`` and the ``MEASURES``; one key may appear more than once (sum them)."""
+    keys = (*(("source_id",) if by_source else ()), *KEYS, *(("country",) if by_country else ()))
     parts = []
     for condition in _ranges(Conversion.received_at, reading):
         raw = (
@@ -280,7 +280,7 @@ def _recompute_clicks(hour: datetime) -> None:
 
 def _recompute_conversions(hour: datetime) -> None:
     db.session.execute(delete(ConversionRollup).where(ConversionRollup.bucket == hour))
-    keys = ("source_id", *KEYS)
+    keys = ("source_id", *KEYS, "country")
     db.session.execute(
         insert(ConversionRollup).from_select(
             ["bucket", *keys, *MEASURES],

@@ -76,40 +76,38 @@ class Stats:
     groups: list[Group] | None = None
 
 
+#: Money being summed for one currency: approved and pending, each as whole units and
+#: millionths apart (``rollups``), turned into ``Decimal`` once, when the sum is done.
+_Sums = list[int]
+
+
 @dataclass
 class _Tally:
     """Counted conversions and their money, as the rows of ``rollups.conversion_rows``
-    bring them (rejected ones left out by the caller)."""
+    bring them (rejected ones left out by the caller). Sums stay integers until read:
+    a window's rows are thousands, and a ``Decimal`` per row was most of its cost."""
 
     events: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EVENTS, 0))
-    payout: dict[str | None, MoneyRow] = field(default_factory=dict)
-    gross: dict[str | None, MoneyRow] = field(default_factory=dict)
+    payout: dict[str | None, _Sums] = field(default_factory=dict)
+    gross: dict[str | None, _Sums] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         self.events[row.event_type] = self.events.get(row.event_type, 0) + int(row.conversions)
-        _add(
-            self.payout,
-            row.payout_currency,
-            row.status,
-            row.payout_count,
-            row.payout_units,
-            row.payout_micros,
-        )
-        _add(
-            self.gross,
-            row.gross_currency,
-            row.status,
-            row.gross_count,
-            row.gross_units,
-            row.gross_micros,
-        )
+        approved = row.status == "approved"
+        if row.payout_count:
+            _add(self.payout, row.payout_currency, approved, row.payout_units, row.payout_micros)
+        if row.gross_count:
+            _add(self.gross, row.gross_currency, approved, row.gross_units, row.gross_micros)
 
     def payout_rows(self, clicks: int) -> list[MoneyRow]:
         """Payout per currency with its EPC on ``clicks``: a group's EPC is on its own."""
-        rows = _sorted(self.payout)
+        rows = _money_rows(self.payout)
         for row in rows:
             row.epc = quantize(row.total / clicks) if clicks else ZERO
         return rows
+
+    def gross_rows(self) -> list[MoneyRow]:
+        return _money_rows(self.gross)
 
 
 def compute(
@@ -129,7 +127,7 @@ def compute(
     start = end - WINDOWS[window]
     dirty = rollups.dirty_hours(start, end)
     clicks_reading = rollups.plan(start, end, dirty["clicks"])
-    rows = _counted(rollups.plan(start, end, dirty["conversions"]), source_id)
+    rows = _counted(rollups.plan(start, end, dirty["conversions"]), source_id, group_by)
     groups = None
     if group_by is None:
         clicks = rollups.count_clicks(clicks_reading, source_id)
@@ -148,16 +146,17 @@ def compute(
         clicks=clicks,
         conversions=sum(total.events.values()),
         payout=total.payout_rows(clicks),
-        gross=_sorted(total.gross),
+        gross=total.gross_rows(),
         events=total.events,
         group_by=group_by,
         groups=groups,
     )
 
 
-def _counted(reading: rollups.Plan, source_id: int | None) -> list[Row]:
-    """Rejected conversions count nowhere (duplicates are left out by the read itself)."""
-    rows = rollups.conversion_rows(reading, source_id)
+def _counted(reading: rollups.Plan, source_id: int | None, group_by: str | None) -> list[Row]:
+    """Rejected conversions count nowhere (duplicates are left out by the read itself).
+    Rows come apart by country only when grouped: the database sums the rest."""
+    rows = rollups.conversion_rows(reading, source_id, by_country=group_by == "country")
     return [row for row in rows if row.status != "rejected"]
 
 
@@ -172,7 +171,7 @@ def _groups(rows: list[Row], clicks: dict[str | None, int]) -> list[Group]:
             clicks=clicks.get(country, 0),
             conversions=sum(tally.events.values()),
             payout=tally.payout_rows(clicks.get(country, 0)),
-            gross=_sorted(tally.gross),
+            gross=tally.gross_rows(),
             events=tally.events,
         )
         for country, tally in tallies.items()
@@ -187,24 +186,30 @@ def group_order(group: Group) -> tuple[int, int, bool, str]:
 
 
 def _add(
-    by_currency: dict[str | None, MoneyRow],
+    by_currency: dict[str | None, _Sums],
     currency: str | None,
-    status: str,
-    count: int | None,
+    approved: bool,
     units: int | None,
     micros: int | None,
 ) -> None:
-    """Amounts are summed as whole units and millionths apart (see ``rollups``); a
-    currency appears once at least one counted conversion carried an amount in it."""
-    if not count:
-        return
-    row = by_currency.setdefault(currency, MoneyRow(currency))
-    amount = quantize(Decimal(int(units or 0)) + Decimal(int(micros or 0)) / MICROS)
-    if status == "approved":
-        row.approved += amount
-    else:
-        row.pending += amount
+    """A currency appears once at least one counted conversion carried an amount in it."""
+    sums = by_currency.setdefault(currency, [0, 0, 0, 0])
+    at = 0 if approved else 2
+    sums[at] += int(units or 0)
+    sums[at + 1] += int(micros or 0)
 
 
-def _sorted(by_currency: dict[str | None, MoneyRow]) -> list[MoneyRow]:
-    return sorted(by_currency.values(), key=lambda r: (r.currency is None, r.currency or ""))
+def _money_rows(by_currency: dict[str | None, _Sums]) -> list[MoneyRow]:
+    rows = [
+        MoneyRow(currency, approved=_amount(sums[0], sums[1]), pending=_amount(sums[2], sums[3]))
+        for currency, sums in by_currency.items()
+    ]
+    return _sorted(rows)
+
+
+def _amount(units: int, micros: int) -> Decimal:
+    return quantize(Decimal(units) + Decimal(micros) / MICROS)
+
+
+def _sorted(rows: list[MoneyRow]) -> list[MoneyRow]:
+    return sorted(rows, key=lambda r: (r.currency is None, r.currency or ""))
