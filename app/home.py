@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
+from app.version import VERSION
 
 bp = Blueprint("home", __name__)
 
@@ -18,6 +19,7 @@ def index():  # type: ignore[no-untyped-def]
         return redirect(url_for("dashboard.postbacks"))
     return jsonify(
         name="Postback Hub",
+        version=VERSION,
         api="/api/v1",
         openapi="/api/v1/openapi.json",
         health="/healthz",
@@ -35,5 +37,5 @@ def health():  # type: ignore[no-untyped-def]
         db.session.execute(text("SELECT 1"))
     except DBAPIError:
         db.session.rollback()
-        return jsonify(status="unavailable", database="down"), 503
-    return jsonify(status="ok", database="up")
+        return jsonify(status="unavailable", database="down", version=VERSION), 503
+    return jsonify(status="ok", database="up", version=VERSION)

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from app.config import ConfigError
 from app.core import field_errors
 from app.services.errors import DomainError, Invalid
+from app.version import VERSION
 
 
 def _create_app() -> Flask:
@@ -29,6 +30,7 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.version_option(VERSION, prog_name="pbhub", message="%(prog)s (Postback Hub) %(version)s")
 def main() -> None:
     """Postback Hub: manage users, tokens, sources and the database."""
 

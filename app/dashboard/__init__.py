@@ -8,6 +8,7 @@ from flask import Blueprint, Flask
 
 from app import csrf
 from app.dashboard.headers import protect_pages
+from app.version import VERSION
 
 bp = Blueprint("dashboard", __name__)
 csrf.protect_blueprint(bp)
@@ -28,7 +29,9 @@ def init_app(app: Flask) -> None:
     from app.auth.session import current_user, has_role
     from app.dashboard import filters
 
-    app.jinja_env.globals.update(current_user=current_user, has_role=has_role, nav_items=NAV_ITEMS)
+    app.jinja_env.globals.update(
+        current_user=current_user, has_role=has_role, nav_items=NAV_ITEMS, version=VERSION
+    )
     filters.register(app)
 
 

@@ -1,0 +1,50 @@
+"""What identifies a release: one version, shown everywhere, a licence and a changelog."""
+
+import configparser
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from app.cli import main
+from app.version import VERSION
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_the_version_is_written_in_one_place_that_setup_cfg_reads():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert config["metadata"]["version"] == "attr: app.version.VERSION"
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+)?", VERSION)
+
+
+def test_pbhub_version_prints_it_and_exits_zero():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"pbhub (Postback Hub) {VERSION}\n"
+
+
+def test_healthz_and_the_root_name_the_version(client):
+    assert client.get("/healthz").get_json()["version"] == VERSION
+    answer = client.get("/", headers={"Accept": "application/json"})
+    assert answer.get_json()["version"] == VERSION
+
+
+def test_every_page_shows_the_version_in_its_footer(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert f'<footer class="site-footer"><span>Postback Hub {VERSION}</span></footer>' in page
+
+
+def test_the_licence_is_the_one_setup_cfg_declares():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert config["metadata"]["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+
+
+def test_the_changelog_has_a_section_for_what_is_not_released_yet():
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    released = VERSION.split(".dev")[0]
+    heading = "## [Unreleased]" if ".dev" in VERSION else f"## [{released}]"
+    assert heading in changelog
