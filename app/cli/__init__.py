@@ -29,10 +29,27 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class HubGroup(FlaskGroup):
+    """Flask's command loading, without its development options (``--app``, ``--debug``,
+    ``--env-file``) and commands (``run``, ``shell``, ``routes``, which are under
+    ``pbhub dev``): ``pbhub --help`` shows an operator the hub's own commands only."""
+
+    HIDDEN_OPTIONS = ("app", "debug", "env_file")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(add_default_commands=False, **kwargs)
+        self.params = [p for p in self.params if p.name not in self.HIDDEN_OPTIONS]
+
+
+@click.group(cls=HubGroup, create_app=_create_app, add_version_option=False)
 @click.version_option(VERSION, prog_name="pbhub", message="%(prog)s (Postback Hub) %(version)s")
 def main() -> None:
-    """Postback Hub: manage users, tokens, sources and the database."""
+    """Postback Hub: manage users, tokens, sources, outbound postbacks, Keitaro and the
+    database.
+
+    Each command's --help has an example. Development tools (the development server, a
+    shell, writing migrations) are under pbhub dev.
+    """
 
 
 class CommandFailed(click.ClickException):
@@ -126,8 +143,26 @@ def echo_json(data: Any) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import countries, dev, keitaro, outbound, signatures, sources, stats, users
+    from flask.cli import routes_command, run_command, shell_command
+    from flask_migrate.cli import db as migrations
 
+    from app.cli import (
+        countries,
+        database,
+        dev,
+        keitaro,
+        outbound,
+        signatures,
+        sources,
+        stats,
+        users,
+    )
+
+    # Flask-Migrate's full group is for writing migrations: under ``pbhub dev db``.
+    app.cli.commands.pop("db", None)
+    app.cli.add_command(database.db)
+    for command in (migrations, run_command, shell_command, routes_command):
+        dev.dev.add_command(command)
     app.cli.add_command(users.users)
     app.cli.add_command(dev.dev)
     app.cli.add_command(users.tokens)
