@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format bench bench-detection bench-scale soak screenshots venv clean
+.PHONY: run test test-all lint format bench bench-detection bench-scale soak screenshots venv clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,11 @@ run: venv
 
 test: venv
 	$(BIN)/pytest
+
+# Everything, on throwaway PostgreSQL and Redis servers started from this machine's own
+# binaries when DATABASE_URL / REDIS_URL are not set (see tests/throwaway_services.py).
+test-all: venv
+	$(BIN)/python -m tests.throwaway_services
 
 lint: venv
 	$(BIN)/ruff check .

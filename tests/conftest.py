@@ -476,3 +476,34 @@ def card(client: Any, sign_in: Callable[..., Any]) -> Callable[[str], str]:
         return answer.get_data(as_text=True)
 
     return render
+
+
+#: What a skipped test needed, by the words of its skip reason, and how the line names it.
+NEEDS = (("PostgreSQL", "PostgreSQL"), ("Redis", "Redis"), ("Chromium", "Chromium"))
+_NOT_RUN = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Count what a run without PostgreSQL, Redis or Chromium left out: a skip reason
+    alone is easy to miss. The line is written last, after pytest's own summary."""
+    counts = dict.fromkeys((name for _, name in NEEDS), 0)
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        for word, name in NEEDS:
+            if word in reason:
+                counts[name] += 1
+                break
+    missing = [f"{count:,} need {name}" for name, count in counts.items() if count]
+    if missing:
+        terminalreporter.config.stash[_NOT_RUN] = (
+            f"Not run here: {', '.join(missing)} (not configured on this machine). "
+            "`make test-all` starts throwaway servers where this machine has them and runs "
+            "everything; see the README's Development section."
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    line = config.stash.get(_NOT_RUN, None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if line and reporter is not None:
+        reporter.write_line(line, yellow=True, bold=True)
