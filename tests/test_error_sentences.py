@@ -250,9 +250,14 @@ def test_no_command_answers_bad_input_with_a_repr_or_a_library_message(
 ):
     keitaro_connection()
     ours = ("users", "tokens", "sources", "signatures", "outbound", "keitaro", "stats", "dev")
+    ours += ("countries", "db")
+    #: Flask's and Flask-Migrate's development commands, under ``pbhub dev``, are theirs.
+    theirs = {("dev", "db"), ("dev", "run"), ("dev", "shell"), ("dev", "routes")}
     walked = 0
     for name in ours:
         for path, command in leaf_commands(app.cli.commands[name], (name,)):
+            if path[:2] in theirs:
+                continue
             args = bad_arguments(command, bad)
             if not args:
                 continue

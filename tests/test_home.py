@@ -4,10 +4,15 @@ import pytest
 
 from app import create_app
 from app.extensions import db
+from app.version import VERSION
 
 
 def test_health_answers_200_while_the_database_answers(client):
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "up"}
+    assert client.get("/healthz").get_json() == {
+        "status": "ok",
+        "database": "up",
+        "version": VERSION,
+    }
 
 
 def test_health_answers_503_when_the_database_does_not(client, database_fails):

@@ -20,6 +20,9 @@ def countries() -> None:
 def lookup(addresses: tuple[str, ...]) -> None:
     """Look ADDRESSES up as a click from them would be.
 
+    Prints which database answers, then one line per address: its country code and
+    name, or why it has none (private, reserved, not in the database).
+
     \b
     Example:
       pbhub countries lookup 8.8.8.8 2001:4860:4860::8888 10.0.0.1

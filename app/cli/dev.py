@@ -19,10 +19,34 @@ def dev() -> None:
 
 
 @dev.command("seed")
-@click.option("--clicks", type=click.IntRange(min=0), default=100_000, show_default=True)
-@click.option("--conversions", type=click.IntRange(min=0), default=10_000, show_default=True)
-@click.option("--days", type=click.IntRange(min=1, max=3650), default=30, show_default=True)
-@click.option("--sources", type=click.IntRange(min=1, max=1000), default=5, show_default=True)
+@click.option(
+    "--clicks",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="How many clicks to add.",
+)
+@click.option(
+    "--conversions",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="How many conversions to add.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=3650),
+    default=30,
+    show_default=True,
+    help="Spread them over this many days up to now.",
+)
+@click.option(
+    "--sources",
+    type=click.IntRange(min=1, max=1000),
+    default=5,
+    show_default=True,
+    help='How many "Seed network N" sources to spread them over.',
+)
 @click.option(
     "--seed", "random_seed", type=int, default=7, show_default=True, help="Same seed, same data."
 )
@@ -32,7 +56,15 @@ def seed(clicks: int, conversions: int, days: int, sources: int, random_seed: in
 
     Clicks from the Track URL and imported from Keitaro; conversions of every event,
     status and currency, with duplicates, unmatched, expired and later-approved ones.
-    PostgreSQL loads with COPY."""
+    PostgreSQL loads with COPY. Seeding again adds more rows to the same sources; the
+    stats are rolled up at the end. For trying the dashboard at scale, never in
+    production.
+
+    \b
+    Examples:
+      pbhub dev seed
+      pbhub dev seed --clicks 1000000 --conversions 100000 --days 30 --sources 5 --seed 7
+    """
     plan = service.Plan(clicks, conversions, days, sources, random_seed)
     started = time.monotonic()
     with click.progressbar(length=clicks + conversions, label="seeding", show_pos=True) as bar:

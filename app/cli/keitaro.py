@@ -20,6 +20,7 @@ from app.cli.keitaro_api import (
     RESOURCES,
     STANDARD,
     Command,
+    describe,
     emit,
     envelope,
     error_body,
@@ -54,6 +55,11 @@ def keitaro() -> None:
 
     Every Admin API operation is `pbhub keitaro RESOURCE OPERATION`, printing JSON
     (or --table). Connections are stored with `pbhub keitaro connections add`.
+
+    \b
+    Examples:
+      pbhub keitaro connections add main --url https://tracker.example.com
+      pbhub keitaro campaign list --table
     """
 
 
@@ -98,7 +104,7 @@ def _api_command(command: Command) -> click.Command:
             error = {"type": type(exc).__name__, "message": str(exc)}
         emit(envelope(command, request, data, error), table)
 
-    return click.Command(command.name, callback=callback, params=params, help=command.help)
+    return click.Command(command.name, callback=callback, params=params, help=describe(command))
 
 
 def _plain(row: Any) -> SimpleNamespace:
@@ -133,12 +139,29 @@ def connections() -> None:
 
 @connections.command("add")
 @click.argument("name")
-@click.option("--url", required=True, help="The tracker's address (with or without /admin_api/v1).")
-@click.option("--api-key", required=True, prompt=True, hide_input=True)
-@click.option("--postback-key", help="The key in the tracker's postback URL (for forwarding).")
-@click.option("--timezone", default="UTC", show_default=True, help="The tracker's timezone.")
+@click.option(
+    "--url",
+    required=True,
+    help="The tracker's address (with or without /admin_api/v1), e.g. https://tracker.example.com.",
+)
+@click.option(
+    "--api-key",
+    required=True,
+    prompt=True,
+    hide_input=True,
+    help="An Admin API key of the tracker; asked for, hidden, when left out.",
+)
+@click.option(
+    "--postback-key", help="The key in the tracker's postback URL (for forwarding), e.g. abc123."
+)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="The tracker's timezone (Maintenance > Settings), e.g. Europe/Moscow.",
+)
 @click.option("--no-verify-tls", is_flag=True, help="Accept a self-signed certificate.")
-@click.option("--source", help="Hub source whose stats count the imported clicks.")
+@click.option("--source", help="Hub source (name or id) whose stats count the imported clicks.")
 @with_appcontext
 @handle_errors
 def add(
@@ -150,7 +173,21 @@ def add(
     no_verify_tls: bool,
     source: str | None,
 ) -> None:
-    """Store a tracker (keys are encrypted; the API key is never shown again)."""
+    """Store a tracker under NAME; its keys are encrypted, never shown whole again.
+
+    The first connection is the default one; --connection NAME (or
+    PBHUB_KEITARO_CONNECTION) picks another. A tracker on a private address needs
+    PBHUB_OUTBOUND_ALLOWED_HOSTS. Prints the connection as JSON, keys masked; check it
+    with `pbhub keitaro connections test`. Exits 2 when an option is refused, 1 when the
+    name is taken.
+
+    \b
+    Examples:
+      pbhub keitaro connections add main --url https://tracker.example.com
+      pbhub keitaro connections add main --url https://tracker.example.com \\
+          --api-key "$KEITARO_KEY" --postback-key abc123 --timezone Europe/Moscow \\
+          --source Affise
+    """
     row = service.add_connection(
         {
             "name": name,
@@ -169,18 +206,36 @@ def add(
 
 @connections.command("update")
 @click.argument("name")
-@click.option("--url")
-@click.option("--api-key")
-@click.option("--postback-key")
-@click.option("--timezone")
-@click.option("--verify-tls/--no-verify-tls", default=None)
-@click.option("--sync/--no-sync", "sync_enabled", default=None, help="Scheduled imports.")
-@click.option("--source", help="Hub source for imported clicks ('' for none).")
+@click.option(
+    "--url", help="A new address; another host needs --api-key again and forgets the postback key."
+)
+@click.option("--api-key", help="A new Admin API key.")
+@click.option("--postback-key", help="A new postback key ('' removes it and pauses forwarding).")
+@click.option("--timezone", help="The tracker's timezone, e.g. Europe/Moscow.")
+@click.option(
+    "--verify-tls/--no-verify-tls", default=None, help="Check the tracker's certificate or not."
+)
+@click.option(
+    "--sync/--no-sync", "sync_enabled", default=None, help="Scheduled click imports on or off."
+)
+@click.option("--source", help="Hub source (name or id) for imported clicks ('' for none).")
 @click.option("--default", "make_default", is_flag=True, help="Make this the default connection.")
 @with_appcontext
 @handle_errors
 def update(name: str, make_default: bool, **options: Any) -> None:
-    """Change a stored tracker."""
+    """Change the options given on a stored tracker and leave the rest as it is.
+
+    A new address or postback key also reaches the forwarding postback. Prints the
+    connection as JSON, keys masked. Exits 2 when an option is refused, 1 when there is
+    no connection NAME.
+
+    \b
+    Examples:
+      pbhub keitaro connections update main --timezone Europe/Moscow
+      pbhub keitaro connections update main --url https://tracker2.example.com \\
+          --api-key "$KEITARO_KEY"
+      pbhub keitaro connections update backup --no-sync --default
+    """
     changes = {k: v for k, v in options.items() if v is not None}
     if make_default:
         changes["default"] = True
@@ -197,8 +252,17 @@ def update(name: str, make_default: bool, **options: Any) -> None:
 @with_appcontext
 @handle_errors
 def map_(name: str, network_id: int, source: str | None) -> None:
-    """Count clicks on one Keitaro affiliate network's offers towards a hub SOURCE
-    (leave SOURCE out to remove the mapping)."""
+    """Count clicks on one Keitaro affiliate network's offers towards a hub source.
+
+    NETWORK_ID is the affiliate network's id in Keitaro, SOURCE a hub source's name or
+    id; leave SOURCE out to remove the mapping. Prints the connection as JSON. Exits 1
+    when there is no such connection or source.
+
+    \b
+    Examples:
+      pbhub keitaro connections map main 4 Affise
+      pbhub keitaro connections map main 4
+    """
     row = service.get_connection(name)
     service.map_network(row, network_id, source)
     echo_json(service.describe(row, keyring()))
@@ -207,7 +271,15 @@ def map_(name: str, network_id: int, source: str | None) -> None:
 @connections.command("list")
 @with_appcontext
 def list_() -> None:
-    """Stored trackers, keys masked."""
+    """List the stored trackers as JSON, keys masked.
+
+    Each with its address, timezone, whether it is the default, its hub source and
+    network mapping, scheduled imports and forwarding postback.
+
+    \b
+    Example:
+      pbhub keitaro connections list
+    """
     echo_json([service.describe(row, keyring()) for row in service.list_connections()])
 
 
@@ -216,7 +288,17 @@ def list_() -> None:
 @with_appcontext
 @handle_errors
 def test(name: str | None) -> None:
-    """Call the tracker with the stored key and say what it answered."""
+    """Call the tracker with the stored key and say what it answered.
+
+    Tests NAME, or the default connection. Prints JSON: ok, how many campaigns it sees,
+    and a warning when the tracker's own timezone is not the connection's. Exits 1 when
+    the tracker refuses or cannot be reached.
+
+    \b
+    Examples:
+      pbhub keitaro connections test
+      pbhub keitaro connections test main
+    """
     row = service.get_connection(name)
     client = service.client_for(row, keyring(), keitaro_settings())
     with _tracker(row):
@@ -229,7 +311,16 @@ def test(name: str | None) -> None:
 @with_appcontext
 @handle_errors
 def remove(name: str, yes: bool) -> None:
-    """Remove a tracker and the clicks imported from it."""
+    """Remove a stored tracker and the clicks imported from it, after asking.
+
+    Its forwarding postback is disabled, not deleted. Says how many imported clicks went
+    with it.
+
+    \b
+    Examples:
+      pbhub keitaro connections remove main
+      pbhub keitaro connections remove main --yes
+    """
     row = service.get_connection(name)
     if not yes:
         click.confirm(f"Remove {row.name!r} and the clicks imported from it?", abort=True)
@@ -246,22 +337,46 @@ def sync() -> None:
 
 
 @sync.command("status")
-@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option(
+    "--connection", envvar=CONNECTION_ENV, help="Only this stored connection (default: all)."
+)
 @with_appcontext
 @handle_errors
 def sync_status(connection: str | None) -> None:
-    """Cursor, last success, last error, clicks imported (today and in all)."""
+    """Show each connection's click import: cursor, successes, errors, clicks.
+
+    Prints JSON, one entry per connection, with the clicks imported today and in all.
+
+    \b
+    Examples:
+      pbhub keitaro sync status
+      pbhub keitaro sync status --connection main
+    """
     rows = [service.get_connection(connection)] if connection else service.list_connections()
     echo_json([keitaro_sync.status(row, utcnow()) for row in rows])
 
 
 @sync.command("clicks")
-@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option(
+    "--connection",
+    envvar=CONNECTION_ENV,
+    help="A stored connection's name (default: the default connection).",
+)
 @click.option("--since", help="Re-read from this long ago (90m, 24h, 7d) instead of the cursor.")
 @with_appcontext
 @handle_errors
 def sync_clicks(connection: str | None, since: str | None) -> None:
-    """Import clicks now, with a progress bar."""
+    """Import the tracker's clicks now, with a progress bar.
+
+    Reads from the cursor (or --since, a backfill) to now; re-reading changes nothing.
+    Conversions that arrived before their click are matched now. Prints a JSON summary.
+    Exits 1 when the tracker refuses or another import of this connection is running.
+
+    \b
+    Examples:
+      pbhub keitaro sync clicks
+      pbhub keitaro sync clicks --connection main --since 7d
+    """
     from flask import current_app
 
     row = service.get_connection(connection)
@@ -301,11 +416,23 @@ def sync_clicks(connection: str | None, since: str | None) -> None:
 
 
 @sync.command("metadata")
-@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option(
+    "--connection",
+    envvar=CONNECTION_ENV,
+    help="A stored connection's name (default: the default connection).",
+)
 @with_appcontext
 @handle_errors
 def sync_metadata(connection: str | None) -> None:
-    """Refresh the cached campaigns, offers, affiliate networks and traffic sources."""
+    """Refresh the cached campaigns, offers, affiliate networks, traffic sources.
+
+    Their names label conversions of imported clicks; this runs hourly on its own.
+    Prints how many of each it read, as JSON. Exits 1 when the tracker refuses.
+
+    \b
+    Example:
+      pbhub keitaro sync metadata
+    """
     row = service.get_connection(connection)
     echo_json(_refresh(row, service.client_for(row, keyring(), keitaro_settings())))
 
@@ -349,11 +476,25 @@ def forward() -> None:
 
 
 @forward.command("setup")
-@click.option("--connection", envvar=CONNECTION_ENV)
+@click.option(
+    "--connection",
+    envvar=CONNECTION_ENV,
+    help="A stored connection's name (default: the default connection).",
+)
 @with_appcontext
 @handle_errors
 def forward_setup(connection: str | None) -> None:
-    """Create the outbound postback that posts every accepted conversion to the tracker."""
+    """Create the outbound postback that posts accepted conversions to the tracker.
+
+    Uses the connection's postback key; run again, it shows the existing postback
+    ("created": false). Prints JSON with the outbound postback's id. Exits 2 when the
+    connection has no postback key (add one with `pbhub keitaro connections update`).
+
+    \b
+    Examples:
+      pbhub keitaro forward setup
+      pbhub keitaro forward setup --connection main
+    """
     row = service.get_connection(connection)
     postback, created = service.setup_forwarding(row, keyring())
     echo_json(
@@ -368,13 +509,27 @@ def forward_setup(connection: str | None) -> None:
 
 
 @keitaro.command("reconcile")
-@click.option("--connection", envvar=CONNECTION_ENV)
-@click.option("--since", default="24h", show_default=True, help="90m, 24h, 7d ...")
+@click.option(
+    "--connection",
+    envvar=CONNECTION_ENV,
+    help="A stored connection's name (default: the default connection).",
+)
+@click.option("--since", default="24h", show_default=True, help="How far back: 90m, 24h, 7d, ...")
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
 @with_appcontext
 @handle_errors
 def reconcile(connection: str | None, since: str, as_json: bool) -> None:
-    """Compare Keitaro's conversions log with what the hub forwarded (by subid + tid)."""
+    """Compare Keitaro's conversions log with what the hub forwarded (subid + tid).
+
+    Lists what is missing on either side, what has another status or payout, and what
+    is not delivered yet; payouts in the terminal's locale. Exits 1 when anything
+    differs, so a script or a monitor can tell.
+
+    \b
+    Examples:
+      pbhub keitaro reconcile
+      pbhub keitaro reconcile --since 7d --json
+    """
     row = service.get_connection(connection)
     client = service.client_for(row, keyring(), keitaro_settings())
     start, end = keitaro_reconcile.window(since, utcnow())

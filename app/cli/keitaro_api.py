@@ -9,6 +9,7 @@ non-zero on failure. A resource asked for an operation Keitaro does not have say
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from marshmallow import Schema, fields
+from marshmallow.validate import OneOf
 from tabulate import tabulate
 
 from app.core import json_limits
-from app.keitaro import errors, postbacks
+from app.keitaro import errors, postbacks, schemas
 from app.keitaro.client import Keitaro
+from app.keitaro.operations import operation
 from app.keitaro.ranges import PRESETS, build_range
 
 Args = dict[str, Any]
@@ -52,6 +56,11 @@ class Command:
     is_list: bool = False
     #: Runs without the Admin API (the test postback); gets the connection instead.
     needs_connection: bool = False
+    #: The schema (in ``app.keitaro.schemas``) of the body --data carries: the example
+    #: sends its required fields.
+    body: str | None = None
+    #: What the example types beyond the required options and the body.
+    example: tuple[str, ...] = ()
 
 
 #: Keitaro's ids count from 1: a smaller one is refused here, naming the option.
@@ -59,7 +68,9 @@ ID_TYPE = click.IntRange(min=1)
 
 
 def _opt_id(required: bool = True) -> click.Option:
-    return click.Option(["--id", "object_id"], type=ID_TYPE, required=required, help="Object id.")
+    return click.Option(
+        ["--id", "object_id"], type=ID_TYPE, required=required, help="The object's id in Keitaro."
+    )
 
 
 OPTIONS: dict[str, Callable[[], click.Option]] = {
@@ -67,35 +78,53 @@ OPTIONS: dict[str, Callable[[], click.Option]] = {
     "data": lambda: click.Option(
         ["--data"], help="JSON body, @file.json, or - for stdin (stdin is read when piped)."
     ),
-    "campaign-id": lambda: click.Option(["--campaign-id"], type=ID_TYPE, required=True),
+    "campaign-id": lambda: click.Option(
+        ["--campaign-id"], type=ID_TYPE, required=True, help="The campaign's id in Keitaro."
+    ),
     "group-type": lambda: click.Option(
         ["--type", "group_type"],
         type=click.Choice(["campaigns", "offers", "landings"]),
         default="campaigns",
         show_default=True,
+        help="Which groups.",
     ),
     "log-type": lambda: click.Option(
         ["--type", "log_type"],
         type=click.Choice(["system", "traffic", "postbacks", "ssl", "sent_postbacks"]),
         required=True,
+        help="Which log.",
     ),
     "path": lambda: click.Option(
-        ["--path", "file_path"], required=True, help="Relative file path."
+        ["--path", "file_path"],
+        required=True,
+        help="The file's path inside the landing page or offer, e.g. index.html.",
     ),
     "content": lambda: click.Option(["--content"], required=True, help="The file's new content."),
-    "query": lambda: click.Option(["--query"], help="Search text."),
+    "query": lambda: click.Option(["--query"], help="Text to look for, e.g. spring."),
     "value": lambda: click.Option(
         ["--value"], help="Bot list rows (IPs, ranges), one per line; stdin when piped."
     ),
     "limit": lambda: click.Option(
-        ["--limit"], type=click.IntRange(min=1), default=100, show_default=True
+        ["--limit"],
+        type=click.IntRange(min=1),
+        default=100,
+        show_default=True,
+        help="Rows to read (unless --all).",
     ),
     "offset": lambda: click.Option(
-        ["--offset"], type=click.IntRange(min=0), default=0, show_default=True
+        ["--offset"],
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Rows to skip first.",
     ),
     "all": lambda: click.Option(["--all", "read_all"], is_flag=True, help="Read every page."),
     "range": lambda: click.Option(
-        ["--range", "range_name"], type=click.Choice(PRESETS), default="today", show_default=True
+        ["--range", "range_name"],
+        type=click.Choice(PRESETS),
+        default="today",
+        show_default=True,
+        help="The period; custom takes --from and --to.",
     ),
     "from": lambda: click.Option(["--from", "start"], help="2026-11-01 or 2026-11-01 12:00."),
     "to": lambda: click.Option(["--to", "end"], help="2026-11-07 or 2026-11-07 23:59."),
@@ -120,10 +149,20 @@ OPTIONS: dict[str, Callable[[], click.Option]] = {
     ),
     "payout": lambda: click.Option(["--payout"], help="Payout of the test conversion."),
     "campaign-id-optional": lambda: click.Option(["--campaign-id"], type=ID_TYPE),
-    "label-name": lambda: click.Option(["--label-name"], required=True),
-    "ref-name": lambda: click.Option(["--ref-name"], required=True),
-    "avscan-key": lambda: click.Option(["--key", "avscan_key"], required=True),
-    "imklo-url": lambda: click.Option(["--url", "imklo_url"], required=True),
+    "label-name": lambda: click.Option(
+        ["--label-name"], required=True, help="The label to read, e.g. whitelist."
+    ),
+    "ref-name": lambda: click.Option(
+        ["--ref-name"], required=True, help="The parameter the labels mark, e.g. sub_id_1."
+    ),
+    "avscan-key": lambda: click.Option(
+        ["--key", "avscan_key"], required=True, help="The AVScan API key."
+    ),
+    "imklo-url": lambda: click.Option(
+        ["--url", "imklo_url"],
+        required=True,
+        help="The IMKLO API URL, e.g. https://imklo.example.com/api.",
+    ),
     "target-campaign": lambda: click.Option(
         ["--target-campaign", "target_campaign"],
         type=ID_TYPE,
@@ -267,25 +306,40 @@ DATA = ("data",)
 ID_DATA = ("id", "data")
 
 
+def _with_article(noun: str) -> str:
+    """The noun with its article: an offer, a user (each u here sounds like "you")."""
+    return f"{'an' if noun[0] in 'aeio' else 'a'} {noun}"
+
+
 def _crud(resource: str, api: str, noun: str) -> list[Command]:
+    """List, get, create and update; ``api`` is the client's attribute, named like the
+    operations table's resource, which knows the bodies."""
     return [
-        Command(resource, "list", f"All {noun}s.", lambda k, a: getattr(k, api).list(), (), True),
         Command(
-            resource, "get", f"One {noun}.", lambda k, a: getattr(k, api).get(a["object_id"]), ID
+            resource, "list", f"List every {noun}.", lambda k, a: getattr(k, api).list(), (), True
+        ),
+        Command(
+            resource,
+            "get",
+            f"Show one {noun}.",
+            lambda k, a: getattr(k, api).get(a["object_id"]),
+            ID,
         ),
         Command(
             resource,
             "create",
-            f"Create a {noun}.",
+            f"Create {_with_article(noun)}.",
             lambda k, a: getattr(k, api).create(read_data(a)),
             DATA,
+            body=operation(api, "create").body,
         ),
         Command(
             resource,
             "update",
-            f"Change a {noun}.",
+            f"Change {_with_article(noun)}: --data holds the fields to change.",
             lambda k, a: getattr(k, api).update(a["object_id"], read_data(a)),
             ID_DATA,
+            body=operation(api, "update").body,
         ),
     ]
 
@@ -294,7 +348,7 @@ def _by_id(resource: str, name: str, help: str, call: Callable[[Keitaro, int], A
     return Command(resource, name, help, lambda k, a: call(k, a["object_id"]), ID)
 
 
-def _files(resource: str, api: str) -> list[Command]:
+def _files(resource: str, api: str, noun: str) -> list[Command]:
     def files(k: Keitaro) -> Any:
         return getattr(k, api)
 
@@ -302,36 +356,42 @@ def _files(resource: str, api: str) -> list[Command]:
         Command(
             resource,
             "download",
-            "Download the files as a zip (--output FILE).",
+            f"Download {_with_article(noun)}'s files as a zip (--output FILE).",
             lambda k, a: _save_zip(files(k).download(a["object_id"]), a),
             ("id", "output"),
+            example=("--output", f"{resource}-12.zip"),
         ),
         Command(
             resource,
             "get-file",
-            "Read one file.",
+            f"Show one file of a local {noun}.",
             lambda k, a: files(k).get_file(a["object_id"], a["file_path"]),
             ("id", "path"),
         ),
-        _by_id(resource, "get-structure", "The files.", lambda k, i: files(k).get_structure(i)),
+        _by_id(
+            resource,
+            "get-structure",
+            f"List a local {noun}'s files.",
+            lambda k, i: files(k).get_structure(i),
+        ),
         Command(
             resource,
             "add-file",
-            "Create a file.",
+            f"Create an empty file in a local {noun}.",
             lambda k, a: files(k).add_file(a["object_id"], a["file_path"]),
             ("id", "path"),
         ),
         Command(
             resource,
             "remove-file",
-            "Delete a file.",
+            f"Delete a file of a local {noun}.",
             lambda k, a: files(k).remove_file(a["object_id"], a["file_path"]),
             ("id", "path"),
         ),
         Command(
             resource,
             "update-file",
-            "Save a file's content.",
+            f"Save new content in a file of a local {noun}.",
             lambda k, a: files(k).update_file(a["object_id"], a["file_path"], a["content"]),
             ("id", "path", "content"),
         ),
@@ -344,7 +404,9 @@ def _save_zip(content: bytes, args: Args) -> dict[str, Any]:
     return {"file": str(target), "bytes": len(content)}
 
 
-OPTIONS["output"] = lambda: click.Option(["--output"], help="Where to write the zip.")
+OPTIONS["output"] = lambda: click.Option(
+    ["--output"], help="Where to write the zip (default: keitaro-ID.zip here)."
+)
 
 
 def _test_postback(k: Keitaro, a: Args) -> Any:
@@ -377,26 +439,36 @@ def _test_postback(k: Keitaro, a: Args) -> Any:
 
 
 def _botlist(resource: str) -> list[Command]:
+    rows = ("--value", "203.0.113.7")
     return [
-        Command(resource, "list", "The bot list's rows.", lambda k, a: k.botlist.list(), (), True),
         Command(
-            resource, "add", "Add rows.", lambda k, a: k.botlist.add(_value(a)), ("value", "data")
+            resource, "list", "List the bot list's rows.", lambda k, a: k.botlist.list(), (), True
+        ),
+        Command(
+            resource,
+            "add",
+            "Add rows (IPs, ranges) to the bot list.",
+            lambda k, a: k.botlist.add(_value(a)),
+            ("value", "data"),
+            example=rows,
         ),
         Command(
             resource,
             "exclude",
-            "Remove rows.",
+            "Remove rows from the bot list.",
             lambda k, a: k.botlist.exclude(_value(a)),
             ("value", "data"),
+            example=rows,
         ),
         Command(
             resource,
             "replace",
-            "Replace every row.",
+            "Replace every row of the bot list.",
             lambda k, a: k.botlist.replace(_value(a)),
             ("value", "data"),
+            example=rows,
         ),
-        Command(resource, "clear", "Remove every row.", lambda k, a: k.botlist.clear()),
+        Command(resource, "clear", "Empty the bot list.", lambda k, a: k.botlist.clear()),
     ]
 
 
@@ -405,7 +477,12 @@ COMMANDS: tuple[Command, ...] = (
     *_crud("campaign", "campaigns", "campaign"),
     _by_id("campaign", "delete", "Archive a campaign.", lambda k, i: k.campaigns.delete(i)),
     Command(
-        "campaign", "deleted", "Archived campaigns.", lambda k, a: k.campaigns.deleted(), (), True
+        "campaign",
+        "deleted",
+        "List the archived campaigns.",
+        lambda k, a: k.campaigns.deleted(),
+        (),
+        True,
     ),
     _by_id("campaign", "clone", "Copy a campaign.", lambda k, i: k.campaigns.clone(i)),
     _by_id("campaign", "enable", "Start a campaign.", lambda k, i: k.campaigns.enable(i)),
@@ -416,14 +493,15 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "campaign",
         "update-costs",
-        "Set costs for a period.",
+        "Set a campaign's costs for a period.",
         lambda k, a: k.campaigns.update_costs(a["object_id"], read_data(a)),
         ID_DATA,
+        body="CampaignCosts",
     ),
     Command(
         "campaign",
         "streams",
-        "The campaign's flows.",
+        "List a campaign's flows.",
         lambda k, a: k.streams.list(a["object_id"]),
         ID,
         True,
@@ -432,47 +510,65 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "stream",
         "list",
-        "A campaign's flows (--campaign-id).",
+        "List a campaign's flows (--campaign-id).",
         lambda k, a: k.streams.list(a["campaign_id"]),
         ("campaign-id",),
         True,
     ),
-    _by_id("stream", "get", "One flow.", lambda k, i: k.streams.get(i)),
+    _by_id("stream", "get", "Show one flow.", lambda k, i: k.streams.get(i)),
     Command(
-        "stream", "create", "Create a flow.", lambda k, a: k.streams.create(read_data(a)), DATA
+        "stream",
+        "create",
+        "Create a flow in a campaign.",
+        lambda k, a: k.streams.create(read_data(a)),
+        DATA,
+        body="StreamCreate",
     ),
     Command(
         "stream",
         "update",
-        "Change a flow.",
+        "Change a flow: --data holds the fields to change.",
         lambda k, a: k.streams.update(a["object_id"], read_data(a)),
         ID_DATA,
+        body="StreamUpdate",
     ),
     _by_id("stream", "delete", "Archive a flow.", lambda k, i: k.streams.delete(i)),
-    Command("stream", "deleted", "Archived flows.", lambda k, a: k.streams.deleted(), (), True),
+    Command(
+        "stream", "deleted", "List the archived flows.", lambda k, a: k.streams.deleted(), (), True
+    ),
     _by_id("stream", "enable", "Start a flow.", lambda k, i: k.streams.enable(i)),
     _by_id("stream", "disable", "Stop a flow.", lambda k, i: k.streams.disable(i)),
     _by_id("stream", "restore", "Restore an archived flow.", lambda k, i: k.streams.restore(i)),
-    _by_id("stream", "events", "A flow's change history.", lambda k, i: k.streams.events(i)),
+    _by_id("stream", "events", "Show a flow's change history.", lambda k, i: k.streams.events(i)),
     Command(
         "stream",
         "search",
-        "Flows matching a text.",
+        "List the flows whose name or settings match a text.",
         lambda k, a: k.streams.search(a["query"] or ""),
         ("query",),
         True,
+        example=("--query", "spring"),
     ),
-    Command("stream", "types", "Flow types.", lambda k, a: k.streams.types(), (), True),
-    Command("stream", "schemas", "Flow schemas.", lambda k, a: k.streams.schemas(), (), True),
-    Command("stream", "actions", "Flow actions.", lambda k, a: k.streams.actions(), (), True),
+    Command("stream", "types", "List the flow types.", lambda k, a: k.streams.types(), (), True),
+    Command(
+        "stream", "schemas", "List the flow schemas.", lambda k, a: k.streams.schemas(), (), True
+    ),
+    Command(
+        "stream", "actions", "List the flow actions.", lambda k, a: k.streams.actions(), (), True
+    ),
     # filter
     Command(
-        "filter", "list", "The flow filter catalogue.", lambda k, a: k.streams.filters(), (), True
+        "filter",
+        "list",
+        "List the flow filter catalogue.",
+        lambda k, a: k.streams.filters(),
+        (),
+        True,
     ),
     Command(
         "filter",
         "get",
-        "A flow's filters (--id is the flow).",
+        "Show a flow's filters (--id is the flow).",
         lambda k, a: k.streams.get(a["object_id"]).get("filters", []),
         ID,
         True,
@@ -484,18 +580,19 @@ COMMANDS: tuple[Command, ...] = (
         lambda k, a: k.streams.update(a["object_id"], {"filters": read_data(a)}).get("filters", []),
         ID_DATA,
         True,
+        example=("--data", json.dumps([{"name": "country", "mode": "accept", "payload": ["DE"]}])),
     ),
     # landing
     *_crud("landing", "landings", "landing page"),
     _by_id("landing", "delete", "Archive a landing page.", lambda k, i: k.landings.delete(i)),
     _by_id("landing", "clone", "Copy a landing page.", lambda k, i: k.landings.clone(i)),
-    *_files("landing", "landings"),
+    *_files("landing", "landings", "landing page"),
     # offer
     *_crud("offer", "offers", "offer"),
     _by_id("offer", "delete", "Archive an offer.", lambda k, i: k.offers.archive(i)),
     _by_id("offer", "archive", "Archive an offer.", lambda k, i: k.offers.archive(i)),
     _by_id("offer", "clone", "Copy an offer.", lambda k, i: k.offers.clone(i)),
-    *_files("offer", "offers"),
+    *_files("offer", "offers", "offer"),
     # affiliate network
     *_crud("network", "affiliate_networks", "affiliate network"),
     _by_id(
@@ -516,25 +613,46 @@ COMMANDS: tuple[Command, ...] = (
     # domain
     *_crud("domain", "domains", "domain"),
     _by_id("domain", "delete", "Archive a domain.", lambda k, i: k.domains.delete(i)),
-    Command("domain", "deleted", "Archived domains.", lambda k, a: k.domains.deleted(), (), True),
+    Command(
+        "domain",
+        "deleted",
+        "List the archived domains.",
+        lambda k, a: k.domains.deleted(),
+        (),
+        True,
+    ),
     _by_id("domain", "restore", "Restore an archived domain.", lambda k, i: k.domains.restore(i)),
-    _by_id("domain", "check", "Re-check DNS and certificate.", lambda k, i: k.domains.check(i)),
+    _by_id(
+        "domain",
+        "check",
+        "Re-check a domain's DNS and certificate.",
+        lambda k, i: k.domains.check(i),
+    ),
     # group
     Command(
         "group",
         "list",
-        "Groups of one type.",
+        "List the groups of one type.",
         lambda k, a: k.groups.list(a["group_type"]),
         ("group-type",),
         True,
+        example=("--type", "offers"),
     ),
-    Command("group", "create", "Create a group.", lambda k, a: k.groups.create(read_data(a)), DATA),
+    Command(
+        "group",
+        "create",
+        "Create a group of campaigns, offers or landing pages.",
+        lambda k, a: k.groups.create(read_data(a)),
+        DATA,
+        body="GroupCreate",
+    ),
     Command(
         "group",
         "update",
         "Rename a group.",
         lambda k, a: k.groups.update(a["object_id"], read_data(a)),
         ID_DATA,
+        body="GroupUpdate",
     ),
     _by_id("group", "delete", "Delete a group.", lambda k, i: k.groups.delete(i)),
     # user
@@ -543,9 +661,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "user",
         "access",
-        "Set a user's access.",
+        "Set what a tracker user may see and change.",
         lambda k, a: k.users.access(a["object_id"], read_data(a)),
         ID_DATA,
+        body="UserAccess",
     ),
     # bot list, under both names users know
     *_botlist("blacklist"),
@@ -554,7 +673,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "postback",
         "list",
-        "A campaign's S2S postbacks.",
+        "List a campaign's S2S postbacks.",
         lambda k, a: postbacks.list_postbacks(k, a["campaign_id"]),
         ("campaign-id",),
         True,
@@ -562,7 +681,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "postback",
         "get",
-        "One S2S postback.",
+        "Show one S2S postback of a campaign.",
         lambda k, a: postbacks.get_postback(k, a["campaign_id"], a["object_id"]),
         ("campaign-id", "id"),
     ),
@@ -572,13 +691,15 @@ COMMANDS: tuple[Command, ...] = (
         "Add an S2S postback to a campaign.",
         lambda k, a: postbacks.create_postback(k, a["campaign_id"], read_data(a)),
         ("campaign-id", "data"),
+        body="S2SPostback",
     ),
     Command(
         "postback",
         "update",
-        "Change an S2S postback.",
+        "Change an S2S postback of a campaign.",
         lambda k, a: postbacks.update_postback(k, a["campaign_id"], a["object_id"], read_data(a)),
         ("campaign-id", "id", "data"),
+        example=("--data", json.dumps({"statuses": ["lead", "sale"]})),
     ),
     Command(
         "postback",
@@ -595,15 +716,17 @@ COMMANDS: tuple[Command, ...] = (
         _test_postback,
         ("subid", "status", "payout", "tid"),
         needs_connection=True,
+        example=("--subid", "5f2a9c", "--status", "sale", "--payout", "10"),
     ),
     # click
     Command(
         "click",
         "get-all",
-        "The clicks log (a range, --limit, or --all pages).",
+        "Read the clicks log (a range, --limit, or --all pages).",
         lambda k, a: _rows(k, a, k.clicks, []),
         ("range", "from", "to", "timezone", "limit", "offset", "all", "data"),
         True,
+        example=("--range", "yesterday", "--limit", "50"),
     ),
     Command(
         "click",
@@ -611,19 +734,21 @@ COMMANDS: tuple[Command, ...] = (
         "Set costs of campaigns' clicks in bulk.",
         lambda k, a: k.clicks.update_costs(read_data(a)),
         DATA,
+        body="ClickCosts",
     ),
     Command(
         "click",
         "clean",
-        "Delete statistics of a period.",
+        "Delete the statistics of a period.",
         lambda k, a: k.clicks.clean(read_data(a)),
         DATA,
+        body="CleanStats",
     ),
     # conversion
     Command(
         "conversion",
         "get-all",
-        "The conversions log with filters.",
+        "Read the conversions log, with filters.",
         lambda k, a: _rows(k, a, k.conversions, _conversion_filters(a)),
         (
             "range",
@@ -641,6 +766,16 @@ COMMANDS: tuple[Command, ...] = (
             "data",
         ),
         True,
+        example=(
+            "--range",
+            "custom",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-07",
+            "--status",
+            "sale",
+        ),
     ),
     # statistics
     Command(
@@ -649,11 +784,12 @@ COMMANDS: tuple[Command, ...] = (
         "Build a report for a range.",
         _report,
         ("range", "from", "to", "timezone", "grouping", "metrics", "all", "data"),
+        example=("--range", "7d", "--grouping", "campaign,offer", "--metrics", "clicks,revenue"),
     ),
     Command(
         "statistics",
         "labels",
-        "A campaign's labels.",
+        "Show a campaign's labels.",
         lambda k, a: k.reports.labels(a["campaign_id"], a["label_name"], a["ref_name"]),
         ("campaign-id", "label-name", "ref-name"),
     ),
@@ -663,13 +799,14 @@ COMMANDS: tuple[Command, ...] = (
         "Set a campaign's labels.",
         lambda k, a: k.reports.update_labels(read_data(a)),
         DATA,
+        body="LabelsUpdate",
     ),
     # log
-    Command("log", "types", "The log types.", lambda k, a: k.logs.types(), (), True),
+    Command("log", "types", "List the log types.", lambda k, a: k.logs.types(), (), True),
     Command(
         "log",
         "get",
-        "Entries of one log.",
+        "Show the entries of one log.",
         lambda k, a: (
             list(k.logs.iter(a["log_type"], query=a.get("query")))
             if a.get("read_all")
@@ -679,14 +816,15 @@ COMMANDS: tuple[Command, ...] = (
         ),
         ("log-type", "limit", "offset", "query", "all"),
         True,
+        example=("--limit", "20"),
     ),
     Command(
         "log", "clear", "Empty one log.", lambda k, a: k.logs.clear(a["log_type"]), ("log-type",)
     ),
     # settings
-    Command("settings", "get", "The tracker's settings.", lambda k, a: k.settings.get()),
+    Command("settings", "get", "Show the tracker's settings.", lambda k, a: k.settings.get()),
     # third-party integrations
-    Command("integration", "avscan", "The AVScan key.", lambda k, a: k.integrations.avscan()),
+    Command("integration", "avscan", "Show the AVScan key.", lambda k, a: k.integrations.avscan()),
     Command(
         "integration",
         "set-avscan",
@@ -694,7 +832,7 @@ COMMANDS: tuple[Command, ...] = (
         lambda k, a: k.integrations.set_avscan(a["avscan_key"]),
         ("avscan-key",),
     ),
-    Command("integration", "imklo", "The IMKLO API URL.", lambda k, a: k.integrations.imklo()),
+    Command("integration", "imklo", "Show the IMKLO API URL.", lambda k, a: k.integrations.imklo()),
     Command(
         "integration",
         "set-imklo",
@@ -705,7 +843,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "integration",
         "facebook-list",
-        "Facebook integrations.",
+        "List the Facebook integrations.",
         lambda k, a: k.integrations.facebook_list(),
         (),
         True,
@@ -716,11 +854,12 @@ COMMANDS: tuple[Command, ...] = (
         "Add a Facebook integration.",
         lambda k, a: k.integrations.facebook_create(read_data(a)),
         DATA,
+        body="FacebookIntegration",
     ),
     _by_id(
         "integration",
         "facebook-get",
-        "One Facebook integration.",
+        "Show one Facebook integration.",
         lambda k, i: k.integrations.facebook_get(i),
     ),
     Command(
@@ -729,6 +868,7 @@ COMMANDS: tuple[Command, ...] = (
         "Change a Facebook integration.",
         lambda k, a: k.integrations.facebook_update(a["object_id"], read_data(a)),
         ID_DATA,
+        body="FacebookIntegration",
     ),
     _by_id(
         "integration",
@@ -739,7 +879,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "integration",
         "facebook-campaigns",
-        "Campaigns linked to an integration.",
+        "List the campaigns linked to a Facebook integration.",
         lambda k, a: k.integrations.facebook_campaigns(a["object_id"]),
         ID,
         True,
@@ -747,28 +887,28 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "integration",
         "facebook-add-campaign",
-        "Link a campaign.",
+        "Link a campaign to a Facebook integration.",
         lambda k, a: k.integrations.facebook_add_campaign(a["object_id"], a["target_campaign"]),
         ("id", "target-campaign"),
     ),
     Command(
         "integration",
         "facebook-remove-campaign",
-        "Unlink a campaign.",
+        "Unlink a campaign from a Facebook integration.",
         lambda k, a: k.integrations.facebook_remove_campaign(a["object_id"], a["target_campaign"]),
         ("id", "target-campaign"),
     ),
 )
 
 RESOURCES: dict[str, str] = {
-    "campaign": "Campaigns.",
+    "campaign": "Campaigns, their flows and their costs.",
     "stream": "Flows (streams) and their catalogues.",
     "filter": "The flow filter catalogue and a flow's filters.",
     "landing": "Landing pages and their files.",
     "offer": "Offers and their files.",
     "network": "Affiliate networks.",
     "source": "Traffic sources.",
-    "domain": "Domains.",
+    "domain": "Domains and their DNS and certificate checks.",
     "group": "Groups of campaigns, offers or landing pages.",
     "user": "Tracker users and their access.",
     "blacklist": "The bot list (IPs and ranges).",
@@ -781,6 +921,126 @@ RESOURCES: dict[str, str] = {
     "settings": "The tracker's settings.",
     "integration": "Third-party integrations (AVScan, IMKLO, Facebook).",
 }
+
+
+# -- help and examples -----------------------------------------------------------------
+
+#: What every operation prints, said in its help.
+PRINTS = (
+    "Prints the request and Keitaro's answer as JSON (a table with --table); exits 1 when "
+    "Keitaro or the input is refused."
+)
+#: What an example types for each required option.
+EXAMPLE_VALUES: dict[str, str] = {
+    "id": "12",
+    "campaign-id": "12",
+    "target-campaign": "12",
+    "log-type": "traffic",
+    "path": "index.html",
+    "content": "<h1>Spring sale</h1>",
+    "label-name": "whitelist",
+    "ref-name": "sub_id_1",
+    "avscan-key": "4f0c2a9e7b1d",
+    "imklo-url": "https://imklo.example.com/api",
+}
+#: The --id of an object named beside a campaign (an S2S postback, a Facebook
+#: integration), so that the example does not give both the same id.
+OTHER_ID = "3"
+#: Values for a body's required fields: ``Schema.field`` first, then ``field``. A value
+#: the field's choices do not allow gives way to the first choice.
+BODY_VALUES: dict[str, Any] = {
+    "alias": "spring",
+    "name": "Spring",
+    "StreamCreate.name": "Main flow",
+    "LandingCreate.name": "Spring landing",
+    "OfferCreate.name": "Spring offer",
+    "AffiliateNetworkCreate.name": "Affise",
+    "DomainCreate.name": "track.example.com",
+    "StreamCreate.type": "regular",
+    "StreamCreate.schema": "redirect",
+    "GroupCreate.type": "offers",
+    "UserCreate.type": "USER",
+    "action_type": "http",
+    "campaign_id": 12,
+    "campaign_ids": [12],
+    "start_date": "2026-11-01",
+    "end_date": "2026-11-07",
+    "timezone": "Europe/Moscow",
+    "cost": "150.00",
+    "currency": "USD",
+    "ref_name": "sub_id_1",
+    "items": {"1001": "whitelist"},
+    "login": "ana",
+    "new_password": "Spring-2026-pass",
+    "new_password_confirmation": "Spring-2026-pass",
+}
+#: The bodies of schemas that require no field: what an operator would most likely send.
+EXAMPLE_BODIES: dict[str, Any] = {
+    "CampaignUpdate": {"name": "Spring sale"},
+    "StreamUpdate": {"name": "Spring flow"},
+    "LandingUpdate": {"url": "https://lp.example.com/spring"},
+    "OfferUpdate": {"payout_value": 25.0, "payout_currency": "USD"},
+    "AffiliateNetworkUpdate": {"name": "Affise EU"},
+    "TrafficSourceCreate": {"name": "Facebook Ads"},
+    "TrafficSourceUpdate": {"name": "Facebook Ads EU"},
+    "DomainUpdate": {"ssl_redirect": True},
+    "GroupUpdate": {"name": "Spring 2026"},
+    "UserUpdate": {"preferences": {"language": "en", "timezone": "Europe/Moscow"}},
+    "UserAccess": {"access_data": {"campaigns": [12]}},
+    "FacebookIntegration": {"name": "Facebook EU", "ad_account_id": "act_1234567890"},
+    "S2SPostback": {
+        "url": "https://network.example.com/pb?cid={subid}&status={status}",
+        "method": "GET",
+        "statuses": ["sale"],
+    },
+}
+
+
+def example_body(schema_name: str) -> Any:
+    """A body of the named schema: its required fields with plausible values, or, for a
+    schema that requires none, the usual fields."""
+    if schema_name in EXAMPLE_BODIES:
+        return EXAMPLE_BODIES[schema_name]
+    return _required_fields(getattr(schemas, schema_name)())
+
+
+def _required_fields(schema: Schema) -> dict[str, Any]:
+    name = type(schema).__name__
+    return {
+        field.data_key or key: _sample(name, key, field)
+        for key, field in schema.fields.items()
+        if field.required
+    }
+
+
+def _sample(schema_name: str, key: str, field: fields.Field) -> Any:
+    if isinstance(field, fields.Nested):
+        return _required_fields(field.schema)
+    if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+        return [_required_fields(field.inner.schema)]
+    value = BODY_VALUES.get(f"{schema_name}.{key}", BODY_VALUES.get(key))
+    choices = [c for v in field.validators if isinstance(v, OneOf) for c in v.choices]
+    return choices[0] if choices and value not in choices else value
+
+
+def example(command: Command) -> str:
+    """A command line that runs ``command`` as typed: its required options, the --data
+    its body needs, and what the table adds."""
+    words = ["pbhub", "keitaro", command.resource, command.name]
+    for name in command.options:
+        param = OPTIONS[name]()
+        if param.required:
+            beside = name == "id" and {"campaign-id", "target-campaign"} & set(command.options)
+            words += [param.opts[0], OTHER_ID if beside else EXAMPLE_VALUES[name]]
+    if command.body:
+        words += ["--data", json.dumps(example_body(command.body))]
+    words += command.example
+    return shlex.join(words)
+
+
+def describe(command: Command) -> str:
+    """The command's --help: what it does, what it prints, and an example."""
+    return f"{command.help}\n\n{PRINTS}\n\n\b\nExample:\n  {example(command)}"
 
 
 # -- running ---------------------------------------------------------------------------

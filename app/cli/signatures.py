@@ -19,9 +19,19 @@ def signatures() -> None:
 
 
 @signatures.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print each signature's whole description as JSON."
+)
 def list_signatures(as_json: bool) -> None:
-    """Every signature: built in, from installed plugins, and written by admins."""
+    """List the signatures detection knows: built in, from plugins, by admins.
+
+    One line each: id, network name and origin; the count goes to stderr.
+
+    \b
+    Examples:
+      pbhub signatures list
+      pbhub signatures list --json
+    """
     items = sorted(signature_registry().all(), key=lambda s: s.id)
     if as_json:
         echo_json([s.describe() for s in items])
@@ -44,9 +54,18 @@ def list_signatures(as_json: bool) -> None:
 def detect(url: str, sample_postback: str | None, as_json: bool) -> None:
     """Recognise the network of a sample postback URL (quote it: it holds & and #).
 
+    Paste the Postback URL template from the network's panel, macros intact, or a URL
+    as it arrived. Prints recognised, ambiguous or unknown, each candidate with the
+    reasons and the field it reads from each parameter; an unknown URL is mapped by the
+    generic reader and opens a support ticket for the admins. Exits 2 when the text is
+    not a postback URL.
+
     \b
-    Example:
-      pbhub signatures detect 'https://hub.example/pb/TOKEN?clickid={clickid}&sum={sum}'
+    Examples:
+      pbhub signatures detect 'https://hub.example.com/pb/TOKEN?clickid={sub1}&goal={goal}&txid={transactionid}'
+      pbhub signatures detect --json \\
+          'https://hub.example.com/pb/TOKEN?clickid={sub1}&goal={goal}&txid={transactionid}' \\
+          --sample-postback 'https://hub.example.com/pb/TOKEN?clickid=AQAAAAEB&goal=ftd&txid=T-1001'
     """
     DetectInSchema().load({"url": url, "sample_postback": sample_postback})
     detection, ticket = service.detect_url(url, signature_registry(), sample_postback)

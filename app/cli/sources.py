@@ -26,23 +26,62 @@ from app.services import reprocess as remapping
 from app.services import sources as service
 
 SCALAR_OPTIONS = (
-    ("platform", str),
-    ("offer_url", str),
-    ("outbound_target_url", str),
-    ("default_currency", str),
-    ("attribution_window_days", int),
-    ("rate_limit_per_minute", int),
+    ("platform", str, "A free label for the network's platform, e.g. Affise."),
+    (
+        "offer_url",
+        str,
+        "Where the Track URL redirects; {cid} in it becomes the click token, else "
+        "_cid=TOKEN is appended, e.g. 'https://offer.example.com/lp?aff=7'.",
+    ),
+    (
+        "outbound_target_url",
+        str,
+        "Also deliver this source's conversions here as a signed webhook, e.g. "
+        "https://api.example.com/hooks/pbhub.",
+    ),
+    (
+        "default_currency",
+        str,
+        "ISO 4217 code for amounts the network sends without any currency, e.g. USD.",
+    ),
+    (
+        "attribution_window_days",
+        int,
+        "Days after a click that a conversion still matches it (1 to 365; new sources: 30).",
+    ),
+    (
+        "rate_limit_per_minute",
+        int,
+        "Accept at most this many postbacks in any 60 seconds; more are answered 429.",
+    ),
 )
-MAP_OPTIONS = ("field_map", "event_map", "status_map")
+#: Each map's help names what it maps and ends on an example of its own, kept on one line
+#: (``\b``) so that it can be copied.
+MAP_OPTIONS = {
+    "field_map": (
+        "JSON object: canonical field -> the network's parameter name, laid over the "
+        'current (or default) map; "" skips a field.\n\n\b\n'
+        'e.g. \'{"click_id": "sub1", "payout_amount": "payout"}\''
+    ),
+    "event_map": (
+        "JSON object: the network's event label -> registration, ftd, qftd, ngr, deposit, "
+        "cpa or unknown; replaces the whole map.\n\n\b\n"
+        'e.g. \'{"reg": "registration", "dep": "ftd"}\''
+    ),
+    "status_map": (
+        "JSON object: the network's status label -> approved, pending or rejected; "
+        "replaces the whole map.\n\n\b\n"
+        'e.g. \'{"1": "approved", "0": "pending", "-1": "rejected"}\''
+    ),
+}
 
 
 def source_options(command: Any) -> Any:
-    for name, kind in reversed(SCALAR_OPTIONS):
-        command = click.option(f"--{name.replace('_', '-')}", name, type=kind)(command)
-    for name in MAP_OPTIONS:
-        command = click.option(
-            f"--{name.replace('_', '-')}", name, help='A JSON object, e.g. \'{"ftd": "ftd"}\'.'
-        )(command)
+    """The options ``create`` and ``update`` share, one per field of the source."""
+    for name, kind, text in reversed(SCALAR_OPTIONS):
+        command = click.option(f"--{name.replace('_', '-')}", name, type=kind, help=text)(command)
+    for name, text in MAP_OPTIONS.items():
+        command = click.option(f"--{name.replace('_', '-')}", name, help=text)(command)
     return command
 
 
@@ -69,11 +108,27 @@ def sources() -> None:
 
 
 @sources.command("create")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="A unique name (ignoring case), e.g. Affise.")
 @source_options
 @handle_errors
 def create(name: str, **options: Any) -> None:
-    """Create a source; prints its inbound token and Postback URL once."""
+    """Create a source for one affiliate network and print its Postback URL once.
+
+    Prints the new source as JSON with its inbound token, Postback URL (paste it in the
+    network's panel) and Track URL; the token is shown only here (`pbhub sources
+    postback-url` shows the URL again). The field map given is laid over the default one.
+    With --outbound-target-url the answer also holds the signed webhook's secret, once.
+    Exits 2 when an option is refused (named as typed), 1 when the name is taken.
+
+    \b
+    Examples:
+      pbhub sources create --name Affise
+      pbhub sources create --name Affise --platform Affise \\
+          --offer-url 'https://offer.example.com/lp?aff=7' \\
+          --field-map '{"click_id": "sub1", "payout_amount": "payout"}' \\
+          --event-map '{"reg": "registration", "dep": "ftd"}' \\
+          --status-map '{"1": "approved", "0": "pending", "-1": "rejected"}'
+    """
     schema = SourceInSchema()
     data = schema.normalise(schema.load({"name": name, **collect(options)}))
     source, urls = service.create_source(data, keyring(), base_url())
@@ -86,7 +141,14 @@ def create(name: str, **options: Any) -> None:
 
 @sources.command("list")
 def list_() -> None:
-    """Every source, by name."""
+    """List every source as JSON, ordered by name.
+
+    Each with its id, maps, settings, state and Track URL; tokens are never listed.
+
+    \b
+    Example:
+      pbhub sources list
+    """
     echo_json([dump(s) for s in service.list_sources()])
 
 
@@ -94,18 +156,41 @@ def list_() -> None:
 @click.argument("source_id", type=int)
 @handle_errors
 def get(source_id: int) -> None:
-    """One source."""
+    """Show one source as JSON: its maps, settings, state and Track URL.
+
+    Exits 1 when there is no source with that id.
+
+    \b
+    Example:
+      pbhub sources get 3
+    """
     echo_json(dump(service.get_source(source_id)))
 
 
 @sources.command("update")
 @click.argument("source_id", type=int)
-@click.option("--name")
-@click.option("--state", type=click.Choice(["active", "paused", "archived"]))
+@click.option("--name", help="A new unique name (ignoring case).")
+@click.option(
+    "--state",
+    type=click.Choice(["active", "paused", "archived"]),
+    help="paused answers postbacks 403; archived also ends the Track URL (404).",
+)
 @source_options
 @handle_errors
 def update(source_id: int, **options: Any) -> None:
-    """Change the given fields only."""
+    """Change the options given on a source and leave the rest as it is.
+
+    A --field-map is merged into the stored map; --event-map and --status-map replace
+    theirs whole, so a label left out is removed. Prints the source as JSON (with the
+    signed webhook's secret, once, when --outbound-target-url creates one). Exits 2 when
+    an option is refused, 1 when there is no such source or the name is taken.
+
+    \b
+    Examples:
+      pbhub sources update 3 --event-map '{"reg": "registration", "dep": "ftd", "qdep": "qftd"}'
+      pbhub sources update 3 --field-map '{"payout_currency": "cur"}' --default-currency EUR
+      pbhub sources update 3 --state archived
+    """
     schema = SourceInSchema(partial=True)
     changes = schema.normalise(schema.load(collect(options)))
     source = service.update_source(service.get_source(source_id), changes)
@@ -120,7 +205,15 @@ def update(source_id: int, **options: Any) -> None:
 @click.argument("source_id", type=int)
 @handle_errors
 def pause(source_id: int) -> None:
-    """Refuse this source's postbacks (403) until resumed."""
+    """Refuse a source's postbacks (403) until it is resumed.
+
+    The Track URL keeps redirecting, so paid traffic is never stranded. Prints the
+    source as JSON.
+
+    \b
+    Example:
+      pbhub sources pause 3
+    """
     echo_json(dump(service.set_state(service.get_source(source_id), "paused")))
 
 
@@ -128,7 +221,14 @@ def pause(source_id: int) -> None:
 @click.argument("source_id", type=int)
 @handle_errors
 def resume(source_id: int) -> None:
-    """Accept this source's postbacks again."""
+    """Accept a paused source's postbacks again.
+
+    Sets the source active (an archived one too) and prints it as JSON.
+
+    \b
+    Example:
+      pbhub sources resume 3
+    """
     echo_json(dump(service.set_state(service.get_source(source_id), "active")))
 
 
@@ -137,7 +237,17 @@ def resume(source_id: int) -> None:
 @click.confirmation_option(prompt="Delete this source?")
 @handle_errors
 def delete(source_id: int) -> None:
-    """Delete a source (refused while it has conversions unless archived)."""
+    """Delete a source, after asking (--yes does not ask).
+
+    A source with conversions is deleted only once archived, and its conversions go with
+    it; otherwise it exits 1 saying so (`pbhub sources update ID --state archived`
+    first).
+
+    \b
+    Examples:
+      pbhub sources delete 3
+      pbhub sources delete 3 --yes
+    """
     service.delete_source(service.get_source(source_id))
     click.echo(f"deleted source {source_id}")
 
@@ -146,7 +256,15 @@ def delete(source_id: int) -> None:
 @click.argument("source_id", type=int)
 @handle_errors
 def postback_url(source_id: int) -> None:
-    """Show the Postback URL (with its token) and the Track URL again."""
+    """Show a source's Postback URL (with its token) and Track URL again.
+
+    Prints them as JSON; the reveal is logged. Exits 1 when the token was encrypted
+    under another SECRET_KEY and cannot be shown.
+
+    \b
+    Example:
+      pbhub sources postback-url 3
+    """
     urls = service.reveal_urls(service.get_source(source_id), keyring(), base_url())
     echo_json(SourceUrlsSchema().dump(urls))
     current_app.logger.info("postback URL of source %s revealed on the command line", source_id)
@@ -157,15 +275,31 @@ def postback_url(source_id: int) -> None:
 @click.option("--days", type=int, help="Re-map the last N days (instead of --since).")
 @click.option("--since", help="ISO 8601 with offset, e.g. 2026-11-01T00:00:00+00:00.")
 @click.option("--until", help="ISO 8601 with offset; default now.")
-@click.option("--attribution", help="Only conversions with this attribution.")
-@click.option("--event", "event_type", help="Only conversions with this canonical event.")
+@click.option(
+    "--attribution",
+    help="Only conversions with this attribution: matched, unmatched, duplicate or expired.",
+)
+@click.option(
+    "--event",
+    "event_type",
+    help="Only conversions of this event: registration, ftd, qftd, ngr, deposit, cpa or unknown.",
+)
 @click.option("--dry-run", is_flag=True, help="Report and list what would change; write nothing.")
 @handle_errors
 def reprocess(source_id: int, **options: Any) -> None:
     """Apply the source's current maps to the postbacks it already stored.
 
-    The report (JSON) goes to stdout; a summary of every transition goes to stderr, a
-    conversion that would stop being matched as a warning line."""
+    Give --days or --since. The report (JSON) goes to stdout; a summary of every
+    transition goes to stderr, a conversion that would stop being matched as a warning
+    line. Exits 0 with a report, 1 when nothing could be done (a postback changed one of
+    these conversions meanwhile: run it again), 2 when an option is refused.
+
+    \b
+    Examples:
+      pbhub sources reprocess 3 --days 7 --dry-run
+      pbhub sources reprocess 3 --days 7 --attribution unmatched --event ftd
+      pbhub sources reprocess 3 --since 2026-11-01T00:00:00+00:00 --until 2026-11-08T00:00:00+00:00
+    """
     data = ReprocessInSchema().load({k: v for k, v in options.items() if v not in (None, False)})
     window = remapping.window(data)
     source = service.get_source(source_id)
@@ -215,10 +349,26 @@ def _summarise(report: dict[str, Any]) -> None:
 
 @sources.command("rotate-token")
 @click.argument("source_id", type=int)
-@click.option("--grace-hours", type=float, default=72.0, show_default=True)
+@click.option(
+    "--grace-hours",
+    type=float,
+    default=72.0,
+    show_default=True,
+    help="How long the previous token keeps working: 0 to 168.",
+)
 @handle_errors
 def rotate_token(source_id: int, grace_hours: float) -> None:
-    """A new inbound token (printed once); the old one works for the grace period."""
+    """Give a source a new inbound token; the old one works for the grace period.
+
+    Prints the new Postback URL, Track URL and token as JSON, once, and on stderr until
+    when the previous token is accepted (its postbacks get a parse note saying so). Put
+    the new URL in the network's panel within the grace period.
+
+    \b
+    Examples:
+      pbhub sources rotate-token 3
+      pbhub sources rotate-token 3 --grace-hours 24
+    """
     source = service.get_source(source_id)
     urls = service.rotate_token(
         source, keyring(), base_url(), utcnow(), timedelta(hours=grace_hours)
@@ -231,5 +381,13 @@ def rotate_token(source_id: int, grace_hours: float) -> None:
 @click.argument("source_id", type=int)
 @handle_errors
 def end_token_grace(source_id: int) -> None:
-    """Refuse the previous inbound token from now on."""
+    """Refuse a source's previous inbound token from now on.
+
+    Ends the grace period `pbhub sources rotate-token` began, once the network sends to
+    the new URL. Prints the source as JSON.
+
+    \b
+    Example:
+      pbhub sources end-token-grace 3
+    """
     echo_json(dump(service.end_token_grace(service.get_source(source_id))))

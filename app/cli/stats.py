@@ -21,13 +21,25 @@ def stats() -> None:
 
 
 @stats.command("show")
-@click.option("--window", default="24h", show_default=True, help="15m, 1h, 24h or 7d.")
+@click.option("--window", default="24h", show_default=True, help="The last 15m, 1h, 24h or 7d.")
 @click.option("--source-id", type=int, help="Only this source's clicks and conversions.")
 @click.option("--group-by", help="country: a table of the figures per country too.")
 @click.option("--json", "as_json", is_flag=True, help="The API's JSON instead of text.")
 @handle_errors
 def show(window: str, source_id: int | None, group_by: str | None, as_json: bool) -> None:
-    """The live card's figures for a window, as GET /api/v1/stats answers them."""
+    """Print the live card's figures for a window, as GET /api/v1/stats does.
+
+    Clicks, conversions, payout and gross per currency, EPC and conversions per event;
+    money is written in the locale of LC_ALL, LC_MONETARY or LANG. Exits 2 for a window
+    or grouping it does not know.
+
+    \b
+    Examples:
+      pbhub stats show
+      pbhub stats show --window 7d --source-id 3
+      pbhub stats show --window 24h --group-by country
+      pbhub stats show --window 1h --json
+    """
     given = {"window": window, "source_id": source_id, "group_by": group_by}
     query = StatsQuerySchema().load({k: v for k, v in given.items() if v is not None})
     result = figures.compute(
@@ -45,7 +57,16 @@ def show(window: str, source_id: int | None, group_by: str | None, as_json: bool
 
 @stats.command("status")
 def status() -> None:
-    """Hours waiting to be rolled up, and what retention keeps."""
+    """Show the hours waiting to be rolled up and what click retention keeps.
+
+    Prints JSON: dirty_hours, click_retention_days (null: kept forever),
+    clicks_pruned_before and the longest attribution window of any source, which the
+    retention must not be shorter than.
+
+    \b
+    Example:
+      pbhub stats status
+    """
     frozen = rollups.frozen_before()
     days = current_app.config["PBHUB_CLICK_RETENTION_DAYS"]
     echo_json(
@@ -59,9 +80,21 @@ def status() -> None:
 
 
 @stats.command("rollup")
-@click.option("--rebuild", is_flag=True, help="Recompute every hour from the raw rows.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recompute every hour from the raw rows (after restoring a backup, say).",
+)
 def rollup(rebuild: bool) -> None:
-    """Roll up every hour that changed (the periodic job does this on its own)."""
+    """Roll up every hour that changed, now; the periodic job does this on its own.
+
+    Figures are exact meanwhile, only slower to read. Says how many hours it rolled up.
+
+    \b
+    Examples:
+      pbhub stats rollup
+      pbhub stats rollup --rebuild
+    """
     with click.progressbar(length=0, label="rolling up", show_pos=True) as bar:
         step = bar.update
         done = rollups.rebuild(progress=step) if rebuild else rollups.catch_up(progress=step)
@@ -69,9 +102,25 @@ def rollup(rebuild: bool) -> None:
 
 
 @stats.command("prune")
-@click.option("--batch", type=click.IntRange(min=100), default=5_000, show_default=True)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=100),
+    default=5_000,
+    show_default=True,
+    help="Click rows deleted per transaction.",
+)
 def prune(batch: int) -> None:
-    """Delete click rows older than PBHUB_CLICK_RETENTION_DAYS now, in small batches."""
+    """Delete click rows older than PBHUB_CLICK_RETENTION_DAYS now, in batches.
+
+    The hourly job does this on its own; stats of the pruned hours stay counted, and
+    conversions are never pruned. Exits 1 when the retention is 0 (clicks kept forever)
+    or shorter than a source's attribution window.
+
+    \b
+    Examples:
+      pbhub stats prune
+      pbhub stats prune --batch 20000
+    """
     days = current_app.config["PBHUB_CLICK_RETENTION_DAYS"]
     if not days:
         raise click.ClickException("PBHUB_CLICK_RETENTION_DAYS is 0: clicks are kept forever")
