@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from hypothesis import HealthCheck, settings
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.core.money import quantize
 from app.core.vocabulary import EVENTS
 from app.extensions import db
-from app.models import Click, Conversion
+from app.models import Click, ClickRollup, Conversion, ConversionRollup, DirtyHour
 from app.models.types import utcnow
 from app.services import stats
 
@@ -21,6 +21,13 @@ RANDOM_HISTORIES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+def empty_stats_tables() -> None:
+    """Between two random histories of one test: every row either could have left."""
+    for model in (Conversion, Click, ClickRollup, ConversionRollup, DirtyHour):
+        db.session.execute(delete(model))
+    db.session.commit()
 
 
 def reference(

@@ -13,13 +13,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Click, ClickRollup, Conversion, ConversionRollup, DirtyHour, Source
+from app.models import Click, ClickRollup, Conversion, ConversionRollup, Source
 from app.models.types import utcnow
 from app.services import rollups, stats
-from tests.stats_reference import RANDOM_HISTORIES, reference
+from tests.stats_reference import RANDOM_HISTORIES, empty_stats_tables, reference
 
 NOW = datetime(2026, 11, 20, 14, 37, 12, 345678, tzinfo=UTC)
 ids = itertools.count(1)
@@ -363,9 +363,7 @@ def test_any_history_reads_per_country_as_a_raw_aggregate(two_sources, rows, min
         else:
             rollups.roll_up(NOW)
     assert_exact(two_sources, NOW + timedelta(minutes=minutes))
-    for model in (Conversion, Click, ClickRollup, ConversionRollup, DirtyHour):
-        db.session.execute(delete(model))
-    db.session.commit()
+    empty_stats_tables()
 
 
 # The command line -------------------------------------------------------------------------

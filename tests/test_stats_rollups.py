@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.services import rollups, stats
 from tests.conftest import insert_old_source
-from tests.stats_reference import RANDOM_HISTORIES, reference
+from tests.stats_reference import RANDOM_HISTORIES, empty_stats_tables, reference
 
 NOW = datetime(2026, 11, 20, 14, 37, 12, 345678, tzinfo=UTC)
 ids = itertools.count(1)
@@ -251,9 +251,7 @@ def test_any_history_reads_the_same_as_a_raw_aggregate(two_sources, rows, minute
         else:
             rollups.roll_up(NOW)
     assert_exact(two_sources, NOW + timedelta(minutes=minutes))
-    for model in (Conversion, Click, ClickRollup, ConversionRollup, DirtyHour):
-        db.session.execute(delete(model))
-    db.session.commit()
+    empty_stats_tables()
 
 
 # Retention --------------------------------------------------------------------------------
