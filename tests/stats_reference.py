@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from hypothesis import HealthCheck, settings
@@ -10,7 +11,14 @@ from sqlalchemy import delete, select
 from app.core.money import quantize
 from app.core.vocabulary import EVENTS
 from app.extensions import db
-from app.models import Click, ClickRollup, Conversion, ConversionRollup, DirtyHour
+from app.models import (
+    Click,
+    ClickRollup,
+    Conversion,
+    ConversionRollup,
+    CountryRollup,
+    DirtyHour,
+)
 from app.models.types import utcnow
 from app.services import stats
 
@@ -25,7 +33,7 @@ RANDOM_HISTORIES = settings(
 
 def empty_stats_tables() -> None:
     """Between two random histories of one test: every row either could have left."""
-    for model in (Conversion, Click, ClickRollup, ConversionRollup, DirtyHour):
+    for model in (Conversion, Click, ClickRollup, ConversionRollup, CountryRollup, DirtyHour):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -71,22 +79,28 @@ def by_country(clicks: list[Click], counted: list[Conversion]) -> list[stats.Gro
     """One group per country that has a click or a counted conversion, each the plain
     aggregate of its own rows, in the documented order."""
     countries = {c.country for c in clicks} | {c.country for c in counted}
-    groups = [
-        figures(
+    groups = []
+    for country in countries:
+        own = figures(
             [c for c in clicks if c.country == country],
             [c for c in counted if c.country == country],
-            country,
         )
-        for country in countries
-    ]
+        groups.append(stats.Group(country, own.clicks, own.conversions, own.payout))
     return sorted(
         groups, key=lambda g: (-g.conversions, -g.clicks, g.country is None, g.country or "")
     )
 
 
-def figures(
-    clicks: list[Click], counted: list[Conversion], country: str | None = None
-) -> stats.Group:
+@dataclass
+class Figures:
+    clicks: int
+    conversions: int
+    payout: list[stats.MoneyRow]
+    gross: list[stats.MoneyRow]
+    events: dict[str, int]
+
+
+def figures(clicks: list[Click], counted: list[Conversion]) -> Figures:
     events = dict.fromkeys(EVENTS, 0)
     payout: dict[str | None, stats.MoneyRow] = {}
     gross: dict[str | None, stats.MoneyRow] = {}
@@ -105,8 +119,7 @@ def figures(
                 row.pending += amount
     for row in payout.values():
         row.epc = quantize(row.total / len(clicks)) if clicks else stats.ZERO
-    return stats.Group(
-        country=country,
+    return Figures(
         clicks=len(clicks),
         conversions=len(counted),
         payout=by_currency(payout),

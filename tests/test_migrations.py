@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from app import create_app
@@ -132,3 +132,93 @@ def test_the_upgrade_masks_every_token_parameter_stored_before(fresh_database):
     assert stored[0]["body"] == f"tx=1&_pbtoken={TOKEN[:4]}…"
     assert stored[3] == requests[3]
     assert excerpt == f"GET /pb?_pbtoken=bogu…&_pbtoken={TOKEN[:4]}…"
+
+
+def rollup_row(source_id: int, hour: datetime, country: str | None, **fields: object) -> dict:
+    """A row of 0011's conversions rollup, which was kept per country as well."""
+    return {
+        "bucket": hour,
+        "source_id": source_id,
+        "event_type": "ftd",
+        "status": "approved",
+        "payout_currency": "USD",
+        "gross_currency": None,
+        "country": country,
+        "conversions": 1,
+        "payout_count": 1,
+        "payout_units": 10,
+        "payout_micros": 500_000,
+        "gross_count": 0,
+        "gross_units": 0,
+        "gross_micros": 0,
+        **fields,
+    }
+
+
+def rollups_at_0011(fresh_database: str, rows) -> object:
+    """An app whose database stands at 0011 with ``rows(source_id, hour)`` rolled up."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0011")
+        hour = datetime(2026, 12, 1, 10, tzinfo=UTC)
+        with db.engine.begin() as connection:
+            rollup = Table("stats_conversions_hourly", MetaData(), autoload_with=connection)
+            source_id = insert_old_source(connection, hour)
+            connection.execute(rollup.insert(), rows(source_id, hour))
+    return app
+
+
+def test_the_upgrade_sums_the_totals_rollup_down_to_one_row_per_key(fresh_database):
+    app = rollups_at_0011(
+        fresh_database,
+        lambda source, hour: [rollup_row(source, hour, c) for c in ("DE", "FR", None)],
+    )
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT conversions, payout_units, payout_micros FROM stats_conversions_hourly"
+                )
+            ).all()
+        db.engine.dispose()
+    assert [tuple(row) for row in rows] == [(3, 30, 1_500_000)]
+
+
+def test_the_upgrade_fills_the_country_rollup_with_counted_conversions(fresh_database):
+    app = rollups_at_0011(
+        fresh_database,
+        lambda source, hour: [
+            rollup_row(source, hour, "DE"),
+            rollup_row(source, hour, "DE", event_type="registration"),
+            rollup_row(source, hour, "FR", status="rejected"),
+            rollup_row(source, hour, None, status="pending"),
+        ],
+    )
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT country, status, conversions, payout_units "
+                    "FROM stats_countries_hourly ORDER BY country"
+                )
+            ).all()
+        db.engine.dispose()
+    assert sorted((tuple(row) for row in rows), key=str) == [
+        ("DE", "approved", 2, 20),
+        (None, "pending", 1, 10),
+    ]
+
+
+def test_a_downgrade_to_0011_rolls_every_conversion_hour_up_anew(fresh_database):
+    app = rollups_at_0011(fresh_database, lambda source, hour: [rollup_row(source, hour, "DE")])
+    with app.app_context():
+        upgrade()
+        downgrade(revision="0011")
+        with db.engine.begin() as connection:
+            dirty = connection.execute(text("SELECT kind FROM stats_dirty")).scalars().all()
+            tables = inspect(connection).get_table_names()
+        db.engine.dispose()
+    assert dirty == ["conversions"]
+    assert "stats_countries_hourly" not in tables

@@ -299,8 +299,6 @@ class StatsGroupSchema(Schema):
         fields.Nested(PayoutRowSchema),
         metadata={"description": "EPC is on this country's clicks"},
     )
-    gross = fields.List(fields.Nested(MoneyRowSchema))
-    events = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 class StatsSchema(Schema):

@@ -161,15 +161,14 @@ def _country_table(result: Stats, locale: str) -> str:
             f"{group.clicks:,}",
             f"{group.conversions:,}",
             _money(group.payout, locale),
-            _money(group.gross, locale),
             _epc(group.payout, locale),
         ]
         for group in result.groups or []
     ]
     if not rows:
         return "no clicks or conversions in this window"
-    headers = ["code", "country", "clicks", "conversions", "payout", "gross", "EPC"]
-    align = ("left", "left", "right", "right", "right", "right", "right")
+    headers = ["code", "country", "clicks", "conversions", "payout", "EPC"]
+    align = ("left", "left", "right", "right", "right", "right")
     return tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
 
 

@@ -6,7 +6,13 @@ from app.models.keitaro import KeitaroConnection, KeitaroObject, KeitaroSyncRun
 from app.models.outbound import Delivery, DeliveryAttempt, OutboundPostback
 from app.models.signatures import AdminSignature, Capture, Remap, Ticket
 from app.models.sources import Source
-from app.models.stats import ClickRollup, ConversionRollup, DirtyHour, StatsState
+from app.models.stats import (
+    ClickRollup,
+    ConversionRollup,
+    CountryRollup,
+    DirtyHour,
+    StatsState,
+)
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "ClickRollup",
     "Conversion",
     "ConversionRollup",
+    "CountryRollup",
     "Delivery",
     "DeliveryAttempt",
     "DirtyHour",

@@ -13,9 +13,9 @@ statement whose snapshot is older than the recomputing ones: a row committed aft
 delete keeps its log row, and its hour stays dirty. On PostgreSQL (READ COMMITTED) this is
 what makes an append-only log race-free; SQLite runs one writer at a time anyway.
 
-The reads (``dirty_hours``, ``count_clicks``, ``conversion_rows``) go to the read replica
-named by ``PBHUB_STATS_DATABASE_URL`` when there is one: a replica replays the primary's
-commits in order, so what it shows is exact as of its lag.
+The reads (``dirty_hours``, ``count_clicks``, ``conversion_rows``, ``country_rows``) go to
+the read replica named by ``PBHUB_STATS_DATABASE_URL`` when there is one: a replica
+replays the primary's commits in order, so what it shows is exact as of its lag.
 """
 
 from __future__ import annotations
@@ -30,11 +30,16 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Row,
+    Select,
+    String,
     and_,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
+    null,
     select,
     type_coerce,
     union_all,
@@ -46,6 +51,7 @@ from app.models import (
     ClickRollup,
     Conversion,
     ConversionRollup,
+    CountryRollup,
     DirtyHour,
     Source,
     StatsState,
@@ -216,37 +222,102 @@ def _raw_measures() -> list[ColumnElement]:
 
 COUNTED = Conversion.attribution != "duplicate"
 KEYS = ("event_type", "status", "payout_currency", "gross_currency")
+#: The keys and measures of ``CountryRollup``: no event and no gross, so an hour holds
+#: few rows however many countries it saw.
+COUNTRY_KEYS = ("country", "status", "payout_currency")
+COUNTRY_MEASURES = MEASURES[:4]
+#: What a row of ``country_rows`` counts in: the totals and its country (raw rows), the
+#: totals only (the rollup without country), or its country only (the country rollup).
+RAW, TOTALS, COUNTRIES = "raw", "totals", "countries"
 
 
 def conversion_rows(
-    reading: Plan, source_id: int | None = None, by_source: bool = False, by_country: bool = False
+    reading: Plan, source_id: int | None = None, by_source: bool = False
 ) -> Sequence[Row]:
-    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency
-    [, country]`` and the ``MEASURES``; one key may appear more than once (sum them)."""
-    keys = (*(("source_id",) if by_source else ()), *KEYS, *(("country",) if by_country else ()))
+    """Rows named ``[source_id,] event_type, status, payout_currency, gross_currency`` and
+    the ``MEASURES``; one key may appear more than once (sum them)."""
+    keys = (*(("source_id",) if by_source else ()), *KEYS)
+    parts = _raw_parts(reading, source_id, keys)
+    rolled = _rolled_part(ConversionRollup, reading, source_id, keys, MEASURES)
+    if rolled is not None:
+        parts.append(rolled)
+    return _rows(parts)
+
+
+def country_rows(reading: Plan, source_id: int | None = None) -> Sequence[Row]:
+    """Rows named ``part, event_type, status, payout_currency, gross_currency, country``
+    and the ``MEASURES``, for the totals and the figures by country at once.
+
+    One statement reads both rollups and the raw rows, so the countries add up to the
+    totals even while conversions arrive. ``part`` says where a row counts (``RAW``,
+    ``TOTALS``, ``COUNTRIES``); a ``COUNTRIES`` row has no event and no gross."""
+    parts = _raw_parts(reading, source_id, (*KEYS, "country"), part=RAW)
+    for table, part, keys, measures in (
+        (ConversionRollup, TOTALS, KEYS, MEASURES),
+        (CountryRollup, COUNTRIES, COUNTRY_KEYS, COUNTRY_MEASURES),
+    ):
+        rolled = _rolled_part(table, reading, source_id, keys, measures, part=part)
+        if rolled is not None:
+            parts.append(rolled)
+    return _rows(parts)
+
+
+def _raw_parts(
+    reading: Plan, source_id: int | None, keys: Sequence[str], part: str | None = None
+) -> list[Select]:
+    """One aggregate per raw range of the reading, grouped by ``keys``."""
     parts = []
     for condition in _ranges(Conversion.received_at, reading):
         raw = (
-            select(*(getattr(Conversion, k) for k in keys), *_raw_measures())
+            select(*_tag(part), *(getattr(Conversion, k) for k in keys), *_raw_measures())
             .where(COUNTED, condition)
             .group_by(*(getattr(Conversion, k) for k in keys))
         )
         if source_id is not None:
             raw = raw.where(Conversion.source_id == source_id)
         parts.append(raw)
-    rolled_hours = _rolled(ConversionRollup.bucket, reading)
-    if rolled_hours is not None:
-        rolled = (
-            select(
-                *(getattr(ConversionRollup, k) for k in keys),
-                *(func.sum(getattr(ConversionRollup, m)).label(m) for m in MEASURES),
-            )
-            .where(rolled_hours)
-            .group_by(*(getattr(ConversionRollup, k) for k in keys))
-        )
-        if source_id is not None:
-            rolled = rolled.where(ConversionRollup.source_id == source_id)
-        parts.append(rolled)
+    return parts
+
+
+def _rolled_part(
+    table: type[ConversionRollup] | type[CountryRollup],
+    reading: Plan,
+    source_id: int | None,
+    keys: Sequence[str],
+    measures: Sequence[str],
+    part: str | None = None,
+) -> Select | None:
+    """The rolled-up hours of ``table`` summed by ``keys``. Tagged with a ``part``, the
+    row takes the full shape of ``country_rows``: columns the table lacks are NULL
+    (keys) or 0 (measures)."""
+    hours = _rolled(table.bucket, reading)
+    if hours is None:
+        return None
+    if part is None:
+        columns = [getattr(table, k) for k in keys]
+        sums = [func.sum(getattr(table, m)).label(m) for m in measures]
+    else:
+        columns = [
+            getattr(table, k) if k in keys else cast(null(), String).label(k)
+            for k in (*KEYS, "country")
+        ]
+        zero = literal_column("0", BigInteger)
+        sums = [(func.sum(getattr(table, m)) if m in measures else zero).label(m) for m in MEASURES]
+    rolled = (
+        select(*_tag(part), *columns, *sums)
+        .where(hours)
+        .group_by(*(getattr(table, k) for k in keys))
+    )
+    if source_id is not None:
+        rolled = rolled.where(table.source_id == source_id)
+    return rolled
+
+
+def _tag(part: str | None) -> list[ColumnElement]:
+    return [] if part is None else [literal_column(f"'{part}'", String).label("part")]
+
+
+def _rows(parts: list[Select]) -> Sequence[Row]:
     statement = union_all(*parts) if len(parts) > 1 else parts[0]
     return db.session.execute(statement, bind_arguments=stats_reads()).all()
 
@@ -279,20 +350,31 @@ def _recompute_clicks(hour: datetime) -> None:
 
 
 def _recompute_conversions(hour: datetime) -> None:
-    db.session.execute(delete(ConversionRollup).where(ConversionRollup.bucket == hour))
-    keys = ("source_id", *KEYS, "country")
-    db.session.execute(
-        insert(ConversionRollup).from_select(
-            ["bucket", *keys, *MEASURES],
-            select(
-                literal(hour, UTCDateTime),
-                *(getattr(Conversion, k) for k in keys),
-                *(func.coalesce(m.element, 0) for m in _raw_measures()),
+    """Both conversion rollups of ``hour``, from the same raw rows."""
+    in_hour = and_(COUNTED, Conversion.received_at >= hour, Conversion.received_at < hour + HOUR)
+    measures = [func.coalesce(m.element, 0) for m in _raw_measures()]
+    for table, keys, where, count in (
+        (ConversionRollup, ("source_id", *KEYS), in_hour, len(MEASURES)),
+        (
+            CountryRollup,
+            ("source_id", *COUNTRY_KEYS),
+            and_(in_hour, Conversion.status != "rejected"),
+            len(COUNTRY_MEASURES),
+        ),
+    ):
+        db.session.execute(delete(table).where(table.bucket == hour))
+        db.session.execute(
+            insert(table).from_select(
+                ["bucket", *keys, *MEASURES[:count]],
+                select(
+                    literal(hour, UTCDateTime),
+                    *(getattr(Conversion, k) for k in keys),
+                    *measures[:count],
+                )
+                .where(where)
+                .group_by(*(getattr(Conversion, k) for k in keys)),
             )
-            .where(COUNTED, Conversion.received_at >= hour, Conversion.received_at < hour + HOUR)
-            .group_by(*(getattr(Conversion, k) for k in keys)),
         )
-    )
 
 
 def roll_up(now: datetime | None = None, hours: int = ROUND_HOURS) -> int:
@@ -357,6 +439,7 @@ def rebuild(now: datetime | None = None, progress: Callable[[int], None] | None 
     frozen = frozen_before()
     _lock()
     db.session.execute(delete(ConversionRollup))
+    db.session.execute(delete(CountryRollup))
     db.session.execute(
         delete(ClickRollup).where(ClickRollup.bucket >= frozen) if frozen else delete(ClickRollup)
     )

@@ -7,13 +7,15 @@ nor rejected; pending ones count, and their money is shown apart from approved m
 Figures come from hourly rollups plus raw rows (``app.services.rollups``), and equal a
 plain aggregate over the raw rows whatever arrived late or changed.
 
-Grouped by country, the same figures come per country too (clicks by the click's country,
-conversions by the conversion's; ``None`` when unknown). The groups are read in the same
-statements as the totals, so they always add up to them.
+Grouped by country, clicks, conversions and payout (with EPC) come per country too: clicks
+by the click's country, conversions by the conversion's (``None`` when unknown). Events and
+gross stay totals only, which keeps the country rollup small. The groups are read in the
+same statements as the totals, so they always add up to them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -56,8 +58,6 @@ class Group:
     clicks: int
     conversions: int
     payout: list[MoneyRow]
-    gross: list[MoneyRow]
-    events: dict[str, int]
 
 
 @dataclass
@@ -87,12 +87,17 @@ class _Tally:
     bring them (rejected ones left out by the caller). Sums stay integers until read:
     a window's rows are thousands, and a ``Decimal`` per row was most of its cost."""
 
+    conversions: int = 0
     events: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EVENTS, 0))
     payout: dict[str | None, _Sums] = field(default_factory=dict)
     gross: dict[str | None, _Sums] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
-        self.events[row.event_type] = self.events.get(row.event_type, 0) + int(row.conversions)
+        """A row of the country rollup has no event (and no gross): it counts its
+        conversions and payout only."""
+        self.conversions += int(row.conversions)
+        if row.event_type is not None:
+            self.events[row.event_type] = self.events.get(row.event_type, 0) + int(row.conversions)
         approved = row.status == "approved"
         if row.payout_count:
             _add(self.payout, row.payout_currency, approved, row.payout_units, row.payout_micros)
@@ -127,24 +132,30 @@ def compute(
     start = end - WINDOWS[window]
     dirty = rollups.dirty_hours(start, end)
     clicks_reading = rollups.plan(start, end, dirty["clicks"])
-    rows = _counted(rollups.plan(start, end, dirty["conversions"]), source_id, group_by)
+    conversions_reading = rollups.plan(start, end, dirty["conversions"])
+    total = _Tally()
     groups = None
     if group_by is None:
         clicks = rollups.count_clicks(clicks_reading, source_id)
+        for row in _counted(rollups.conversion_rows(conversions_reading, source_id)):
+            total.add(row)
     else:
         per_country = rollups.count_clicks(clicks_reading, source_id, by_country=True)
         clicks = sum(per_country.values())
-        groups = _groups(rows, per_country)
-    total = _Tally()
-    for row in rows:
-        total.add(row)
+        tallies: dict[str | None, _Tally] = {country: _Tally() for country in per_country}
+        for row in _counted(rollups.country_rows(conversions_reading, source_id)):
+            if row.part != rollups.COUNTRIES:
+                total.add(row)
+            if row.part != rollups.TOTALS:
+                tallies.setdefault(row.country, _Tally()).add(row)
+        groups = _groups(tallies, per_country)
     return Stats(
         window=window,
         start=start,
         end=end,
         source_id=source_id,
         clicks=clicks,
-        conversions=sum(total.events.values()),
+        conversions=total.conversions,
         payout=total.payout_rows(clicks),
         gross=total.gross_rows(),
         events=total.events,
@@ -153,26 +164,19 @@ def compute(
     )
 
 
-def _counted(reading: rollups.Plan, source_id: int | None, group_by: str | None) -> list[Row]:
-    """Rejected conversions count nowhere (duplicates are left out by the read itself).
-    Rows come apart by country only when grouped: the database sums the rest."""
-    rows = rollups.conversion_rows(reading, source_id, by_country=group_by == "country")
+def _counted(rows: Sequence[Row]) -> list[Row]:
+    """Rejected conversions count nowhere (duplicates are left out by the read itself)."""
     return [row for row in rows if row.status != "rejected"]
 
 
-def _groups(rows: list[Row], clicks: dict[str | None, int]) -> list[Group]:
+def _groups(tallies: dict[str | None, _Tally], clicks: dict[str | None, int]) -> list[Group]:
     """A group for every country with a click or a counted conversion in the window."""
-    tallies: dict[str | None, _Tally] = {country: _Tally() for country in clicks}
-    for row in rows:
-        tallies.setdefault(row.country, _Tally()).add(row)
     groups = [
         Group(
             country=country,
             clicks=clicks.get(country, 0),
-            conversions=sum(tally.events.values()),
+            conversions=tally.conversions,
             payout=tally.payout_rows(clicks.get(country, 0)),
-            gross=tally.gross_rows(),
-            events=tally.events,
         )
         for country, tally in tallies.items()
     ]
