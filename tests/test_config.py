@@ -53,6 +53,8 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
         ({"PBHUB_WRITE_TIMEOUT": "0"}, "PBHUB_WRITE_TIMEOUT"),
         ({"PBHUB_OUTBOUND_DEADLINE": "0.5"}, "PBHUB_OUTBOUND_DEADLINE"),
         ({"PBHUB_OUTBOUND_DEADLINE": "soon"}, "PBHUB_OUTBOUND_DEADLINE"),
+        ({"PBHUB_COUNTRY_HEADER": "CF IPCountry"}, "PBHUB_COUNTRY_HEADER"),
+        ({"PBHUB_COUNTRY_HEADER": "X-Country:"}, "PBHUB_COUNTRY_HEADER"),
         ({"DATABASE_URL": "postgresql://db/hub"}, "SECRET_KEY"),
     ],
 )

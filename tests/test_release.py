@@ -43,8 +43,9 @@ def test_the_licence_is_the_one_setup_cfg_declares():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
 
 
-def test_the_changelog_has_a_section_for_what_is_not_released_yet():
+def test_the_changelog_opens_with_this_versions_section_and_dates_every_release():
     changelog = (ROOT / "CHANGELOG.md").read_text()
-    released = VERSION.split(".dev")[0]
-    heading = "## [Unreleased]" if ".dev" in VERSION else f"## [{released}]"
-    assert heading in changelog
+    sections = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", changelog, re.M)
+    assert sections[0][0] == ("Unreleased" if ".dev" in VERSION else VERSION)
+    released = [(name, date) for name, date in sections if name != "Unreleased"]
+    assert released and all(date for _, date in released)

@@ -38,6 +38,10 @@ def _revisions() -> tuple[str | None, str]:
     return current, head
 
 
+def _at(revision: str | None) -> str:
+    return f"database at revision {revision or 'none (empty)'}"
+
+
 @db.command("upgrade")
 def upgrade() -> None:
     """Apply every migration the database lacks; safe to run again.
@@ -50,7 +54,7 @@ def upgrade() -> None:
     """
     before, head = _revisions()
     if before == head:
-        click.echo(f"database at revision {head}, the newest: nothing to do")
+        click.echo(f"{_at(head)}, the newest: nothing to do")
         return
     apply_migrations()
     after, _ = _revisions()
@@ -70,10 +74,7 @@ def current() -> None:
     """
     revision, head = _revisions()
     if revision == head:
-        click.echo(f"database at revision {revision}, the newest: up to date")
+        click.echo(f"{_at(revision)}, the newest: up to date")
         return
-    click.echo(
-        f"database at revision {revision or 'none (empty)'}; this version needs {head}: "
-        "run pbhub db upgrade"
-    )
+    click.echo(f"{_at(revision)}; this version needs {head}: run pbhub db upgrade")
     raise click.exceptions.Exit(1)

@@ -1,6 +1,7 @@
 """Countries: reading a network's value, and looking a visitor's address up offline."""
 
 from datetime import UTC, datetime
+from importlib import metadata
 
 import pytest
 
@@ -70,8 +71,9 @@ def test_the_registries_data_answers_public_addresses_only(address, code):
     assert RegistryLookup().country_of(address) == code
 
 
-def test_the_shipped_database_names_its_package_and_version():
-    assert RegistryLookup().name.startswith("iptocc ")
+def test_the_shipped_database_names_its_package_and_installed_version():
+    installed = metadata.version("iptocc")
+    assert RegistryLookup().name == f"iptocc {installed} (Regional Internet Registry data)"
 
 
 def test_a_maxmind_database_answers_country_then_registered_country(geoip_db):
