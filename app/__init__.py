@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -18,6 +17,7 @@ from app import (
     errors,
     extensions,
     logs,
+    paths,
     queue,
     ratelimit,
     request,
@@ -27,12 +27,11 @@ from app import (
 from app.ingest import clicks, writer
 from app.request import BigIdConverter, IdConverter, JSONProvider, Request, SecretConverter
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    environment = settings.environment()
+    app = Flask(__name__, instance_relative_config=True, instance_path=paths.data_dir(environment))
     app.request_class = Request
     app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
@@ -41,8 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # No redirect for "//" in a path: networks do not follow one, and werkzeug would copy
     # the raw query string, control characters and all, into its Location header.
     app.url_map.merge_slashes = False
-    app.config.from_mapping(settings.load(settings.environment(), app.instance_path))
-    app.config["PBHUB_MIGRATIONS_DIR"] = MIGRATIONS_DIR
+    app.config.from_mapping(settings.load(environment, app.instance_path))
+    app.config["PBHUB_MIGRATIONS_DIR"] = paths.migrations_dir()
     if config:
         app.config.from_mapping(config)
 

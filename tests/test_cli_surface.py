@@ -12,14 +12,17 @@ from app.extensions import db
 HUB_GROUPS = [
     "countries",
     "db",
+    "deploy",
     "dev",
     "keitaro",
     "outbound",
+    "serve",
     "signatures",
     "sources",
     "stats",
     "tokens",
     "users",
+    "worker",
 ]
 
 

@@ -1,5 +1,5 @@
-"""The README's examples, run as written against a real server: the walkthrough, capture
-with its finalize, and re-mapping history.
+"""The documentation's examples, run as written against a real server: the README's
+walkthrough, and capture with its finalize and re-mapping history from docs/detection.md.
 
 Only what a reader's machine supplies is substituted: the port of the server, the path of
 the virtualenv and a temporary file instead of ``/tmp/source.json``. Between the capture
@@ -23,17 +23,19 @@ import requests
 from tests.processes import ROOT, free_port, gunicorn, stop, wait_healthy
 
 README = ROOT / "README.md"
+DETECTION = ROOT / "docs" / "detection.md"
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
 
 
-def sh_block(marker: str) -> str:
-    """The first ``sh`` code block after the line that contains ``marker``."""
-    text = README.read_text()
+def sh_block(marker: str, page: Path = README) -> str:
+    """The first ``sh`` code block after the line of ``page`` that contains ``marker``."""
+    text = page.read_text()
+    assert marker in text, f"{marker!r} is not in {page.relative_to(ROOT)}"
     start = text.index(marker)
     match = re.compile(r"```sh\n(.*?)```", re.S).search(text, start)
-    assert match, f"no sh block after {marker!r} in the README"
+    assert match, f"no sh block after {marker!r} in {page.relative_to(ROOT)}"
     return match.group(1)
 
 
@@ -112,7 +114,7 @@ def test_the_walkthrough_matches_the_postback_to_its_click(walkthrough):
 
 
 def test_the_capture_example_learns_and_its_finalize_keeps_the_other_fields(walkthrough, reader):
-    start, look, finalize = commands(sh_block("**Capture.**"))
+    start, look, finalize = commands(sh_block("## Capture", DETECTION))
     learn_url = json.loads(reader.run(start))["learn_url"]
     network = {"ref": "abc", "commission": "3", "event": "dep", "currency": "EUR"}
     assert requests.get(learn_url, params=network, timeout=10).status_code == 200
@@ -123,5 +125,5 @@ def test_the_capture_example_learns_and_its_finalize_keeps_the_other_fields(walk
 
 
 def test_the_re_map_examples_run_and_report_what_changed(walkthrough, reader):
-    for command in commands(sh_block("**Re-map history.**")):
+    for command in commands(sh_block("## Re-map history", DETECTION)):
         assert '"examined"' in reader.run(command)

@@ -16,7 +16,7 @@ from rq import Queue
 from rq.job import JobStatus
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
-import worker
+from app import worker
 from app.queue import QUEUE_NAME, get_queue
 from tests.conftest import redis_url, start_worker
 

@@ -149,9 +149,11 @@ def register(app: Flask) -> None:
     from app.cli import (
         countries,
         database,
+        deploy,
         dev,
         keitaro,
         outbound,
+        processes,
         signatures,
         sources,
         stats,
@@ -172,3 +174,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(keitaro.keitaro)
     app.cli.add_command(stats.stats)
     app.cli.add_command(countries.countries)
+    app.cli.add_command(processes.serve)
+    app.cli.add_command(processes.worker)
+    app.cli.add_command(deploy.deploy)
