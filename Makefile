@@ -27,7 +27,7 @@ run: venv
 	@echo "  Scripts use an API token:  $(BIN)/pbhub tokens create admin@localhost"
 	@echo "  then: curl -H 'Authorization: Bearer <token>' $(PBHUB_BASE_URL)/api/v1/sources"
 	@echo
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
+	$(BIN)/pbhub serve --bind $(HOST):$(PORT) --workers 1 --threads 8
 
 test: venv
 	$(BIN)/pytest

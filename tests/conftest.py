@@ -479,13 +479,19 @@ def card(client: Any, sign_in: Callable[..., Any]) -> Callable[[str], str]:
 
 
 #: What a skipped test needed, by the words of its skip reason, and how the line names it.
-NEEDS = (("PostgreSQL", "PostgreSQL"), ("Redis", "Redis"), ("Chromium", "Chromium"))
+NEEDS = (
+    ("PostgreSQL", "PostgreSQL"),
+    ("Redis", "Redis"),
+    ("Chromium", "Chromium"),
+    ("Docker Compose", "Docker Compose"),
+)
 _NOT_RUN = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Count what a run without PostgreSQL, Redis or Chromium left out: a skip reason
-    alone is easy to miss. The line is written last, after pytest's own summary."""
+    """Count what a run without PostgreSQL, Redis, Chromium or Docker Compose left out: a
+    skip reason alone is easy to miss. The line is written last, after pytest's own
+    summary."""
     counts = dict.fromkeys((name for _, name in NEEDS), 0)
     for report in terminalreporter.stats.get("skipped", []):
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""

@@ -19,7 +19,7 @@ def calls(monkeypatch) -> list[dict]:
 
 @pytest.fixture
 def bare_machine(monkeypatch, tmp_path):
-    """No PostgreSQL, no Redis, no Chromium, and no server configured."""
+    """No PostgreSQL, no Redis, no Chromium, no Docker Compose, and no server configured."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("PBHUB_REQUIRE_SERVICES", raising=False)
@@ -34,7 +34,8 @@ def test_what_the_machine_lacks_is_named_before_the_run(bare_machine, calls, cap
     assert printed == [
         "test-all: cannot provide PostgreSQL (PostgreSQL's initdb and pg_ctl are not "
         "installed); Redis (redis-server is not installed); Chromium (apt-get install "
-        f"chromium puts it at {throwaway_services.CHROMIUM}): those tests are skipped"
+        f"chromium puts it at {throwaway_services.CHROMIUM}); Docker Compose (apt-get install "
+        "docker-compose): those tests are skipped"
     ]
 
 

@@ -6,7 +6,7 @@ its last line. This starts the missing ones from the machine's own binaries (Pos
 pytest against them, and removes them afterwards, whatever happened. A server already
 configured (``DATABASE_URL``, ``REDIS_URL``) is used as it is.
 
-Every test must run: with all servers and Chromium at hand the run is made with
+Every test must run: with all servers, Chromium and Docker Compose at hand the run is made with
 ``PBHUB_REQUIRE_SERVICES=1``, so nothing is skipped silently. What the machine cannot
 provide is named before the run starts, with how to install it.
 """
@@ -109,6 +109,17 @@ def redis(workdir: Path) -> Iterator[str]:
         process.wait(10)
 
 
+def has_compose() -> bool:
+    """``docker compose`` (the plugin) or ``docker-compose``: the compose file's check."""
+    if shutil.which("docker-compose"):
+        return True
+    docker = shutil.which("docker")
+    return (
+        bool(docker)
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    )
+
+
 def main(pytest_args: list[str]) -> int:
     env = dict(os.environ)
     missing = []
@@ -131,6 +142,8 @@ def main(pytest_args: list[str]) -> int:
                 missing.append(f"{name} ({exc})")
         if not Path(CHROMIUM).exists():
             missing.append(f"Chromium (apt-get install chromium puts it at {CHROMIUM})")
+        if not has_compose():
+            missing.append("Docker Compose (apt-get install docker-compose)")
         if missing:
             print(
                 f"test-all: cannot provide {'; '.join(missing)}: those tests are skipped",
