@@ -5,7 +5,7 @@ Two lookups of an address, both offline and loaded once per process:
 * ``iptocc`` (the default): the five Regional Internet Registries' delegation files,
   compiled into the package. No account, no download, no file to keep; it names the
   country a block is *registered* to, which agrees with MaxMind's GeoLite2 for about 95 %
-  of IPv4 addresses (measured in the README), in about a tenth of a microsecond.
+  of IPv4 addresses (measured in docs/countries.md), in about a tenth of a microsecond.
 * a MaxMind database (GeoLite2 or GeoIP2, Country or City) the operator already keeps,
   read with ``maxminddb``: memory-mapped, so every process on a machine shares its pages.
 
@@ -26,7 +26,7 @@ import pycountry
 
 
 class CountryLookup(Protocol):
-    #: What answers, as the operator would name it (shown by the CLI and the README).
+    #: What answers, as the operator would name it (shown by the CLI and the docs).
     name: str
 
     def country_of(self, address: str | None) -> str | None: ...

@@ -16,7 +16,7 @@ circuit opens, one probe; every other receiver's line moves at full speed.
 
 Threads, not non-blocking I/O: the HTTP client (urllib3's pools under requests) blocks,
 a sender spends its time waiting on the socket with the GIL released, and the database
-work stays on two threads with plain SQLAlchemy. ``make bench`` measures it (the README's
+work stays on two threads with plain SQLAlchemy. ``make bench`` measures it (docs/benchmarks.md's
 deliveries table).
 
 Every guarantee of ``app.outbound.dispatch`` holds: the delivery row exists before any

@@ -569,7 +569,7 @@ class Sender:
     Deliveries are the hub's one outbound path that runs hundreds of times a second, and
     there requests costs more CPU than the rest of an attempt: merging settings,
     preparing the request again, cookies, building a response (1.7 to 2.0 ms of CPU a
-    call against 0.7 ms for the same request through its urllib3 pool; the README's
+    call against 0.7 ms for the same request through its urllib3 pool; docs/benchmarks.md's
     deliveries bench). A delivery needs none of it: no cookies, no proxies, no
     redirects, no authentication, a body already encoded. Everything that makes an
     outbound call safe lives below requests, in the pinned connections and the
