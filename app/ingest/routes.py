@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from app.core import cid
-from app.core.countries import is_country_code
+from app.core.countries import stored_code
 from app.core.keys import mask, token_digest
 from app.core.params import clean
 from app.errors import error_response
@@ -134,10 +134,9 @@ def _visitor_country() -> str | None:
     else the country database's for the visitor's address (``X-Forwarded-For`` counts
     only as far as ``PBHUB_TRUSTED_PROXIES`` says, through ``ProxyFix``)."""
     header = current_app.config["PBHUB_COUNTRY_HEADER"]
-    if header:
-        code = request.headers.get(header, "").strip().upper()
-        if is_country_code(code):
-            return code
+    code = stored_code(request.headers.get(header)) if header else None
+    if code:
+        return code
     return country_lookup().country_of(request.remote_addr)
 
 
