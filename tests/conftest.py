@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -513,3 +515,33 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if line and reporter is not None:
         reporter.write_line(line, yellow=True, bold=True)
+
+
+#: runuser -u USER -- COMMAND...: COMMAND as this user (a test cannot switch users).
+FAKE_RUNUSER = """#!/bin/sh
+while [ "$#" -gt 0 ]; do
+  case "$1" in -u) shift 2 ;; --) shift; break ;; *) shift ;; esac
+done
+exec "$@"
+"""
+
+
+def pbhub_admin(tmp_path: Path, env_file: Path) -> tuple[Path, dict[str, str]]:
+    """``pbhub-admin`` rendered for this test's install, and a root shell's environment
+    (cron's PATH, with a stand-in ``runuser`` first) to run it in."""
+    from app.services import service_files
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "runuser").write_text(FAKE_RUNUSER)
+    (bin_dir / "runuser").chmod(0o755)
+    install = service_files.Install(
+        pbhub=str(Path(sys.executable).parent / "pbhub"),
+        user="pbhub",
+        env_file=str(env_file),
+        working_directory=str(tmp_path),
+    )
+    admin = bin_dir / service_files.ADMIN
+    admin.write_text(service_files.admin_command(install))
+    admin.chmod(0o755)
+    return admin, {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "SHELL": "/bin/sh"}

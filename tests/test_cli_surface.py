@@ -10,12 +10,15 @@ from app.cli import main
 from app.extensions import db
 
 HUB_GROUPS = [
+    "backup",
     "countries",
     "db",
     "deploy",
     "dev",
+    "doctor",
     "keitaro",
     "outbound",
+    "restore",
     "serve",
     "signatures",
     "sources",

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from app.config import ConfigError
-from app.services import units
-from tests.conftest import REQUIRE_SERVICES
+from app.services import service_files
+from app.services.service_files import ADMIN, DOCUMENTED, WEB_UNIT, WORKER_UNIT
+from tests.conftest import REQUIRE_SERVICES, pbhub_admin
 
 ROOT = Path(__file__).parents[1]
 DEPLOY = ROOT / "deploy"
@@ -44,57 +45,56 @@ def compose_command() -> list[str] | None:
 # systemd ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [units.WEB_UNIT, units.WORKER_UNIT])
+@pytest.mark.parametrize("name", [WEB_UNIT, WORKER_UNIT])
 def test_the_shipped_units_are_the_ones_rendered_for_the_documented_layout(name):
-    assert (DEPLOY / "systemd" / name).read_text() == units.render(units.DOCUMENTED)[name]
+    assert (DEPLOY / "systemd" / name).read_text() == service_files.units(DOCUMENTED)[name]
 
 
-@pytest.mark.parametrize("name", [units.WEB_UNIT, units.WORKER_UNIT])
+@pytest.mark.parametrize("name", [WEB_UNIT, WORKER_UNIT])
 def test_the_deploy_guide_shows_the_shipped_units(name):
     shown = fenced_block_after(f"`/etc/systemd/system/{name}`", "ini")
     assert shown == (DEPLOY / "systemd" / name).read_text()
 
 
 def test_the_units_start_this_installs_pbhub_serve_and_worker():
-    rendered = units.render(units.DOCUMENTED)
-    assert "ExecStart=/opt/pbhub/app/.venv/bin/pbhub serve\n" in rendered[units.WEB_UNIT]
-    assert "ExecStart=/opt/pbhub/app/.venv/bin/pbhub worker\n" in rendered[units.WORKER_UNIT]
+    rendered = service_files.units(DOCUMENTED)
+    assert "ExecStart=/opt/pbhub/app/.venv/bin/pbhub serve\n" in rendered[WEB_UNIT]
+    assert "ExecStart=/opt/pbhub/app/.venv/bin/pbhub worker\n" in rendered[WORKER_UNIT]
+
+
+def deploy_args(tmp_path: Path, *extra: str) -> list[str]:
+    """``pbhub deploy systemd`` writing into the test's own directories."""
+    return [
+        "deploy",
+        "systemd",
+        "--output-dir",
+        str(tmp_path),
+        "--bin-dir",
+        str(tmp_path / "bin"),
+        *extra,
+    ]
 
 
 def test_deploy_systemd_writes_both_units_for_the_running_install(runner, tmp_path):
-    result = runner.invoke(
-        args=[
-            "deploy",
-            "systemd",
-            "--user",
-            "root",
-            "--env-file",
-            os.devnull,
-            "--output-dir",
-            str(tmp_path),
-        ]
-    )
+    result = runner.invoke(args=deploy_args(tmp_path, "--user", "root", "--env-file", os.devnull))
     assert result.exit_code == 0, result.output
-    web = (tmp_path / units.WEB_UNIT).read_text()
+    web = (tmp_path / WEB_UNIT).read_text()
     pbhub = Path(sys.executable).parent / "pbhub"
     assert f"ExecStart={pbhub} serve\n" in web
     assert "User=root\n" in web and f"EnvironmentFile={os.devnull}\n" in web
-    assert f"wrote {tmp_path / units.WORKER_UNIT}" in result.output
+    assert f"wrote {tmp_path / WORKER_UNIT}" in result.output
     assert "next: systemctl daemon-reload" in result.output
 
 
 def test_deploy_systemd_warns_of_a_missing_user_and_environment_file(runner, tmp_path):
     result = runner.invoke(
-        args=[
-            "deploy",
-            "systemd",
+        args=deploy_args(
+            tmp_path / "units",
             "--user",
             "no-such-user-here",
             "--env-file",
             str(tmp_path / "absent.env"),
-            "--output-dir",
-            str(tmp_path / "units"),
-        ]
+        )
     )
     assert result.exit_code == 0, result.output
     assert "warning: there is no user no-such-user-here" in result.output
@@ -102,24 +102,66 @@ def test_deploy_systemd_warns_of_a_missing_user_and_environment_file(runner, tmp
 
 
 def test_deploy_systemd_keeps_units_that_differ_unless_forced(runner, tmp_path):
-    (tmp_path / units.WEB_UNIT).write_text("[Unit]\nDescription=edited by hand\n")
-    args = ["deploy", "systemd", "--user", "root", "--output-dir", str(tmp_path)]
+    (tmp_path / WEB_UNIT).write_text("[Unit]\nDescription=edited by hand\n")
+    args = deploy_args(tmp_path, "--user", "root")
     refused = runner.invoke(args=args)
     assert refused.exit_code == 1
     assert "already exist with other contents" in refused.output
-    assert "edited by hand" in (tmp_path / units.WEB_UNIT).read_text()
+    assert "edited by hand" in (tmp_path / WEB_UNIT).read_text()
     forced = runner.invoke(args=[*args, "--force"])
     assert forced.exit_code == 0, forced.output
-    assert "pbhub serve" in (tmp_path / units.WEB_UNIT).read_text()
+    assert "pbhub serve" in (tmp_path / WEB_UNIT).read_text()
 
 
 def test_deploy_systemd_print_shows_the_units_and_writes_nothing(runner, tmp_path):
-    result = runner.invoke(
-        args=["deploy", "systemd", "--print", "--output-dir", str(tmp_path / "units")]
-    )
+    result = runner.invoke(args=deploy_args(tmp_path / "units", "--print"))
     assert result.exit_code == 0, result.output
     assert "Description=Postback Hub worker %i" in result.output
+    assert f"# {tmp_path / 'units' / 'bin' / ADMIN}" in result.output
     assert not (tmp_path / "units").exists()
+
+
+# pbhub-admin ------------------------------------------------------------------------------
+
+
+def test_the_shipped_pbhub_admin_is_the_one_rendered_for_the_documented_layout():
+    shipped = DEPLOY / ADMIN
+    assert shipped.read_text() == service_files.admin_command(DOCUMENTED)
+    assert os.access(shipped, os.X_OK)
+
+
+def test_deploy_systemd_writes_an_executable_pbhub_admin(runner, tmp_path):
+    result = runner.invoke(args=deploy_args(tmp_path, "--user", "root"))
+    assert result.exit_code == 0, result.output
+    admin = tmp_path / "bin" / ADMIN
+    assert os.access(admin, os.X_OK)
+    assert f"runuser -u root -- {Path(sys.executable).parent / 'pbhub'} " in admin.read_text()
+
+
+def test_pbhub_admin_runs_pbhub_with_the_environment_file(tmp_path):
+    env_file = tmp_path / "pbhub.env"
+    env_file.write_text(
+        "# the hub's settings\n"
+        f"DATABASE_URL=sqlite:///{tmp_path / 'hub.sqlite3'}\n"
+        f"SECRET_KEY={'k' * 24}Q3v9-x_Lm2Pz7RtY8wN4bH6cJ1sD5fG0\n"
+    )
+    admin, env = pbhub_admin(tmp_path, env_file)
+    done = subprocess.run(
+        [str(admin), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "database upgraded from revision none (empty) to" in done.stdout
+    assert (tmp_path / "hub.sqlite3").is_file()
+
+
+def test_pbhub_admin_says_to_run_it_as_root_when_it_cannot_read_the_file(tmp_path):
+    admin, env = pbhub_admin(tmp_path, tmp_path / "absent.env")
+    done = subprocess.run([str(admin), "db", "current"], env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"pbhub-admin: cannot read {tmp_path / 'absent.env'}: run it as root "
+        "(sudo pbhub-admin ...)\n"
+    )
 
 
 # nginx and the environment ------------------------------------------------------------------

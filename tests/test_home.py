@@ -8,11 +8,9 @@ from app.version import VERSION
 
 
 def test_health_answers_200_while_the_database_answers(client):
-    assert client.get("/healthz").get_json() == {
-        "status": "ok",
-        "database": "up",
-        "version": VERSION,
-    }
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert (answer.get_json()["database"], answer.get_json()["version"]) == ("up", VERSION)
 
 
 def test_health_answers_503_when_the_database_does_not(client, database_fails):

@@ -147,10 +147,12 @@ def register(app: Flask) -> None:
     from flask_migrate.cli import db as migrations
 
     from app.cli import (
+        backup,
         countries,
         database,
         deploy,
         dev,
+        doctor,
         keitaro,
         outbound,
         processes,
@@ -174,6 +176,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(keitaro.keitaro)
     app.cli.add_command(stats.stats)
     app.cli.add_command(countries.countries)
+    app.cli.add_command(backup.backup)
+    app.cli.add_command(backup.restore)
+    app.cli.add_command(doctor.doctor)
     app.cli.add_command(processes.serve)
     app.cli.add_command(processes.worker)
     app.cli.add_command(deploy.deploy)

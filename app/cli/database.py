@@ -7,15 +7,12 @@ under ``pbhub dev db`` (Flask-Migrate's full set).
 
 from __future__ import annotations
 
-import logging
-
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade as apply_migrations
 
 from app.extensions import db as database
+from app.migration_state import revisions
 
 
 @click.group("db")
@@ -25,17 +22,7 @@ def db() -> None:
 
 def _revisions() -> tuple[str | None, str]:
     """The database's revision (None before the first upgrade) and the code's newest."""
-    config = current_app.extensions["migrate"].migrate.get_config()
-    head = ScriptDirectory.from_config(config).get_current_head() or ""
-    quiet = logging.getLogger("alembic.runtime.migration")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)  # "Context impl SQLiteImpl." says nothing to an operator
-    try:
-        with database.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-    finally:
-        quiet.setLevel(level)
-    return current, head
+    return revisions(database.engine, current_app.extensions["migrate"].directory)
 
 
 def _at(revision: str | None) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from app import paths
-from app.services import units
+from app.services import service_files
 
 
 @click.group("deploy")
@@ -35,7 +35,7 @@ def _default_directory() -> str:
 @click.option("--user", default="pbhub", show_default=True, help="The account that runs them.")
 @click.option(
     "--env-file",
-    default=units.DOCUMENTED.env_file,
+    default=service_files.DOCUMENTED.env_file,
     show_default=True,
     help="The environment file with DATABASE_URL, SECRET_KEY... (see docs/deploy.md).",
 )
@@ -47,71 +47,76 @@ def _default_directory() -> str:
     help="Where to write the units.",
 )
 @click.option(
+    "--bin-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/usr/local/bin"),
+    show_default=True,
+    help="Where to write pbhub-admin, which runs pbhub as the units do.",
+)
+@click.option(
     "--working-directory",
     default=_default_directory,
     help="The processes' directory (default: the checkout, or the user's home).",
 )
-@click.option("--print", "show", is_flag=True, help="Print the units instead of writing them.")
-@click.option("--force", is_flag=True, help="Replace units that exist and differ.")
+@click.option("--print", "show", is_flag=True, help="Print the files instead of writing them.")
+@click.option("--force", is_flag=True, help="Replace files that exist and differ.")
 def systemd(
     user: str,
     env_file: str,
     output_dir: Path,
+    bin_dir: Path,
     working_directory: str,
     show: bool,
     force: bool,
 ) -> None:
-    """Write the web and worker systemd units for this install.
+    """Write the web and worker systemd units, and pbhub-admin, for this install.
 
     ExecStart names this install's own pbhub, so the units run the version you
-    installed. Run it as root to write into /etc/systemd/system, then start them.
+    installed. pbhub-admin runs any pbhub command as the units do: as their user, with
+    their environment file (sudo pbhub-admin db upgrade). Run it as root.
 
     \b
     Example:
       sudo /opt/pbhub/app/.venv/bin/pbhub deploy systemd --user pbhub
       sudo systemctl daemon-reload && sudo systemctl enable --now pbhub-web pbhub-worker@1
     """
-    install = units.Install(
+    install = service_files.Install(
         pbhub=_this_pbhub(),
         user=user,
         env_file=env_file,
         working_directory=working_directory,
     )
-    rendered = units.render(install)
+    files = {output_dir / name: text for name, text in service_files.units(install).items()}
+    files[bin_dir / service_files.ADMIN] = service_files.admin_command(install)
     if show:
-        for name, text in rendered.items():
-            click.echo(f"# {output_dir / name}\n{text}")
+        for path, text in files.items():
+            click.echo(f"# {path}\n{text}")
         return
-    clashes = [
-        name
-        for name, text in rendered.items()
-        if (output_dir / name).exists() and (output_dir / name).read_text() != text
-    ]
+    clashes = [str(p) for p, text in files.items() if p.exists() and p.read_text() != text]
     if clashes and not force:
         raise click.ClickException(
-            f"{', '.join(str(output_dir / n) for n in clashes)} already exist with other "
-            "contents; compare them with --print, and add --force to replace them"
+            f"{', '.join(clashes)} already exist with other contents; compare them with "
+            "--print, and add --force to replace them"
         )
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in rendered.items():
-            target = output_dir / name
-            unchanged = target.exists() and target.read_text() == text
-            target.write_text(text)
-            click.echo(f"{'unchanged' if unchanged else 'wrote'} {target}")
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            unchanged = path.exists() and path.read_text() == text
+            path.write_text(text)
+            if path.name == service_files.ADMIN:
+                path.chmod(0o755)
+            click.echo(f"{'unchanged' if unchanged else 'wrote'} {path}")
     except PermissionError as exc:
         raise click.ClickException(
-            f"cannot write {exc.filename}: run it as root (sudo), or choose --output-dir"
+            f"cannot write {exc.filename}: run it as root (sudo), or choose --output-dir "
+            "and --bin-dir"
         ) from None
     for warning in _warnings(install):
         click.echo(f"warning: {warning}", err=True)
-    click.echo(
-        "next: systemctl daemon-reload && systemctl enable --now "
-        f"{units.WEB_UNIT.removesuffix('.service')} pbhub-worker@1"
-    )
+    click.echo("next: systemctl daemon-reload && systemctl enable --now pbhub-web pbhub-worker@1")
 
 
-def _warnings(install: units.Install) -> list[str]:
+def _warnings(install: service_files.Install) -> list[str]:
     """What would keep the units from starting, said now rather than in the journal."""
     found = []
     try:

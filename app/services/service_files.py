@@ -1,8 +1,8 @@
-"""systemd units for the hub's two processes, written for one install.
+"""The files that run the hub as a service: its systemd units and ``pbhub-admin``.
 
-The files under ``deploy/systemd`` and the units docs/deploy.md shows are these, rendered
-for the documented layout (``DOCUMENTED``); ``pbhub deploy systemd`` renders them for the
-install it runs from. One template, so the three never drift apart.
+The files under ``deploy/`` and those docs/deploy.md shows are these, rendered for the
+documented layout (``DOCUMENTED``); ``pbhub deploy systemd`` renders them for the install
+it runs from. One template each, so the three never drift apart.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 WEB_UNIT = "pbhub-web.service"
 WORKER_UNIT = "pbhub-worker@.service"
+ADMIN = "pbhub-admin"
 
 _SERVICE = """\
 [Unit]
@@ -34,6 +35,26 @@ ProtectSystem=full
 WantedBy=multi-user.target
 """
 
+#: ``sudo pbhub-admin ARGS``: the environment file is readable by root alone, so it is
+#: read here, as root, and the command then runs as the services' user. ``runuser``
+#: keeps the environment (``sudo -u`` would reset it); it lives in /usr/sbin, which
+#: cron's PATH lacks.
+_ADMIN = """\
+#!/bin/sh
+# pbhub as the hub's services run it: as {user}, with {env_file}.
+# Run it as root, e.g. sudo pbhub-admin db upgrade. Written by pbhub deploy systemd.
+set -e
+if [ ! -r {env_file} ]; then
+    echo "pbhub-admin: cannot read {env_file}: run it as root (sudo pbhub-admin ...)" >&2
+    exit 1
+fi
+set -a
+. {env_file}
+set +a
+PATH="$PATH:/usr/sbin:/sbin"
+exec runuser -u {user} -- {pbhub} "$@"
+"""
+
 
 @dataclass(frozen=True)
 class Install:
@@ -55,7 +76,7 @@ DOCUMENTED = Install(
 )
 
 
-def render(install: Install) -> dict[str, str]:
+def units(install: Install) -> dict[str, str]:
     """The units by file name. The worker is a template unit: ``pbhub-worker@1``,
     ``pbhub-worker@2``... are as many workers."""
     common = {
@@ -72,3 +93,7 @@ def render(install: Install) -> dict[str, str]:
             description="Postback Hub worker %i", command="worker", stop_seconds=60, **common
         ),
     }
+
+
+def admin_command(install: Install) -> str:
+    return _ADMIN.format(user=install.user, env_file=install.env_file, pbhub=install.pbhub)
