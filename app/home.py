@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 
-from app.extensions import db
-from app.queue import QUEUE_NAME
-from app.runtime import country_lookup
+from app.runtime import doctor_setup
 from app.services import doctor
 from app.version import VERSION
 
@@ -54,7 +51,7 @@ def health():  # type: ignore[no-untyped-def]
     No outbound call, and nothing of the configuration (key, hosts, URLs) in the
     answer: anyone who can reach the hub can read it.
     """
-    checks = doctor.run(checks_setup(redis=_health_redis()), operator=False)
+    checks = doctor.run(doctor_setup(redis=_health_redis()), operator=False)
     database = next(check for check in checks if check.name == "database")
     stores = doctor.stores_data(checks)
     status = "degraded" if doctor.overall(checks) == "failing" else "ok"
@@ -65,20 +62,6 @@ def health():  # type: ignore[no-untyped-def]
         "checks": [check.as_dict() for check in checks],
     }
     return jsonify(body), 200 if stores else 503
-
-
-def checks_setup(redis: Redis | None = None) -> doctor.Setup:
-    """What ``pbhub doctor`` and ``/healthz`` check: this app as configured."""
-    return doctor.Setup(
-        config=current_app.config,
-        environ=os.environ,
-        engine=db.engine,
-        migrations=current_app.config["PBHUB_MIGRATIONS_DIR"],
-        lookup=country_lookup(),
-        queue_name=QUEUE_NAME,
-        version=VERSION,
-        redis=redis,
-    )
 
 
 #: Seconds /healthz gives Redis: a probe answers within the balancer's timeout.

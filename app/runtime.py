@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,11 @@ from app.core.keys import Keyring
 from app.ingest.sources_cache import SourceCache
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from app.outbound.dispatch import Settings
     from app.outbound.engine import Engine
+    from app.services.doctor import Setup
     from app.services.keitaro import ClientSettings
     from app.services.signatures import SignatureRegistry
     from app.services.users import Invitations
@@ -105,3 +109,22 @@ def flush_buffers(app: Flask) -> None:
 
     get_recorder(app).flush()
     get_queue(app).join()
+
+
+def doctor_setup(redis: Redis | None = None) -> Setup:
+    """What ``pbhub doctor`` and ``/healthz`` check: this app as configured."""
+    from app.extensions import db
+    from app.queue import QUEUE_NAME
+    from app.services.doctor import Setup
+    from app.version import VERSION
+
+    return Setup(
+        config=current_app.config,
+        environ=os.environ,
+        engine=db.engine,
+        migrations=current_app.config["PBHUB_MIGRATIONS_DIR"],
+        lookup=country_lookup(),
+        queue_name=QUEUE_NAME,
+        version=VERSION,
+        redis=redis,
+    )

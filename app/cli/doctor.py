@@ -6,7 +6,7 @@ import json
 
 import click
 
-from app.home import checks_setup
+from app.runtime import doctor_setup
 from app.services import doctor as service
 
 #: How each status is shown, padded so the names line up.
@@ -35,7 +35,7 @@ def doctor(as_json: bool) -> None:
       pbhub doctor
       pbhub doctor --json | jq '.checks[] | select(.status != "ok")'
     """
-    checks = service.run(checks_setup(), operator=True)
+    checks = service.run(doctor_setup(), operator=True)
     if as_json:
         result = {"status": service.overall(checks), "checks": [c.as_dict() for c in checks]}
         click.echo(json.dumps(result, indent=2))
