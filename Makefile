@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-all lint format bench bench-detection bench-scale soak screenshots venv clean
+.PHONY: run test test-all lint format dist bench bench-detection bench-scale soak screenshots venv clean
 
 venv: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ test: venv
 test-all: venv
 	$(BIN)/python -m tests.throwaway_services
 
+# The release files: a wheel and an sdist in dist/ (see docs/operations.md).
+dist: venv
+	rm -rf dist build
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -63,4 +68,4 @@ screenshots: venv
 	$(BIN)/python -m tests.browser.screenshots
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
