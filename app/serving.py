@@ -44,19 +44,27 @@ accesslog = os.environ.get("PBHUB_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def _hub(worker: Any) -> Any | None:
+    """The app this worker serves, if it is the hub (the benchmarks serve a bare one)."""
+    app = worker.app.wsgi()  # preloaded: the app the master built
+    return app if "pbhub.clicks" in getattr(app, "extensions", {}) else None
+
+
 def worker_exit(server: Any, worker: Any) -> None:
     """Write buffered clicks before a worker goes away."""
     from app.ingest.clicks import get_recorder
 
-    get_recorder(worker.app.wsgi()).flush()
+    app = _hub(worker)
+    if app is not None:
+        get_recorder(app).flush()
 
 
 def post_fork(server: Any, worker: Any) -> None:
     """Without Redis there is no worker process: each web process sweeps deliveries."""
     from app.outbound.sweeper import Sweeper
 
-    app = worker.app.wsgi()  # preloaded: the app the master built
-    if app.config["REDIS_URL"]:
+    app = _hub(worker)
+    if app is None or app.config["REDIS_URL"]:
         return  # the RQ workers run the sweeper
     Sweeper(app).start()
 

@@ -328,8 +328,8 @@ class Bench:
         port = free_port()
         (self.workdir / name).mkdir()
         env = stacks.base_env(dict(os.environ), port)
-        # gunicorn.conf.py's worker_exit builds the real app to flush clicks; give it a
-        # database in the scratch directory rather than the repository's instance/.
+        # A database in the scratch directory rather than the repository's instance/,
+        # should anything of the hub's be built here.
         env["DATABASE_URL"] = stacks.sqlite_url(self.workdir / name)
         env["PBHUB_TRUSTED_PROXIES"] = PROXIES
         server = self.start_server("bench.bare_app:app", env, port, name, "/")
