@@ -168,21 +168,25 @@ def rollups_at_0011(fresh_database: str, rows) -> object:
     return app
 
 
+def rows_after_upgrade(app, query: str) -> list[tuple]:
+    """What ``query`` reads once the database is upgraded to the newest revision."""
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            rows = [tuple(row) for row in connection.execute(text(query))]
+        db.engine.dispose()
+    return rows
+
+
 def test_the_upgrade_sums_the_totals_rollup_down_to_one_row_per_key(fresh_database):
     app = rollups_at_0011(
         fresh_database,
         lambda source, hour: [rollup_row(source, hour, c) for c in ("DE", "FR", None)],
     )
-    with app.app_context():
-        upgrade()
-        with db.engine.begin() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT conversions, payout_units, payout_micros FROM stats_conversions_hourly"
-                )
-            ).all()
-        db.engine.dispose()
-    assert [tuple(row) for row in rows] == [(3, 30, 1_500_000)]
+    rows = rows_after_upgrade(
+        app, "SELECT conversions, payout_units, payout_micros FROM stats_conversions_hourly"
+    )
+    assert rows == [(3, 30, 1_500_000)]
 
 
 def test_the_upgrade_fills_the_country_rollup_with_counted_conversions(fresh_database):
@@ -195,17 +199,10 @@ def test_the_upgrade_fills_the_country_rollup_with_counted_conversions(fresh_dat
             rollup_row(source, hour, None, status="pending"),
         ],
     )
-    with app.app_context():
-        upgrade()
-        with db.engine.begin() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT country, status, conversions, payout_units "
-                    "FROM stats_countries_hourly ORDER BY country"
-                )
-            ).all()
-        db.engine.dispose()
-    assert sorted((tuple(row) for row in rows), key=str) == [
+    rows = rows_after_upgrade(
+        app, "SELECT country, status, conversions, payout_units FROM stats_countries_hourly"
+    )
+    assert sorted(rows, key=str) == [
         ("DE", "approved", 2, 20),
         (None, "pending", 1, 10),
     ]

@@ -274,14 +274,8 @@ def restore(plan: RestorePlan, progress: Progress) -> Restored:
         kept = _restore_sqlite(plan, progress)
     else:
         postgres.restore(database, plan.archive, plan.manifest, progress)
-    engine = database.engine()
-    try:
-        with engine.connect() as connection:
-            after = census(connection)
-    except DBAPIError as exc:
-        raise unreachable(database, exc) from None
-    finally:
-        engine.dispose()
+    with database.connect() as connection:
+        after = census(connection)
     differ = sorted(
         name for name, count in plan.manifest.tables.items() if after.tables.get(name) != count
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, func, inspect, or_, select
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import column, table
 
@@ -104,6 +105,19 @@ class Database:
                 poolclass=NullPool,
             )
         return create_engine(self.url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection of its own, closed after: a database that does not answer is a
+        sentence (``unreachable``), never a traceback."""
+        engine = self.engine()
+        try:
+            with engine.connect() as connection:
+                yield connection
+        except DBAPIError as exc:
+            raise unreachable(self, exc) from None
+        finally:
+            engine.dispose()
 
 
 def unreachable(database: Database, exc: BaseException) -> BackupError:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import DBAPIError
 
 from app.services.backup.archive import CHUNK, POSTGRES_DUMP, Manifest, extract_dump
 from app.services.backup.database import (
@@ -32,7 +31,6 @@ from app.services.backup.database import (
     Progress,
     census,
     rows,
-    unreachable,
 )
 
 CLIENT_DIRS = "/usr/lib/postgresql/*/bin"
@@ -121,23 +119,17 @@ class _Follower(threading.Thread):
 def dump(database: Database, target: Path, progress: Progress) -> tuple[Census, dict[str, int]]:
     """pg_dump in the snapshot this transaction exports: the manifest's row counts are
     exactly the dump's, however busy the hub is meanwhile."""
-    engine = database.engine()
-    try:
-        with engine.connect() as connection:
-            connection = connection.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-            with connection.begin():
-                server = server_major(connection)
-                tool = find_tool("pg_dump", server, "the server DATABASE_URL names")
-                snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
-                found = census(connection)
-                progress(f"dumping {database.shown} (PostgreSQL {server}) with {tool.path}")
-                _pg_dump(tool, database, snapshot, target, found, progress)
-    except DBAPIError as exc:
-        raise unreachable(database, exc) from None
-    finally:
-        engine.dispose()
+    with database.connect() as connection:
+        connection = connection.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        with connection.begin():
+            server = server_major(connection)
+            tool = find_tool("pg_dump", server, "the server DATABASE_URL names")
+            snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+            found = census(connection)
+            progress(f"dumping {database.shown} (PostgreSQL {server}) with {tool.path}")
+            _pg_dump(tool, database, snapshot, target, found, progress)
     return found, {"server_version": server, "dump_tool_version": tool.major}
 
 
@@ -181,29 +173,17 @@ def restore(database: Database, archive: Path, manifest: Manifest, progress: Pro
     made_by = max(manifest.dump_tool_version or 0, 10)
     pg_restore = find_tool("pg_restore", made_by, "the pg_dump that made this backup")
     psql = _sibling(pg_restore, "psql") or find_tool("psql", made_by, "this backup")
-    engine = database.engine()
-    try:
-        with engine.connect() as connection:
-            drops = _drop_statements(connection)
-    except DBAPIError as exc:
-        raise unreachable(database, exc) from None
-    finally:
-        engine.dispose()
+    with database.connect() as connection:
+        drops = _drop_statements(connection)
     with tempfile.TemporaryDirectory(prefix="pbhub-restore-") as work:
         target = Path(work) / POSTGRES_DUMP
         extract_dump(archive, manifest, target, progress)
         progress(f"restoring into {database.shown} in one transaction with {pg_restore.path}")
         _pipe(pg_restore, psql, target, drops, database, manifest, progress)
-    engine = database.engine()
-    try:
-        with engine.connect() as connection:
-            progress("analysing the restored tables for PostgreSQL's query planner")
-            connection.execute(text("ANALYZE"))
-            connection.commit()
-    except DBAPIError as exc:
-        raise unreachable(database, exc) from None
-    finally:
-        engine.dispose()
+    with database.connect() as connection:
+        progress("analysing the restored tables for PostgreSQL's query planner")
+        connection.execute(text("ANALYZE"))
+        connection.commit()
 
 
 def _sibling(tool: Tool, name: str) -> Tool | None:
