@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-all lint format dist bench bench-detection bench-scale soak screenshots venv clean
+.PHONY: run test test-all lint format dist bench bench-detection bench-scale soak screenshots venv clean keitaro-rules
 
 venv: $(VENV)/.installed
 
@@ -49,6 +49,11 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Keitaro's request rules (app/keitaro/api_rules.json), derived again from its published
+# OpenAPI document, which is not in the repository (see docs/keitaro.md).
+keitaro-rules: venv
+	$(BIN)/python -m app.keitaro.derive_rules ../shared/reference/keitaro-admin-api-v1.openapi.json
 
 bench: venv
 	$(BIN)/python -m bench.run

@@ -4,6 +4,12 @@ Quirks included, because the client must survive them: numbers as strings, datet
 without an offset (in the tracker's timezone), a plain-text 404, the admin panel's HTML
 page with 200 on a path outside the API, 402 when the licence lacks the API, and 422
 bodies naming fields. Every request is recorded for assertions.
+
+Like the real tracker, it refuses a body its API's rules refuse: 400 for a body that is
+not a JSON object, 422 naming each field for one that breaks the rules derived from
+Keitaro's document (``app/keitaro/api_rules.json``, read here with a check of its own, not
+the client's). So a test whose request reaches the fake proves the client sent a body the
+tracker accepts.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +30,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 API = "/admin_api/v1"
+RULES_FILE = Path(__file__).resolve().parents[1] / "app" / "keitaro" / "api_rules.json"
 ADMIN_PAGE = "<!DOCTYPE html><html><head><title>Keitaro</title></head><body>Login</body></html>"
 
 
@@ -140,6 +149,9 @@ class FakeKeitaro:
         if not self.licensed:
             return _json({"error": "Admin API is not available for your license"}, 402)
         path = request.path[len(API) :]
+        refused = _refused(request.method, path, body)
+        if refused is not None:
+            return refused
         try:
             return self._route(request.method, path, request.args, body)
         except KeyError:
@@ -263,6 +275,78 @@ class FakeKeitaro:
             "revenue": str(Decimal(conversion["revenue"])),
             "postback_datetime": self.local(conversion["at"]),
         }
+
+
+# -- the API's rules ---------------------------------------------------------------------
+
+
+@cache
+def _body_rules() -> list[tuple[str, re.Pattern[str], dict[str, Any]]]:
+    """(method, path pattern, body rule) of every operation with a body; literal paths
+    first, so ``streams/deleted`` is not taken for ``streams/{id}``."""
+    operations = json.loads(RULES_FILE.read_text(encoding="utf-8"))["operations"]
+    found = [
+        (
+            entry["method"],
+            re.compile("/" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(entry["path"]))),
+            entry["body"],
+        )
+        for entry in operations.values()
+        if "body" in entry
+    ]
+    return sorted(found, key=lambda route: route[1].pattern.count("[^/]+"))
+
+
+def _refused(method: str, path: str, body: Any) -> Response | None:
+    for wanted, pattern, rule in _body_rules():
+        if wanted == method and pattern.fullmatch(path):
+            if body is not None and not isinstance(body, dict):
+                return _json({"error": "The request body must be a JSON object"}, 400)
+            wrong = _breaks(rule, {} if body is None else body, "")
+            return _json(wrong, 422) if wrong else None
+    return None
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (type(v) is int) or (type(v) is float and v.is_integer()),
+    "number": lambda v: type(v) in (int, float),
+    "boolean": lambda v: type(v) is bool,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _breaks(rule: dict[str, Any], value: Any, at: str) -> dict[str, list[str]]:
+    """Field path -> what is wrong, as the tracker would list them."""
+    if value is None:
+        return {}
+    kinds = rule.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    if kinds and not any(_TYPES[kind](value) for kind in kinds):
+        return {at: [f"This value should be of type {' or '.join(kinds)}."]}
+    if "enum" in rule and value not in rule["enum"]:
+        return {at: ["The value you selected is not a valid choice."]}
+    if "any_of" in rule and all(_breaks(option, value, at) for option in rule["any_of"]):
+        return {at: ["This value matches none of the allowed forms."]}
+    wrong: dict[str, list[str]] = {}
+    if isinstance(value, list) and "items" in rule:
+        for index, item in enumerate(value):
+            wrong.update(_breaks(rule["items"], item, f"{at}[{index}]"))
+    if isinstance(value, dict):
+        fields = rule.get("fields") or {}
+        for name in rule.get("required") or []:
+            if value.get(name) is None:
+                wrong[f"{at}.{name}".lstrip(".")] = ["This value should not be blank."]
+        for name, inner in value.items():
+            where = f"{at}.{name}".lstrip(".")
+            if name in fields:
+                wrong.update(_breaks(fields[name], inner, where))
+            elif rule.get("extra") is False:
+                wrong[where] = ["This field was not expected."]
+            elif "values" in rule:
+                wrong.update(_breaks(rule["values"], inner, where))
+    return wrong
 
 
 def _parse(text: str, zone: ZoneInfo) -> datetime:

@@ -729,15 +729,19 @@ def test_connections_list_masks_the_keys(runner, fake):
     assert fake.api_key not in result.output
 
 
-def test_connections_test_reports_ok_and_the_campaign_count(runner, fake):
+def test_connections_test_proves_the_key_with_the_cheapest_documented_call(runner, fake):
     fake.campaigns[1] = dict(CAMPAIGN)
 
     result = keitaro(runner, "connections", "test", "main")
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["connection"], report["ok"], report["campaigns"]) == ("main", True, 1)
+    assert (report["connection"], report["ok"]) == ("main", True)
+    assert report["checked"] == "GET /groups?type=campaigns"
     assert "warning" not in report
+    [proof] = sent(fake, "GET", "groups")
+    assert proof.query == {"type": "campaigns"}
+    assert sent(fake, "GET", "campaigns") == []
 
 
 def test_connections_test_with_a_refused_key_fails_in_one_line(
@@ -747,9 +751,129 @@ def test_connections_test_with_a_refused_key_fails_in_one_line(
 
     result = keitaro(runner, "connections", "test")
 
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert result.stderr.startswith("Error: main: Keitaro refused the API key wron…")
     assert "wrong-secret-key-987" not in result.output
+    assert fake_keitaro.requests[0].path == f"{API}/groups"
+
+
+def test_connections_test_says_when_the_licence_lacks_the_admin_api(runner, fake):
+    fake.licensed = False
+
+    result = keitaro(runner, "connections", "test")
+
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: main: this Keitaro licence does not include the Admin API\n")
+
+
+def test_connections_test_says_when_the_url_is_not_the_admin_api(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(url=fake_keitaro.url + "/admin")
+
+    result = keitaro(runner, "connections", "test")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: main: ")
+    assert "answered with a web page: this URL is not a Keitaro Admin API" in result.stderr
+
+
+def test_connections_test_does_not_need_the_settings_endpoint(runner, fake, monkeypatch):
+    admin_page_for_settings(fake, monkeypatch)
+
+    result = keitaro(runner, "connections", "test")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert "tracker_timezone" not in report
+
+
+def test_connections_test_warns_when_the_trackers_timezone_differs(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(timezone="UTC")
+
+    result = keitaro(runner, "connections", "test")
+
+    assert result.exit_code == 0, result.output
+    assert "Europe/Moscow" in json.loads(result.stdout)["warning"]
+
+
+# -- settings --------------------------------------------------------------------------
+
+
+def admin_page_for_settings(fake, monkeypatch):
+    """The tracker answers GET /settings, which Keitaro's published API does not have,
+    with its admin panel's page, as trackers without it do."""
+    from werkzeug.wrappers import Response
+
+    from tests.keitaro_fake import ADMIN_PAGE
+
+    route = fake._route
+
+    def without_settings(method, path, args, body):
+        if path == "/settings":
+            return Response(ADMIN_PAGE, content_type="text/html; charset=utf-8")
+        return route(method, path, args, body)
+
+    monkeypatch.setattr(fake, "_route", without_settings)
+
+
+def test_settings_shows_what_a_tracker_with_the_endpoint_answers(runner, fake):
+    result = keitaro(runner, "settings", "get")
+
+    assert result.exit_code == 0, result.output
+    assert envelope(result)["data"] == {"timezone": "Europe/Moscow", "currency": "USD"}
+
+
+def test_settings_on_a_tracker_answering_with_a_page_says_it_has_no_settings_endpoint(
+    runner, fake, monkeypatch
+):
+    admin_page_for_settings(fake, monkeypatch)
+
+    result = keitaro(runner, "settings", "get")
+
+    assert result.exit_code == 1
+    out = envelope(result)
+    assert (out["success"], out["data"]) == (False, None)
+    assert out["error"]["message"].startswith("this tracker has no settings endpoint: ")
+    assert "admin panel's web page" in out["error"]["message"]
+    assert "JSON" not in out["error"]["message"]
+    assert out["request"]["url"].endswith(f"{API}/settings")
+
+
+def test_settings_without_the_endpoint_reads_as_one_line_in_a_table(runner, fake, monkeypatch):
+    admin_page_for_settings(fake, monkeypatch)
+
+    result = keitaro(runner, "settings", "get", "--table")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: this tracker has no settings endpoint: ")
+    assert result.stdout == ""
+
+
+def test_settings_on_a_tracker_answering_not_found_says_it_has_no_settings_endpoint(runner, fake):
+    fake.answer_settings = False
+
+    result = keitaro(runner, "settings", "get")
+
+    assert result.exit_code == 1
+    assert "this tracker has no settings endpoint" in envelope(result)["error"]["message"]
+
+
+def test_settings_on_a_url_that_is_not_the_admin_api_says_that_instead(
+    runner, fake_keitaro, keitaro_connection
+):
+    keitaro_connection(url=fake_keitaro.url + "/admin")
+
+    result = keitaro(runner, "settings", "get")
+
+    assert result.exit_code == 1
+    error = envelope(result)["error"]
+    assert error["type"] == "NotAnAdminApi"
+    assert "not a Keitaro Admin API" in error["message"]
+    assert "settings endpoint" not in error["message"]
 
 
 def test_connections_remove_with_yes_removes_it(runner, fake):

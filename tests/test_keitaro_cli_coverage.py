@@ -31,6 +31,7 @@ BODIES = {
     },
     ("filter", "update"): [],
     ("group", "create"): {"name": "G", "type": "offers"},
+    ("domain", "create"): {"name": "d.example", "is_ssl": True},
     ("user", "create"): {
         "login": "u",
         "type": "USER",

@@ -293,11 +293,11 @@ CASES = [
     ("domains.get", lambda k: k.domains.get(7), "GET", "domains/7", {}, None),
     (
         "domains.create",
-        lambda k: k.domains.create({"name": "t.example"}),
+        lambda k: k.domains.create({"name": "t.example", "is_ssl": True}),
         "POST",
         "domains",
         {},
-        {"name": "t.example"},
+        {"name": "t.example", "is_ssl": True},
     ),
     (
         "domains.update",

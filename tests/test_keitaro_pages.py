@@ -46,13 +46,13 @@ def test_only_report_endpoints_are_paginated_as_reports(tracker):
 
 def test_log_entries_follow_limit_and_offset(httpserver, tracker):
     httpserver.expect_ordered_request(
-        "/admin_api/v1/logs/postback", query_string="limit=2&offset=0"
+        "/admin_api/v1/logs/postbacks", query_string="limit=2&offset=0"
     ).respond_with_json([{"n": 1}, {"n": 2}])
     httpserver.expect_ordered_request(
-        "/admin_api/v1/logs/postback", query_string="limit=2&offset=2"
+        "/admin_api/v1/logs/postbacks", query_string="limit=2&offset=2"
     ).respond_with_json([{"n": 3}])
     client = Keitaro("", "", transport=tracker)
-    assert [e["n"] for e in client.logs.iter("postback", page_size=2)] == [1, 2, 3]
+    assert [e["n"] for e in client.logs.iter("postbacks", page_size=2)] == [1, 2, 3]
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,16 @@
 """Forwarding the hub's conversions to Keitaro through the preset, and reconciling what
 Keitaro recorded with what the hub forwarded."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from app.api.schemas import ReconcileReportSchema
 from app.extensions import db
-from app.models import Conversion, OutboundPostback
+from app.models import Conversion, Delivery, OutboundPostback
 from app.models.types import utcnow
 from app.runtime import keitaro_settings, keyring
 from app.services import keitaro as connections
@@ -112,6 +115,131 @@ def test_a_conversion_not_yet_delivered_is_listed_apart(fake_keitaro, convert, r
     assert report.missing_in_keitaro == []
 
 
+def test_a_forwarding_not_delivered_is_a_difference_with_its_state_and_error(
+    fake_keitaro, convert, reconcile
+):
+    fake_keitaro.postback_status = 503
+    answer = convert(click_id="slow", transaction_id="TS", payout="1.00")
+    report = reconcile()
+    assert not report.matches
+    [item] = report.forwarding_pending
+    assert (item["conversion_id"], item["delivery_state"]) == (answer["conversion_id"], "retrying")
+    assert (item["attempts"], item["last_error"]) == (1, "the tracker answered 503")
+    assert report.forwarding_failed == []
+    assert report.as_dict()["matches"] is False
+
+
+def test_a_forwarding_the_tracker_refused_is_a_failed_one(fake_keitaro, convert, reconcile):
+    fake_keitaro.postback_status = 400
+    convert(click_id="refused", transaction_id="TR", payout="1.00")
+    report = reconcile()
+    assert not report.matches
+    assert [(i["sub_id"], i["delivery_state"]) for i in report.forwarding_failed] == [
+        ("refused", "failed")
+    ]
+    assert report.forwarding_pending == []
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reconcile_cli(runner, forwarding, monkeypatch):
+    monkeypatch.delenv("PBHUB_KEITARO_CONNECTION", raising=False)
+
+    def run(*args):
+        return runner.invoke(args=["keitaro", "reconcile", "--since", "1h", *args])
+
+    return run
+
+
+def test_reconcile_fails_on_a_failed_forwarding_with_a_line_naming_it(
+    fake_keitaro, convert, reconcile_cli
+):
+    fake_keitaro.postback_status = 400
+    answer = convert(click_id="kt-dead", transaction_id="TD", payout="2.00")
+
+    result = reconcile_cli()
+
+    assert result.exit_code == 1, result.output
+    assert "forwarding failed: 1" in result.stdout
+    assert "not yet delivered: 0" in result.stdout
+    assert (
+        f"  conversion={answer['conversion_id']} subid=kt-dead tid=TD status=sale "
+        "payout=$2.00 delivery=failed attempts=1 last_error=the tracker answered 400"
+    ) in result.stdout.splitlines()
+    assert result.stdout.rstrip().endswith("differences found")
+    assert "everything matches" not in result.stdout
+
+
+def test_reconcile_fails_on_a_dead_forwarding(fake_keitaro, convert, reconcile_cli, forwarding):
+    postback = db.session.get(OutboundPostback, forwarding.outbound_postback_id)
+    postback.retry_count = 0
+    db.session.commit()
+    fake_keitaro.postback_status = 503
+    convert(click_id="kt-gone", transaction_id="TG", payout="1.00")
+
+    result = reconcile_cli()
+
+    assert result.exit_code == 1, result.output
+    assert "forwarding failed: 1" in result.stdout
+    assert "subid=kt-gone tid=TG" in result.stdout
+    assert "delivery=dead attempts=1 last_error=the tracker answered 503" in result.stdout
+
+
+def test_reconcile_fails_on_a_pending_forwarding_with_a_line_naming_it(
+    fake_keitaro, convert, reconcile_cli
+):
+    fake_keitaro.postback_status = 503
+    answer = convert(click_id="kt-slow", transaction_id="TP", payout="1.00")
+
+    result = reconcile_cli()
+
+    assert result.exit_code == 1, result.output
+    assert "not yet delivered: 1" in result.stdout
+    assert "forwarding failed: 0" in result.stdout
+    assert (
+        f"  conversion={answer['conversion_id']} subid=kt-slow tid=TP status=sale "
+        "payout=$1.00 delivery=retrying attempts=1 last_error=the tracker answered 503"
+    ) in result.stdout.splitlines()
+    assert result.stdout.rstrip().endswith("differences found")
+
+
+def test_reconcile_names_a_forwarding_not_attempted_yet(fake_keitaro, convert, reconcile_cli):
+    fake_keitaro.postback_status = 503
+    convert(click_id="kt-new", transaction_id="TN", payout="1.00")
+    delivery = db.session.scalars(select(Delivery)).one()
+    delivery.state, delivery.attempts = "pending", 0
+    delivery.last_status_code = delivery.last_error = None
+    db.session.commit()
+
+    result = reconcile_cli("--json")
+
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["matches"] is False
+    [item] = report["not_yet_delivered"]
+    assert (item["sub_id"], item["delivery_state"], item["last_error"]) == (
+        "kt-new",
+        "pending",
+        None,
+    )
+
+
+def test_reconcile_exits_zero_when_everything_is_delivered_and_matches(
+    fake_keitaro, convert, reconcile_cli
+):
+    convert(click_id="kt-ok", transaction_id="TK1", payout="1.00")
+    convert(click_id="kt-ok2", transaction_id="TK2", payout="3.00")
+
+    result = reconcile_cli()
+
+    assert result.exit_code == 0, result.output
+    assert "forwarding failed: 0" in result.stdout
+    assert "not yet delivered: 0" in result.stdout
+    assert result.stdout.rstrip().endswith("everything matches")
+
+
 def test_reconciling_a_connection_that_forwards_nothing_says_how_to_start(keitaro_connection):
     row = keitaro_connection()
     tracker = connections.client_for(row, keyring(), keitaro_settings())
@@ -190,3 +318,13 @@ def test_a_postback_key_given_again_resumes_forwarding_to_the_new_host(forwardin
         "http://localhost:9",
     )
     assert keyring().decrypt(postback.url_secret_ciphertext) == "fresh"
+
+
+def test_the_apis_report_carries_a_forwardings_attempts_and_last_error(
+    fake_keitaro, convert, reconcile
+):
+    fake_keitaro.postback_status = 503
+    convert(click_id="slow", transaction_id="TS", payout="1.00")
+    [item] = ReconcileReportSchema().dump(reconcile().as_dict())["not_yet_delivered"]
+    assert (item["attempts"], item["last_error"]) == (1, "the tracker answered 503")
+    assert item["delivery_id"] is not None

@@ -35,7 +35,7 @@ def required_keys(schema: type[schemas.Body]) -> set[str]:
         (schemas.AffiliateNetworkCreate, {"name"}),
         (schemas.LandingCreate, {"name"}),
         (schemas.OfferCreate, {"name"}),
-        (schemas.DomainCreate, {"name"}),
+        (schemas.DomainCreate, {"name", "is_ssl"}),
     ],
 )
 def test_a_body_without_its_required_fields_names_each_of_them(schema, missing):
@@ -44,8 +44,8 @@ def test_a_body_without_its_required_fields_names_each_of_them(schema, missing):
     assert all(msgs == ["is required"] for msgs in messages.values())
 
 
-def test_a_domain_is_created_without_is_ssl_and_takes_it_as_a_boolean():
-    assert schemas.DomainCreate().load({"name": "example.com"}) == {"name": "example.com"}
+def test_a_domain_is_created_with_is_ssl_and_takes_it_as_a_boolean():
+    assert "is_ssl" in errors_of(schemas.DomainCreate, {"name": "example.com"})
     assert schemas.DomainCreate().load({"name": "example.com", "is_ssl": "true"})["is_ssl"] is True
     assert "is_ssl" in errors_of(schemas.DomainCreate, {"name": "example.com", "is_ssl": "maybe"})
 
@@ -105,7 +105,16 @@ def test_only_the_keys_given_come_out():
 
 
 def test_a_numeric_string_id_loads_as_an_integer():
-    assert schemas.CampaignUpdate().load({"group_id": "7"}) == {"group_id": 7}
+    assert schemas.OfferUpdate().load({"group_id": "7"}) == {"group_id": 7}
+
+
+@pytest.mark.parametrize("schema", [schemas.CampaignUpdate, schemas.LandingUpdate])
+def test_a_group_id_the_document_types_as_text_is_sent_as_text(schema):
+    assert schema().load({"group_id": 7}) == {"group_id": "7"}
+    assert schema().load({"group_id": "7"}) == {"group_id": "7"}
+    assert errors_of(schema, {"group_id": "seven"}) == {
+        "group_id": ["must be a whole number (an id)"]
+    }
 
 
 def test_a_range_keeps_from_as_its_key():
@@ -215,7 +224,15 @@ def test_a_matching_password_confirmation_is_accepted():
             schemas.ClickCosts,
             {
                 "campaign_ids": ["1", 2],
-                "costs": [{"start_date": "a", "end_date": "b", "cost": "1.2"}],
+                "costs": [
+                    {
+                        "start_date": "a",
+                        "end_date": "b",
+                        "cost": "1.2",
+                        "timezone": "UTC",
+                        "currency": "USD",
+                    }
+                ],
                 "only_campaign_uniques": 1,
             },
         ),
@@ -229,7 +246,9 @@ def test_a_matching_password_confirmation_is_accepted():
                 "action_type": "http",
                 "weight": 50,
                 "filters": [{"name": "country", "mode": "accept", "payload": ["US"]}],
-                "triggers": [{"condition": "always", "action": "disable", "target": "stream"}],
+                "triggers": [
+                    {"condition": "always", "action": "disable", "target": "stream", "stream_id": 1}
+                ],
                 "offers": [{"offer_id": 3, "share": 100, "state": "active"}],
             },
         ),

@@ -915,6 +915,13 @@ class ReconcileItemSchema(Schema):
     keitaro_status = fields.String(allow_none=True)
     keitaro_payout = fields.Decimal(as_string=True, allow_none=True)
     at = fields.DateTime(allow_none=True, metadata={"description": "Keitaro's postback time"})
+    delivery_id = fields.Integer(
+        allow_none=True, metadata={"description": "the forwarding's delivery, when not done"}
+    )
+    attempts = fields.Integer(allow_none=True)
+    last_error = fields.String(
+        allow_none=True, metadata={"description": "why the last attempt failed, in a sentence"}
+    )
 
 
 class ReconcileReportSchema(Schema):

@@ -4,7 +4,7 @@ operation as ``pbhub keitaro RESOURCE OPERATION``."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from types import SimpleNamespace
@@ -100,6 +100,8 @@ def _api_command(command: Command) -> click.Command:
             request = exc.request or (client.transport.last_request if client else None)
         except DomainError as exc:
             error = {"type": type(exc).__name__, "message": exc.message}
+            if exc.fields:
+                error["fields"] = exc.fields
         except OSError as exc:
             error = {"type": type(exc).__name__, "message": str(exc)}
         emit(envelope(command, request, data, error), table)
@@ -290,9 +292,12 @@ def list_() -> None:
 def test(name: str | None) -> None:
     """Call the tracker with the stored key and say what it answered.
 
-    Tests NAME, or the default connection. Prints JSON: ok, how many campaigns it sees,
-    and a warning when the tracker's own timezone is not the connection's. Exits 1 when
-    the tracker refuses or cannot be reached.
+    Tests NAME, or the default connection, with a call of Keitaro's published API, the
+    cheapest there is (GET /groups?type=campaigns): it fails when the key is wrong
+    (401), when the licence lacks the Admin API (402), or when the URL is not the Admin
+    API's (a web page). Prints JSON: ok, the call, the tracker's timezone where it tells
+    it, and a warning when that is not the connection's. Exits 1, with one line saying
+    which, when the tracker refuses or cannot be reached.
 
     \b
     Examples:
@@ -302,7 +307,8 @@ def test(name: str | None) -> None:
     row = service.get_connection(name)
     client = service.client_for(row, keyring(), keitaro_settings())
     with _tracker(row):
-        echo_json({"connection": row.name, **service.check_connection(client)})
+        report = service.check_connection(client, count_campaigns=False)
+    echo_json({"connection": row.name, **report})
 
 
 @connections.command("remove")
@@ -521,9 +527,10 @@ def forward_setup(connection: str | None) -> None:
 def reconcile(connection: str | None, since: str, as_json: bool) -> None:
     """Compare Keitaro's conversions log with what the hub forwarded (subid + tid).
 
-    Lists what is missing on either side, what has another status or payout, and what
-    is not delivered yet; payouts in the terminal's locale. Exits 1 when anything
-    differs, so a script or a monitor can tell.
+    Lists what is missing on either side, what has another status or payout, and the
+    conversions whose forwarding failed or is not delivered yet (with the delivery's
+    state and last error); payouts in the terminal's locale. Exits 1 when anything
+    differs or is not delivered, so a script or a monitor can tell.
 
     \b
     Examples:
@@ -555,7 +562,8 @@ def _print_report(report: keitaro_reconcile.Report) -> None:
         ("missing in the hub", report.missing_in_hub, ""),
         ("status differs", report.status_differs, "keitaro_status"),
         ("payout differs", report.payout_differs, "keitaro_payout"),
-        ("not yet delivered", report.not_yet_delivered, "delivery_state"),
+        ("forwarding failed", report.forwarding_failed, "delivery"),
+        ("not yet delivered", report.forwarding_pending, "delivery"),
     )
     locale = locale_from_environment()
 
@@ -566,14 +574,31 @@ def _print_report(report: keitaro_reconcile.Report) -> None:
     for title, items, extra in sections:
         click.echo(f"{title}: {len(items)}")
         for item in items[:50]:
-            theirs = ""
-            if extra and extra in item:
-                value = money(item, extra) if extra == "keitaro_payout" else item[extra]
-                theirs = f" {extra}={value}"
-            click.echo(
-                f"  subid={item.get('sub_id')} tid={item.get('tid')} "
-                f"status={item.get('status')} payout={money(item, 'payout')}{theirs}"
-            )
+            click.echo("  " + _report_line(item, extra, money))
         if len(items) > 50:
             click.echo(f"  ... and {len(items) - 50} more (--json for all)")
     click.echo("everything matches" if report.matches else "differences found")
+
+
+def _report_line(
+    item: dict[str, Any], extra: str, money: Callable[[dict[str, Any], str], str]
+) -> str:
+    """One conversion of the report; a forwarding one says which conversion and how its
+    delivery stands, with the error of its last attempt."""
+    line = (
+        f"subid={item.get('sub_id')} tid={item.get('tid')} "
+        f"status={item.get('status')} payout={money(item, 'payout')}"
+    )
+    if extra == "delivery":
+        line = (
+            f"conversion={item.get('conversion_id')} {line} "
+            f"delivery={item['delivery_state']} attempts={item.get('attempts') or 0}"
+        )
+        if item.get("last_error"):
+            line += f" last_error={item['last_error']}"
+        elif not item.get("attempts"):
+            line += " last_error=none (not attempted yet)"
+    elif extra and extra in item:
+        value = money(item, extra) if extra == "keitaro_payout" else item[extra]
+        line += f" {extra}={value}"
+    return line

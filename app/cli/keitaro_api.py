@@ -18,15 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import OneOf
 from tabulate import tabulate
 
-from app.core import json_limits
+from app.api.schemas import OutboundInSchema, OutboundOutSchema
+from app.core import field_errors, json_limits
 from app.keitaro import errors, postbacks, schemas
 from app.keitaro.client import Keitaro
 from app.keitaro.operations import operation
 from app.keitaro.ranges import PRESETS, build_range
+from app.runtime import keyring
+from app.services import keitaro as hub
+from app.services.errors import Invalid
 
 Args = dict[str, Any]
 Run = Callable[[Keitaro, Args], Any]
@@ -407,6 +411,118 @@ def _save_zip(content: bytes, args: Args) -> dict[str, Any]:
 OPTIONS["output"] = lambda: click.Option(
     ["--output"], help="Where to write the zip (default: keitaro-ID.zip here)."
 )
+OPTIONS["as-hub-outbound"] = lambda: click.Option(
+    ["--as-hub-outbound"],
+    is_flag=True,
+    help="Make the fields the hub's own outbound postback (update: --id is its id); "
+    "nothing goes to Keitaro.",
+)
+
+
+def _postback_create(k: Keitaro, a: Args) -> Any:
+    data = read_data(a)
+    if a.get("as_hub_outbound"):
+        return _as_hub_outbound(a, data)
+    return postbacks.create_postback(k, a["campaign_id"], data)
+
+
+def _postback_update(k: Keitaro, a: Args) -> Any:
+    data = read_data(a)
+    if a.get("as_hub_outbound"):
+        return _as_hub_outbound(a, data, postback_id=a["object_id"])
+    return postbacks.update_postback(k, a["campaign_id"], a["object_id"], data)
+
+
+def _as_hub_outbound(a: Args, data: Any, postback_id: int | None = None) -> dict[str, Any]:
+    """A Keitaro postback, with the fields Keitaro would drop, made the hub's own
+    outbound postback, which keeps them all. Nothing is sent to Keitaro: its campaign
+    postback and the hub's would both call the receiver for each conversion."""
+    operation_name = "create" if postback_id is None else "update"
+    try:
+        row = hub.hub_postback_to_change(postback_id) if postback_id else None
+        mapped = hub.hub_postback(data, campaign_id=a["campaign_id"], row=row)
+    except Invalid as exc:
+        by_field = field_errors.sentences(exc.fields, data)
+        raise errors.InvalidRequest(exc.message, by_field) from None
+    schema = OutboundInSchema(partial=row is not None)
+    try:
+        checked = schema.normalise(schema.load(mapped.fields))
+    except ValidationError as exc:
+        by_field = field_errors.sentences(exc.messages, exc.data, mapped.label)
+        raise errors.InvalidRequest(
+            f"postback {operation_name}: {field_errors.summary(by_field)}",
+            {mapped.label(name): lines for name, lines in by_field.items()},
+        ) from None
+    if row is None:
+        saved = hub.create_hub_postback(checked, mapped.url_secret, keyring())
+    else:
+        saved = hub.update_hub_postback(row, checked, mapped.url_secret, keyring())
+    answer: dict[str, Any] = {
+        "id": saved.id,
+        "name": saved.name,
+        "action": "created" if row is None else "updated",
+        "sent_to_keitaro": False,
+        "mapped": mapped.mapped,
+    }
+    if mapped.macros:
+        answer["macros"] = mapped.macros
+    answer["note"] = (
+        f"The hub's outbound postback {saved.id} calls the receiver for every conversion the "
+        f"hub accepts that its filters let through; it is not tied to Keitaro campaign "
+        f"{a['campaign_id']}. See it with pbhub outbound get {saved.id}."
+    )
+    answer["outbound_postback"] = OutboundOutSchema().dump(saved)
+    return answer
+
+
+#: What a tracker without ``GET /settings`` is told.
+NO_SETTINGS = "this tracker has no settings endpoint"
+
+
+def _settings(k: Keitaro, a: Args) -> Any:
+    """``GET /settings`` is not in Keitaro's published API: a tracker without it answers
+    with its admin panel's page, or not found. That is said plainly, once a documented
+    call showed the URL and the key are right (else that call's error says what is
+    wrong with them)."""
+    try:
+        answer = k.settings.get()
+    except errors.KeitaroError as exc:
+        if not _not_answered(exc):
+            raise
+        asked = k.transport.last_request
+        k.groups.list("campaigns")
+        raise _no_settings(exc, asked) from None
+    if not isinstance(answer, dict):
+        failure = errors.NotFound(
+            f"{NO_SETTINGS}: it answers GET /settings with something other than settings"
+        )
+        failure.request = k.transport.last_request
+        raise failure
+    return answer
+
+
+def _not_answered(exc: errors.KeitaroError) -> bool:
+    if isinstance(exc, errors.NotFound | errors.NotAnAdminApi):
+        return True
+    return type(exc) is errors.KeitaroError and 200 <= (exc.status or 0) < 300
+
+
+def _no_settings(exc: errors.KeitaroError, asked: Any) -> errors.KeitaroError:
+    if isinstance(exc, errors.NotAnAdminApi):
+        how = "with its admin panel's web page"
+    elif isinstance(exc, errors.NotFound):
+        how = "not found"
+    else:
+        how = "with something that is not JSON"
+    failure = errors.NotFound(
+        f"{NO_SETTINGS}: GET /settings is not in Keitaro's published Admin API, and this "
+        f"tracker answers it {how}; the tracker's timezone and currency are under "
+        "Maintenance > Settings in its admin panel",
+        exc.status,
+        exc.body,
+    )
+    failure.request = asked
+    return failure
 
 
 def _test_postback(k: Keitaro, a: Args) -> Any:
@@ -470,6 +586,32 @@ def _botlist(resource: str) -> list[Command]:
         ),
         Command(resource, "clear", "Empty the bot list.", lambda k, a: k.botlist.clear()),
     ]
+
+
+#: What the postback create and update help says of the fields Keitaro does not keep.
+HUB_FIELDS_HELP = (
+    "Keitaro keeps a postback's url, method and statuses only. The no-code node's other "
+    "fields (name, status, trigger, the lead, sale, rejected, registration and deposit "
+    "statuses, key, currency, timeout, retries, retry_delay, campaigns, countries, headers, "
+    "params) are refused, never sent. With --as-hub-outbound the body becomes the hub's own "
+    "outbound postback instead, which keeps them (see docs/keitaro.md), and nothing is sent "
+    "to Keitaro:"
+)
+#: A line of each with the hub's fields, kept as typed (``\b``).
+HUB_FIELDS_LINES = {
+    "create": "pbhub keitaro postback create --campaign-id 12 --as-hub-outbound --data "
+    + shlex.quote(
+        json.dumps(
+            {"url": "https://network.example.com/pb?cid={subid}", "name": "EU", "timeout": 5}
+        )
+    ),
+    "update": "pbhub keitaro postback update --campaign-id 12 --id 7 --as-hub-outbound "
+    "--data '{\"retries\": 3}'",
+}
+
+
+def _hub_fields_help(summary: str, name: str) -> str:
+    return f"{summary}\n\n{HUB_FIELDS_HELP}\n\n\b\n  {HUB_FIELDS_LINES[name]}"
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -688,17 +830,17 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "postback",
         "create",
-        "Add an S2S postback to a campaign.",
-        lambda k, a: postbacks.create_postback(k, a["campaign_id"], read_data(a)),
-        ("campaign-id", "data"),
+        _hub_fields_help("Add an S2S postback to a campaign.", "create"),
+        _postback_create,
+        ("campaign-id", "data", "as-hub-outbound"),
         body="S2SPostback",
     ),
     Command(
         "postback",
         "update",
-        "Change an S2S postback of a campaign.",
-        lambda k, a: postbacks.update_postback(k, a["campaign_id"], a["object_id"], read_data(a)),
-        ("campaign-id", "id", "data"),
+        _hub_fields_help("Change an S2S postback of a campaign.", "update"),
+        _postback_update,
+        ("campaign-id", "id", "data", "as-hub-outbound"),
         example=("--data", json.dumps({"statuses": ["lead", "sale"]})),
     ),
     Command(
@@ -822,7 +964,13 @@ COMMANDS: tuple[Command, ...] = (
         "log", "clear", "Empty one log.", lambda k, a: k.logs.clear(a["log_type"]), ("log-type",)
     ),
     # settings
-    Command("settings", "get", "Show the tracker's settings.", lambda k, a: k.settings.get()),
+    Command(
+        "settings",
+        "get",
+        "Show the tracker's settings.\n\nGET /settings is outside Keitaro's published "
+        "API: a tracker without it is said to have no settings endpoint.",
+        _settings,
+    ),
     # third-party integrations
     Command("integration", "avscan", "Show the AVScan key.", lambda k, a: k.integrations.avscan()),
     Command(
@@ -928,7 +1076,7 @@ RESOURCES: dict[str, str] = {
 #: What every operation prints, said in its help.
 PRINTS = (
     "Prints the request and Keitaro's answer as JSON (a table with --table); exits 1 when "
-    "Keitaro or the input is refused."
+    "Keitaro refuses, 2 when the input is refused before anything is sent."
 )
 #: What an example types for each required option.
 EXAMPLE_VALUES: dict[str, str] = {
@@ -956,6 +1104,7 @@ BODY_VALUES: dict[str, Any] = {
     "OfferCreate.name": "Spring offer",
     "AffiliateNetworkCreate.name": "Affise",
     "DomainCreate.name": "track.example.com",
+    "is_ssl": True,
     "StreamCreate.type": "regular",
     "StreamCreate.schema": "redirect",
     "GroupCreate.type": "offers",
@@ -1098,4 +1247,5 @@ def emit(result: dict[str, Any], table: bool) -> None:
     else:
         click.echo(json.dumps(result, indent=2, default=str, ensure_ascii=False))
     if not result["success"]:
-        sys.exit(1)
+        refused_here = result["error"].get("type") == "InvalidRequest"
+        sys.exit(2 if refused_here else 1)

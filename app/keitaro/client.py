@@ -1,8 +1,10 @@
 """The Keitaro Admin API as Python: ``Keitaro(url, key).campaigns.list()``.
 
 One typed method per operation, grouped by resource as Keitaro groups them. Paths and
-methods live in ``operations.py``; bodies are validated with the schemas of
-``schemas.py`` before anything is sent, so a typo fails here with the field's name.
+methods live in ``operations.py``. Before anything is sent, a body is loaded with its
+schema of ``schemas.py`` (which turns "7" into 7 where a number is meant) and then checked,
+with every parameter, against the rules derived from Keitaro's published document
+(``rules.py``), so a body the tracker would refuse fails here, naming the field.
 Long lists (clicks, conversions, reports, logs) also have ``iter_*`` methods that read
 page after page and give number columns as exact numbers, however Keitaro sent them.
 """
@@ -17,8 +19,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
-from app.core import field_errors
-from app.keitaro import errors, pages, schemas
+from app.keitaro import errors, pages, rules, schemas
 from app.keitaro.operations import Operation, operation
 from app.keitaro.times import tracker_datetime
 from app.keitaro.transport import Transport
@@ -68,16 +69,26 @@ class Keitaro:
         body: Body | None = None,
     ) -> Json:
         """Send one operation after checking what it needs is there and well formed."""
+        in_path = self._path(op, path or {})
+        params = self._query(op, query or {})
+        rules.check_params(op, {**(path or {}), **params})
         return self.transport.request(
             op.method,
-            self._path(op, path or {}),
-            params=self._query(op, query or {}) or None,
+            in_path,
+            params=params or None,
             body=self.validate(op, body),
             idempotent=op.idempotent,
             raw=op.binary,
         )
 
     def validate(self, op: Operation, body: Body | None) -> dict[str, Any] | None:
+        """The body to send, or InvalidRequest naming each field the rules refuse.
+
+        The schema loads first, without its required flags, for what it converts (numbers
+        typed as text, a lower-case sort order, the older report dialect) and the checks
+        the document lacks; the derived rules then judge the result, since they say what
+        the tracker accepts. A schema's refusal comes with the required fields missing
+        too, so one try shows everything to fix."""
         if op.body is None:
             if body:
                 raise errors.InvalidRequest(f"{op.key} takes no body")
@@ -87,11 +98,20 @@ class Keitaro:
         if not isinstance(body, Mapping):
             raise errors.InvalidRequest(f"{op.key} takes a JSON object")
         try:
-            return getattr(schemas, op.body)().load(dict(body))
+            loaded = getattr(schemas, op.body)().load(dict(body), partial=True)
         except ValidationError as exc:
-            fields = field_errors.sentences(exc.messages, exc.data)
-            summary = field_errors.summary(fields)
-            raise errors.InvalidRequest(f"{op.key}: {summary}", fields) from None
+            problems = list(rules.schema_problems(exc.messages))
+            rule = (rules.for_operation(op) or {}).get("body")
+            if rule is not None:
+                named = {problem.path for problem in problems}
+                problems += [
+                    problem
+                    for problem in rules.problems_of(rule, dict(body))
+                    if problem.required and problem.path not in named
+                ]
+            raise rules.refusal(op, problems) from None
+        rules.check_body(op, loaded)
+        return loaded
 
     def parse_time(self, value: str | None) -> datetime | None:
         """A tracker datetime as an aware UTC datetime."""

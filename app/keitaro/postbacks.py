@@ -1,6 +1,13 @@
 """A campaign's S2S postbacks, which Keitaro keeps inside the campaign object: reading
 one means reading the campaign, changing one means writing the campaign's list back.
-Plus a test postback fired at the tracker's own postback URL."""
+Plus a test postback fired at the tracker's own postback URL.
+
+Keitaro keeps only a postback's ``url``, ``method`` and ``statuses``. Users of the popular
+no-code Keitaro node also pass a name, timeouts, retries, headers and more; Keitaro would
+accept those and drop them, so a postback that "has" a five-second timeout would have
+none. They are refused here, naming each, and the command line offers to make the hub's
+own outbound postback of them instead (``--as-hub-outbound``).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,72 @@ from app.keitaro.transport import API_PATH, USER_AGENT, guard_error
 from app.outbound import http as outbound_http
 from app.outbound import ssrf
 
+#: What Keitaro keeps of a campaign's S2S postback (besides its id and campaign).
+KEITARO_FIELDS = ("url", "method", "statuses")
+#: Fields of the no-code node's postbacks that Keitaro does not store, as typed (its
+#: camel case too) -> the name the hub maps them by. ``sources`` is the hub's own word
+#: for the filter ``campaigns`` cannot be.
+HUB_FIELDS: dict[str, str] = {
+    "name": "name",
+    "status": "status",
+    "trigger": "trigger",
+    "lead_status": "lead_status",
+    "leadStatus": "lead_status",
+    "sale_status": "sale_status",
+    "saleStatus": "sale_status",
+    "rejected_status": "rejected_status",
+    "rejectedStatus": "rejected_status",
+    "registration_status": "registration_status",
+    "registrationStatus": "registration_status",
+    "deposit_status": "deposit_status",
+    "depositStatus": "deposit_status",
+    "key": "key",
+    "currency": "currency",
+    "timeout": "timeout",
+    "retries": "retries",
+    "retry_delay": "retry_delay",
+    "retryDelay": "retry_delay",
+    "campaigns": "campaigns",
+    "sources": "sources",
+    "countries": "countries",
+    "headers": "headers",
+    "params": "params",
+}
+
+
+def hub_fields(data: Any) -> list[str]:
+    """The fields of ``data`` that Keitaro's postbacks do not store, as typed, in the
+    order given."""
+    if not isinstance(data, Mapping):
+        return []
+    return [name for name in data if name in HUB_FIELDS]
+
+
+def and_list(names: list[str]) -> str:
+    """``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def not_stored(operation: str, names: list[str]) -> errors.InvalidRequest:
+    """The refusal of fields Keitaro would drop: which, what Keitaro keeps, and where
+    they belong instead."""
+    many = len(names) > 1
+    verb = "are" if many else "is"
+    pronoun = "they belong" if many else "it belongs"
+    how = (
+        "add --as-hub-outbound to create one, or see pbhub outbound create --help"
+        if operation == "create"
+        else "add --as-hub-outbound to change one (--id is then the hub's outbound "
+        "postback), or see pbhub outbound update --help"
+    )
+    message = (
+        f"postback {operation}: {and_list(names)} {verb} not stored by Keitaro's postbacks "
+        f"(it keeps {and_list(list(KEITARO_FIELDS))}); {pronoun} to the hub's own outbound "
+        f"postbacks: {how}"
+    )
+    where = "is not stored by Keitaro's postbacks; it belongs to the hub's outbound postbacks"
+    return errors.InvalidRequest(message, field_errors.sentences({name: [where] for name in names}))
+
 
 def list_postbacks(client: Keitaro, campaign_id: int) -> list[dict[str, Any]]:
     return list(client.campaigns.get(campaign_id).get("postbacks") or [])
@@ -34,7 +107,7 @@ def get_postback(client: Keitaro, campaign_id: int, postback_id: int) -> dict[st
 
 
 def create_postback(client: Keitaro, campaign_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    new = _valid(data)
+    new = _valid(data, "create")
     new.pop("id", None)
     current = list_postbacks(client, campaign_id)
     known = {p.get("id") for p in current}
@@ -46,7 +119,7 @@ def create_postback(client: Keitaro, campaign_id: int, data: Mapping[str, Any]) 
 def update_postback(
     client: Keitaro, campaign_id: int, postback_id: int, data: Mapping[str, Any]
 ) -> dict[str, Any]:
-    changes = _valid(data)
+    changes = _valid(data, "update")
     current = list_postbacks(client, campaign_id)
     if not any(p.get("id") == postback_id for p in current):
         raise errors.NotFound(f"campaign {campaign_id} has no postback {postback_id}")
@@ -65,7 +138,15 @@ def delete_postback(client: Keitaro, campaign_id: int, postback_id: int) -> list
     return _save(client, campaign_id, kept)
 
 
-def _valid(data: Mapping[str, Any]) -> dict[str, Any]:
+def _valid(data: Mapping[str, Any], operation: str) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise errors.InvalidRequest(
+            f"postback {operation}: --data must be a JSON object, such as "
+            '{"url": "https://network.example.com/pb?cid={subid}", "statuses": ["sale"]}'
+        )
+    dropped = hub_fields(data)
+    if dropped:
+        raise not_stored(operation, dropped)
     try:
         return S2SPostback().load(dict(data))
     except ValidationError as exc:

@@ -1,9 +1,14 @@
-"""The request bodies of Keitaro's Admin API v1, checked before the client sends them.
+"""The request bodies of Keitaro's Admin API v1, loaded before the client sends them.
 
-A body is validated here so that a typo or a wrong type fails at once with the field's name
-instead of after a round trip to the tracker. Only the documented fields are checked; any
-other field passes through untouched, because Keitaro's objects carry many more fields than
-its document lists. ``load()`` returns a plain JSON-ready dict holding only the keys given.
+A body is loaded here for what a schema adds to the document's rules: conversions (a
+number typed as text, a lower-case sort order, the older report dialect) and the checks the
+document lacks (a password confirmation, a negative offset). The rules derived from the
+document (``rules.py``) then judge the loaded body: they are the authority for required
+fields, types and enums, and the client loads without the required flags. The flags stay,
+equal to the document's, because the command line's examples send the required fields.
+Only the documented fields are checked; any other field passes through untouched, because
+Keitaro's objects carry many more fields than its document lists. ``load()`` returns a
+plain JSON-ready dict holding only the keys given.
 """
 
 from __future__ import annotations
@@ -38,6 +43,20 @@ class Body(Schema):
 
 def _count() -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=0))
+
+
+class IdText(fields.String):
+    """An id the document types as text (a campaign's or landing page's ``group_id``,
+    though offers take an integer): 7 and "7" both load, and are sent as "7"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        digits = validate.Regexp(r"^[0-9]+$", error="must be a whole number (an id)")
+        super().__init__(validate=digits, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 # Nested shapes.
@@ -151,8 +170,9 @@ class CostsPayload(Body):
     start_date = fields.String(required=True)
     end_date = fields.String(required=True)
     cost = fields.String(required=True)
-    timezone = fields.String()
-    currency = fields.String()
+    # Required by the document for each period, besides the body's own timezone and currency.
+    timezone = fields.String(required=True)
+    currency = fields.String(required=True)
     filters = fields.Nested(FilterCost)
 
 
@@ -162,7 +182,8 @@ class UserPreferences(Body):
 
 
 class StreamFilter(Body):
-    """A flow's filter. Its ``payload`` depends on the filter (a list, a string, an object)."""
+    """A flow's filter. Its ``payload`` is loaded as given; the document types it as a list
+    of strings, and the rules hold a body to that."""
 
     id = fields.Integer()
     name = fields.String(required=True)
@@ -183,10 +204,11 @@ class StreamOffer(Body):
 
 
 class StreamTrigger(Body):
-    """A flow's trigger. ``stream_id`` is optional: a new flow has no id yet."""
+    """A flow's trigger. The document requires ``stream_id``, so a new flow gets its
+    triggers in an update, once it has an id."""
 
     id = fields.Integer()
-    stream_id = fields.Integer()
+    stream_id = fields.Integer(required=True)
     condition = fields.String(
         required=True, validate=OneOf(["not_respond", "always", "not_contains", "av_detected"])
     )
@@ -250,9 +272,7 @@ class CampaignUpdate(Body):
     cost_value = fields.Float()
     cost_currency = fields.String()
     cost_auto = fields.Boolean()
-    # The document types group_id as a string here and for landings, an integer for offers:
-    # ids are integers, and a numeric string such as "7" still loads (as 7).
-    group_id = fields.Integer()
+    group_id = IdText()
     bind_visitors = fields.String(allow_none=True)
     traffic_source_id = fields.Integer()
     parameters = fields.Nested(SourceParameters)
@@ -334,9 +354,11 @@ class DomainUpdate(Body):
 
 
 class DomainCreate(DomainUpdate):
-    """POST domains."""
+    """POST domains: the document requires ``is_ssl`` without describing it (a domain's
+    update takes it as a boolean)."""
 
     name = fields.String(required=True)
+    is_ssl = fields.Boolean(required=True)
 
 
 class GroupUpdate(Body):
@@ -374,7 +396,7 @@ class LandingUpdate(Body):
 
     name = fields.String()
     action_payload = fields.Raw()
-    group_id = fields.Integer()
+    group_id = IdText()
     state = fields.String(validate=OneOf(STATES))
     landing_type = fields.String(validate=OneOf(["local", "external", "preloaded", "action"]))
     action_type = fields.String(

@@ -6,6 +6,10 @@ again (a status change), in the window. The tracker is read from a day before th
 so a conversion the hub received at the window's start but Keitaro dated earlier is
 still found; tracker-only conversions count as missing from the hub only when they fall
 inside the window and the hub never forwarded that key at all.
+
+A conversion the hub has not delivered to the tracker (its forwarding failed, or is
+still pending) is a difference too: the two sides do not agree until it arrives, and
+saying "everything matches" meanwhile would hide a forwarding that broke.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ LOOKAHEAD = timedelta(minutes=1)
 COLUMNS = ("sub_id", "tid", "status", "revenue", "postback_datetime")
 
 Key = tuple[str, str]
+#: Delivery states after which the hub sends no more on its own: a replay is needed.
+GAVE_UP = ("failed", "dead")
 
 
 @dataclass
@@ -55,7 +61,18 @@ class Report:
             or self.missing_in_hub
             or self.status_differs
             or self.payout_differs
+            or self.not_yet_delivered
         )
+
+    @property
+    def forwarding_failed(self) -> list[dict[str, Any]]:
+        """Not delivered, and the hub has given up: a replay sends them again."""
+        return [i for i in self.not_yet_delivered if i["delivery_state"] in GAVE_UP]
+
+    @property
+    def forwarding_pending(self) -> list[dict[str, Any]]:
+        """Not delivered yet, and the hub is still trying."""
+        return [i for i in self.not_yet_delivered if i["delivery_state"] not in GAVE_UP]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,7 +167,14 @@ def _hub_side(
         .subquery()
     )
     rows = db.session.execute(
-        select(Conversion, Delivery.state)
+        select(
+            Conversion,
+            Delivery.id,
+            Delivery.state,
+            Delivery.attempts,
+            Delivery.last_status_code,
+            Delivery.last_error,
+        )
         .join(latest, latest.c.conversion_id == Conversion.id)
         .join(
             Delivery,
@@ -168,7 +192,7 @@ def _hub_side(
     ).all()
     hub: dict[Key, dict[str, Any]] = {}
     pending: list[dict[str, Any]] = []
-    for conversion, state in rows:
+    for conversion, delivery_id, state, attempts, last_code, last_error in rows:
         entry = {
             "conversion_id": conversion.id,
             "sub_id": conversion.click_id,
@@ -179,13 +203,26 @@ def _hub_side(
             "payout": conversion.payout_amount,
             "payout_currency": conversion.payout_currency,
             "received_at": conversion.received_at,
+            "delivery_id": delivery_id,
             "delivery_state": state,
+            "attempts": attempts,
+            "last_error": _last_error(state, last_code, last_error),
         }
         if state == "delivered":
             hub[_key(conversion.click_id, conversion.transaction_id)] = entry
         else:
             pending.append(entry)
     return hub, pending
+
+
+def _last_error(state: str, status_code: int | None, error: str | None) -> str | None:
+    """What went wrong with the delivery's last attempt: its error, or the tracker's
+    answer when it answered (a 503 is an answer, not an error, to the attempt log)."""
+    if state == "delivered":
+        return None
+    if error:
+        return error
+    return f"the tracker answered {status_code}" if status_code else None
 
 
 def _forwarded_keys(postback: OutboundPostback, keys: list[Key]) -> set[Key]:

@@ -121,7 +121,10 @@ def create_outbound(data: Mapping[str, Any], keyring: Keyring) -> Created:
         raise Invalid(
             "an outbound postback needs a url_template", {"url_template": ["is required"]}
         )
-    _check_templates(fields, url_secret=fields.get("preset") == rules.KEITARO)
+    # A URL secret is the Keitaro preset's postback key, or a key given with a postback
+    # made from a Keitaro campaign's (``pbhub keitaro postback create --as-hub-outbound``).
+    keyed = fields.get("preset") == rules.KEITARO or bool(fields.get("url_secret_ciphertext"))
+    _check_templates(fields, url_secret=keyed)
     if _name_taken(fields["name"]):
         raise _name_conflict(fields["name"])
     secret = signing.new_secret() if fields.pop("signing", False) else None
@@ -167,7 +170,10 @@ def update_outbound(row: OutboundPostback, changes: Mapping[str, Any]) -> Outbou
         "body_template": changes.get("body_template", row.body_template),
         "headers": changes.get("headers", row.headers),
     }
-    _check_templates(merged, url_secret=row.preset == rules.KEITARO)
+    keyed = row.preset == rules.KEITARO or bool(
+        changes.get("url_secret_ciphertext", row.url_secret_ciphertext)
+    )
+    _check_templates(merged, url_secret=keyed)
     if changes.get("state") == "active" and row.state != "active":
         row.disabled_reason = None
         row.failing_since = None
@@ -356,7 +362,7 @@ def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
             return None
         created = create_outbound(
             {
-                "name": _free_name(f"{source.name} webhook"),
+                "name": free_name(f"{source.name} webhook"),
                 "preset": rules.SIGNED_WEBHOOK,
                 "url": target,
                 "source_ids": [source.id],
@@ -375,7 +381,8 @@ def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
     return None
 
 
-def _free_name(name: str) -> str:
+def free_name(name: str) -> str:
+    """``name``, or ``name 2``, ``name 3``...: the first no outbound postback has."""
     candidate, n = name, 1
     while _name_taken(candidate):
         n += 1
