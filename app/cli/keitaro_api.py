@@ -29,7 +29,7 @@ from app.keitaro.client import Keitaro
 from app.keitaro.operations import operation
 from app.keitaro.ranges import PRESETS, build_range
 from app.runtime import keyring
-from app.services import keitaro as hub
+from app.services import keitaro_hub_postbacks as hub
 from app.services.errors import Invalid
 
 Args = dict[str, Any]
