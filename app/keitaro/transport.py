@@ -8,14 +8,20 @@ TLS verification can be turned off per client.
 
 One call, every attempt and backoff included, finishes within the total deadline
 (``PBHUB_OUTBOUND_DEADLINE``): a retry is made only while time remains, so a tracker
-that hangs costs the caller about the deadline, not attempts x timeout. The session is
-a pinned one (``app.outbound.http``): it connects to the address it checked.
+that hangs costs the caller about the deadline, not attempts x timeout. An operation
+(a command, a sync run, an API request: whatever one client serves) makes several calls,
+so the calls of one client also share a :class:`Budget`: a tracker that stalled once is
+not called again, and retries stop once the operation has lost its share of time to
+failures, so a slow tracker costs an operation about the deadline, not calls x deadline.
+The session is a pinned one (``app.outbound.http``): it connects to the address it
+checked.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -35,6 +41,8 @@ USER_AGENT = "PostbackHub/1.0 (Keitaro Admin API client)"
 MAX_EXCERPT = 300
 #: A retry is only worth making when at least this long remains after its backoff.
 MIN_ATTEMPT_SECONDS = 0.5
+#: An operation may lose this many deadlines' worth of time to a failing tracker.
+BUDGET_DEADLINES = 2.0
 
 
 def guard_error(exc: ssrf.Refused | ssrf.Unresolvable) -> errors.KeitaroError:
@@ -55,6 +63,89 @@ def api_base(url: str) -> str:
     return base if base.endswith(API_PATH) else base + API_PATH
 
 
+class Budget:
+    """What one operation may lose to a failing tracker, over all of its calls.
+
+    Each call ends within its deadline, but an operation makes several (a list's pages,
+    the catalogue's four lists, a refresh and then an import), so on its own a tracker
+    that stalls would cost calls x deadline, and one that fails calls x retries. What
+    counts is what failing cost: the time of failed attempts and of the waits between
+    them, and the retries. An answer costs nothing, however long it took, so a long
+    import from a slow but working tracker is never cut short.
+
+    * An attempt that timed out is not retried, and the operation makes no further call:
+      a tracker that stalled once most likely stalls again, and every try costs a
+      deadline.
+    * Once ``seconds`` are lost, no further call is made either.
+    * Once ``retries`` are spent, each further call gets one attempt.
+
+    Thread-safe, though an operation's calls are usually made one after another.
+    """
+
+    def __init__(self, seconds: float, retries: int, scope: str = "this operation") -> None:
+        self.seconds = seconds
+        self.retries = retries
+        #: Named in the sentence that gives up ("the retry budget for this operation").
+        self.scope = scope
+        self.lost = 0.0
+        self.retried = 0
+        self.failed_attempts = 0
+        self.timed_out = False
+        #: The last failure, as said after "Keitaro at URL" ("answered 503").
+        self.last_failure = ""
+        self._lock = threading.Lock()
+
+    @property
+    def spent(self) -> bool:
+        """Whether further calls are refused without being made."""
+        return self.timed_out or (self.failed_attempts > 0 and self.lost >= self.seconds)
+
+    def allows(self, delay: float) -> bool:
+        """Whether a retry after waiting ``delay`` fits: a retry is left, and time for
+        the wait and a useful attempt after it."""
+        return (
+            self.retried < self.retries and self.lost + delay + MIN_ATTEMPT_SECONDS <= self.seconds
+        )
+
+    def failed(self, seconds: float, failure: str, *, timed_out: bool = False) -> None:
+        with self._lock:
+            self.lost += max(seconds, 0.0)
+            self.failed_attempts += 1
+            self.timed_out = self.timed_out or timed_out
+            self.last_failure = failure
+
+    def waited(self, seconds: float) -> None:
+        with self._lock:
+            self.lost += seconds
+            self.retried += 1
+
+    def gave_up(self) -> str:
+        """The end of the sentence of a call the budget stopped."""
+        attempts = self.failed_attempts
+        return (
+            f"gave up after {attempts} failed attempt{'' if attempts == 1 else 's'} in "
+            f"{round(self.lost, 1):g} s (the retry budget for {self.scope})"
+        )
+
+
+class _Account:
+    """One call's account with the budget: when an attempt fails, everything since the
+    call began or last waited (the guard's DNS included) was lost to the tracker."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.mark = time.monotonic()
+
+    def failed(self, failure: str, *, timed_out: bool = False) -> None:
+        now = time.monotonic()
+        self.budget.failed(now - self.mark, failure, timed_out=timed_out)
+        self.mark = now
+
+    def waited(self, seconds: float) -> None:
+        self.budget.waited(seconds)
+        self.mark = time.monotonic()
+
+
 class Transport:
     def __init__(
         self,
@@ -70,6 +161,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         guard: Callable[[str], None] | None = None,
         deadline: float = outbound_http.DEFAULT_DEADLINE,
+        budget: Budget | None = None,
     ) -> None:
         self.base = api_base(url)
         self._key = api_key
@@ -89,6 +181,11 @@ class Transport:
         self.session.verify = verify_tls
         self.session.headers.update({"Api-Key": api_key, "User-Agent": user_agent})
         self.last_request: dict[str, Any] | None = None
+        #: Shared by every call of this client: the CLI makes one client per command, a
+        #: sync job one per run and the API one per request, so each operation starts
+        #: with a whole budget (twice the deadline, and as many retries as one call may
+        #: make). Pass one to share it between clients.
+        self.budget = budget or Budget(BUDGET_DEADLINES * deadline, retries)
 
     def request(
         self,
@@ -110,15 +207,21 @@ class Transport:
         self._remember(
             self.session.prepare_request(requests.Request(method, url, params=params, json=body))
         )
+        budget = self.budget
+        if budget.spent:
+            raise errors.Unavailable(
+                f"Keitaro at {self.base} {budget.last_failure}; {budget.gave_up()}"
+            )
+        account = _Account(budget)
         try:
             with outbound_http.deadline(self.deadline) as limit:
                 if self._guard is not None:
                     self._guard(url)
-                return self._attempts(method, url, params, body, attempts, raw, limit)
+                return self._attempts(method, url, params, body, attempts, raw, limit, account)
         except outbound_http.DeadlineExceeded:
-            raise errors.Unavailable(
-                f"Keitaro at {self.base} gave no answer within {self.deadline:g} s"
-            ) from None
+            failure = f"gave no answer within {self.deadline:g} s"
+            account.failed(failure, timed_out=True)
+            raise errors.Unavailable(f"Keitaro at {self.base} {failure}") from None
         except (ssrf.Refused, ssrf.Unresolvable) as exc:
             # The session's own check, on the resolution it connects with.
             raise guard_error(exc) from None
@@ -132,6 +235,7 @@ class Transport:
         attempts: int,
         raw: bool,
         limit: outbound_http.Deadline,
+        account: _Account,
     ) -> Any:
         for attempt in range(1, attempts + 1):
             try:
@@ -147,22 +251,35 @@ class Transport:
                 )
             except outbound_http.DeadlineExceeded:
                 raise
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.Timeout as exc:
                 if limit.expired:
                     raise limit.exceeded() from None
-                if attempt == attempts:
-                    raise errors.Unavailable(
-                        f"Keitaro at {self.base} did not answer: {type(exc).__name__}"
-                    ) from None
-                if not self._wait(attempt, None, limit):
+                # Not retried: the next attempt would most likely wait as long.
+                failure = (
+                    f"accepted no connection within {self.timeout:g} s"
+                    if isinstance(exc, requests.ConnectTimeout)
+                    else f"gave no answer within {self.timeout:g} s"
+                )
+                account.failed(failure, timed_out=True)
+                raise errors.Unavailable(f"Keitaro at {self.base} {failure}") from None
+            except requests.ConnectionError as exc:
+                if limit.expired:
                     raise limit.exceeded() from None
-                continue
-            if (
-                response.status_code in RETRIED_STATUSES
-                and attempt < attempts
-                and self._wait(attempt, response.headers.get("Retry-After"), limit)
-            ):
-                continue
+                failure = f"did not answer: {type(exc).__name__}"
+                account.failed(failure)
+                stopped = self._retry(attempt, attempts, None, limit, account)
+                if stopped is None:
+                    continue
+                raise errors.Unavailable(f"Keitaro at {self.base} {failure}{stopped}") from None
+            if response.status_code in RETRIED_STATUSES:
+                account.failed(f"answered {response.status_code}")
+                retry_after = response.headers.get("Retry-After")
+                stopped = self._retry(attempt, attempts, retry_after, limit, account)
+                if stopped is None:
+                    continue
+                if stopped:
+                    error = self._error(response.status_code, response.text or "")
+                    raise type(error)(error.message + stopped, error.status, error.body)
             return self._decode(response, raw)
         raise AssertionError("unreachable")
 
@@ -177,16 +294,31 @@ class Transport:
             },
         }
 
-    def _wait(self, attempt: int, retry_after: str | None, limit: outbound_http.Deadline) -> bool:
-        """Back off before the next attempt, if the deadline leaves time for one after
-        the wait; whether it does."""
+    def _retry(
+        self,
+        attempt: int,
+        attempts: int,
+        retry_after: str | None,
+        limit: outbound_http.Deadline,
+        account: _Account,
+    ) -> str | None:
+        """Back off before the next attempt, if the call has one left and both its
+        deadline and the operation's budget leave time for it after the wait
+        (``Retry-After`` is honoured only within them). None once waited; otherwise
+        what to add to the error: nothing when the call's own limits stopped it, the
+        budget's account when the budget did."""
+        if attempt >= attempts:
+            return ""
         delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), 60.0))
         if delay + MIN_ATTEMPT_SECONDS > limit.remaining():
-            return False
+            return ""
+        if not account.budget.allows(delay):
+            return f"; {account.budget.gave_up()}"
         self._sleep(delay)
-        return True
+        account.waited(delay)
+        return None
 
     def _decode(self, response: requests.Response, raw: bool) -> Any:
         status = response.status_code
