@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -34,9 +34,10 @@ from app.extensions import db
 from app.ingest.pipeline import conversion_row, released_key, status_change_values
 from app.ingest.request_data import MULTIPART_BODY, stored_params
 from app.ingest.sources_cache import SourceSnapshot
-from app.models import Conversion, Remap, Source, StatusChange
+from app.models import Conversion, Source, StatusChange
 from app.models.types import utcnow
 from app.services.errors import Conflict
+from app.services.reprocess_write import Plan, RevisionMoved, write_set
 
 COMPARED = (
     "attribution",
@@ -61,6 +62,8 @@ CHUNK = 500
 COUNTED = ("attribution", "event_type", "status")
 #: How many changed conversions a report lists; the others are only counted.
 LISTED = 100
+#: How the decisions are written (``reprocess_write.write_each`` is the per-row reference).
+write = write_set
 
 
 @dataclass
@@ -174,7 +177,7 @@ def reprocess(
     )
     members = set(ids)
     claimed: dict[str, int] = {}
-    plans: list[tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    plans: list[Plan] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         conversions = db.session.scalars(
@@ -183,8 +186,10 @@ def reprocess(
             .where(Conversion.id.in_(chunk))
             .order_by(Conversion.received_at, Conversion.id)
         ).all()
-        for conversion in conversions:
-            plan = _decide(conversion, snapshot, token_key, members, claimed, report)
+        rows = [_translated(conversion, snapshot, token_key) for conversion in conversions]
+        holders = _key_holders([row["dedupe_key"] for row in rows if row is not None])
+        for conversion, row in zip(conversions, rows, strict=True):
+            plan = _decide(conversion, row, holders, members, claimed, report)
             if plan is not None:
                 plans.append(plan)
         if progress:
@@ -220,20 +225,14 @@ def _ids_query(
     return query
 
 
-def _decide(
-    conversion: Conversion,
-    source: SourceSnapshot,
-    token_key: bytes,
-    members: set[int],
-    claimed: dict[str, int],
-    report: Report,
-) -> tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]] | None:
-    """What re-mapping makes of one conversion: ``None`` when nothing changes."""
-    report.examined += 1
+def _translated(
+    conversion: Conversion, source: SourceSnapshot, token_key: bytes
+) -> dict[str, Any] | None:
+    """The conversion as ingest would store it today, its status changes replayed;
+    ``None`` when what was stored cannot be read again."""
     raw = conversion.raw_request or {}
     if raw.get("body_truncated") or raw.get("body") == MULTIPART_BODY:
-        report.skipped += 1  # what was stored is not all that arrived: nothing to re-read
-        return None
+        return None  # what was stored is not all that arrived: nothing to re-read
     params, label = stored_params(raw)
     row, _ = conversion_row(
         source,
@@ -248,13 +247,30 @@ def _decide(
         replayed = _replayed(change, source)
         if is_status_change(row["status"], replayed["status"]):
             row.update(replayed)
+    if conversion.dedupe_key == released_key(row["dedupe_key"], conversion.id):
+        row["dedupe_key"] = conversion.dedupe_key  # released after 24 h: keep it
+    return row
+
+
+def _decide(
+    conversion: Conversion,
+    row: dict[str, Any] | None,
+    holders: dict[str, int],
+    members: set[int],
+    claimed: dict[str, int],
+    report: Report,
+) -> Plan | None:
+    """What re-mapping makes of one conversion: ``None`` when nothing changes.
+    ``holders`` is who holds each key of the chunk today, asked in one query."""
+    report.examined += 1
+    if row is None:
+        report.skipped += 1
+        return None
     key = row["dedupe_key"]
-    if conversion.dedupe_key == released_key(key, conversion.id):
-        key = row["dedupe_key"] = conversion.dedupe_key  # released after 24 h: keep it
     holder = claimed.get(key)
     if holder is None:
-        outside = _key_holder(key, conversion.id)
-        holder = outside if outside not in members else None
+        outside = holders.get(key) if key is not None else None
+        holder = outside if outside not in members else None  # itself is a member too
     if holder is not None:
         row.update(attribution="duplicate", dedupe_key=None, duplicate_of_id=holder)
     else:
@@ -320,50 +336,21 @@ def _replayed(change: StatusChange, source: SourceSnapshot) -> dict[str, Any]:
     return values
 
 
-def _key_holder(key: str | None, conversion_id: int) -> int | None:
-    if key is None:
-        return None
-    holder = db.session.scalar(select(Conversion.id).where(Conversion.dedupe_key == key))
-    return holder if holder not in (None, conversion_id) else None
+def _key_holders(keys: list[str | None]) -> dict[str, int]:
+    wanted = [key for key in keys if key is not None]
+    if not wanted:
+        return {}
+    found = db.session.execute(
+        select(Conversion.dedupe_key, Conversion.id).where(Conversion.dedupe_key.in_(wanted))
+    )
+    return {key: conversion_id for key, conversion_id in found}
 
 
-def _write_all(
-    plans: list[tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]]],
-    report: Report,
-) -> None:
-    """One transaction: free the keys that move (so keys may swap within the set
-    without tripping the unique index), then write each conversion, compare-and-set
-    on its revision."""
-    moving = [
-        cid for cid, _, before, after, _ in plans if before["dedupe_key"] != after["dedupe_key"]
-    ]
+def _write_all(plans: list[Plan], report: Report) -> None:
+    """One transaction, a few statements (see ``reprocess_write``): compare-and-set on
+    each conversion's revision, so a postback that changed one meanwhile undoes it all."""
     try:
-        if moving:
-            db.session.execute(
-                update(Conversion)
-                .where(Conversion.id.in_(moving))
-                .values(dedupe_key=None)
-                .execution_options(synchronize_session=False)
-            )
-        now = utcnow()
-        for conversion_id, revision, _, after, diff in plans:
-            written = db.session.execute(
-                update(Conversion)
-                .where(Conversion.id == conversion_id, Conversion.revision == revision)
-                .values(
-                    **after,
-                    updated_at=now,
-                    revision=revision + 1,
-                    **_owed(after, revision + 1),
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if written != 1:
-                raise Conflict(
-                    "postbacks changed some of these conversions while they were re-mapped; "
-                    "nothing was changed, run the re-map again"
-                )
-            db.session.add(Remap(conversion_id=conversion_id, changes=diff))
+        write(plans, COMPARED, utcnow())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -371,21 +358,15 @@ def _write_all(
             "a new postback took one of these keys while they were re-mapped; nothing was "
             "changed, run the re-map again"
         ) from None
-    except Conflict:
+    except RevisionMoved:
         db.session.rollback()
-        raise
+        raise Conflict(
+            "postbacks changed some of these conversions while they were re-mapped; "
+            "nothing was changed, run the re-map again"
+        ) from None
     report.follow_ups = [
         (cid, "remapped") for cid, _, _, after, _ in plans if after["attribution"] != "duplicate"
     ]
-
-
-def _owed(after: dict[str, Any], revision: int) -> dict[str, Any]:
-    """What the re-mapped conversion owes its outbound postbacks. The new revision is
-    delivered anew (earlier ones still unplanned are planned with it); one that is now a
-    duplicate owes nothing, not even the steps it had not sent yet."""
-    if after["attribution"] == "duplicate":
-        return {"dispatch_pending": False, "planned_revision": revision}
-    return {"dispatch_pending": True}
 
 
 def _plain(value: Any) -> Any:
