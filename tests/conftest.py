@@ -165,6 +165,43 @@ def source(make_source: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def source_id(source: dict[str, Any]) -> int:
+    return source["id"]
+
+
+@pytest.fixture
+def row(source_id: int) -> Callable[..., dict[str, Any]]:
+    """A conversion row as the pipeline builds it; ``key=None`` makes a duplicate's row."""
+
+    def make(key: str | None, *, source: int | None = None) -> dict[str, Any]:
+        now = utcnow()
+        return {
+            "source_id": source or source_id,
+            "received_at": now,
+            "updated_at": now,
+            "attribution": "unmatched" if key else "duplicate",
+            "event_type": "registration",
+            "raw_event": "reg",
+            "status": "approved",
+            "raw_status": None,
+            "click_id": None,
+            "clicked_at": None,
+            "transaction_id": key,
+            "gross_amount": None,
+            "gross_currency": None,
+            "payout_amount": None,
+            "payout_currency": None,
+            "external_user_id": None,
+            "dedupe_key": key,
+            "duplicate_of_id": None,
+            "parse_notes": [],
+            "raw_request": {"method": "GET"},
+        }
+
+    return make
+
+
+@pytest.fixture
 def fire(client: Any, source: dict[str, Any]) -> Callable[..., int]:
     """Send a GET postback to ``source`` with these parameters; returns the conversion id."""
 

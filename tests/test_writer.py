@@ -11,45 +11,7 @@ from app.extensions import db
 from app.ingest import writer as writer_module
 from app.ingest.writer import Taken, get_writer
 from app.models import Conversion
-from app.models.types import utcnow
 from app.services.errors import Unavailable
-
-
-@pytest.fixture
-def source_id(source):
-    return source["id"]
-
-
-@pytest.fixture
-def row(source_id):
-    """A conversion row as the pipeline builds it; ``key=None`` makes a duplicate's row."""
-
-    def make(key, *, source=None):
-        now = utcnow()
-        return {
-            "source_id": source or source_id,
-            "received_at": now,
-            "updated_at": now,
-            "attribution": "unmatched" if key else "duplicate",
-            "event_type": "registration",
-            "raw_event": "reg",
-            "status": "approved",
-            "raw_status": None,
-            "click_id": None,
-            "clicked_at": None,
-            "transaction_id": key,
-            "gross_amount": None,
-            "gross_currency": None,
-            "payout_amount": None,
-            "payout_currency": None,
-            "external_user_id": None,
-            "dedupe_key": key,
-            "duplicate_of_id": None,
-            "parse_notes": [],
-            "raw_request": {"method": "GET"},
-        }
-
-    return make
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from app.core.attribution import ImportedClick, attribute_click, is_status_change
 from app.core.countries import stored_code
@@ -27,6 +27,7 @@ from app.core.params import fingerprint
 from app.extensions import db
 from app.ingest.sources_cache import SourceSnapshot
 from app.ingest.writer import Taken, get_writer
+from app.ingest.writer_sql import Holder
 from app.models import Click, Conversion, StatusChange
 from app.models.conversions import STATUS_FIELDS
 from app.models.types import utcnow
@@ -171,7 +172,7 @@ def _insert_new(row: dict[str, Any]) -> int | Taken:
 
 
 def _resolve_taken_key(
-    row: dict[str, Any], canon: Canonical, existing: Row[Any] | None
+    row: dict[str, Any], canon: Canonical, existing: Holder | None
 ) -> Outcome | None:
     """Decide what a postback whose key is taken is; ``None`` means try again."""
     key = row["dedupe_key"]

@@ -44,16 +44,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.extensions import SQLITE_BUSY_MS, conflict_insert, db
-from app.models import Conversion
+from app.extensions import SQLITE_BUSY_MS, db
+from app.ingest import writer_sql
+from app.ingest.writer_sql import Holder
 from app.services.errors import Unavailable
 
 log = logging.getLogger(__name__)
-CONVERSIONS = Conversion.__table__
 MAX_BATCH = 200
 #: Longer than any healthy commit; ``PBHUB_WRITE_TIMEOUT`` sets it.
 WRITE_TIMEOUT = 10.0
@@ -66,32 +65,12 @@ UNKNOWN_AFTER = 30.0
 IDLE_SECONDS = 1.0
 
 
-def _keyed_insert(dialect: str):  # type: ignore[no-untyped-def]
-    return (
-        conflict_insert(CONVERSIONS, dialect)
-        .on_conflict_do_nothing(index_elements=[CONVERSIONS.c.dedupe_key])
-        .returning(CONVERSIONS.c.id, CONVERSIONS.c.dedupe_key)
-    )
-
-
-#: Built once: a statement rebuilt per call costs more than the insert itself.
-_KEYED = {name: _keyed_insert(name) for name in ("postgresql", "sqlite")}
-_PLAIN = insert(CONVERSIONS).returning(CONVERSIONS.c.id, sort_by_parameter_order=True)
-_HOLDERS = select(
-    CONVERSIONS.c.dedupe_key,
-    CONVERSIONS.c.id,
-    CONVERSIONS.c.status,
-    CONVERSIONS.c.attribution,
-    CONVERSIONS.c.received_at,
-).where(CONVERSIONS.c.dedupe_key.in_(bindparam("keys", expanding=True)))
-
-
 @dataclass(frozen=True)
 class Taken:
     """The row's dedupe key belongs to another conversion: that conversion (its id,
     status, attribution and received_at), or ``None`` if it let go of the key since."""
 
-    holder: Row[Any] | None
+    holder: Holder | None
 
 
 Result = int | Taken
@@ -270,12 +249,7 @@ def _insert_keyed(
 ) -> list[Result | BaseException]:
     """Each row's id in order, or the holder of its key (also an earlier row of this
     batch: the database keeps the first and skips the rest)."""
-    statement = _KEYED[connection.dialect.name]
-    if len(rows) == 1:
-        inserted = connection.execute(statement, rows[0]).first()
-        ids = {inserted.dedupe_key: inserted.id} if inserted else {}
-    else:
-        ids = {key: id_ for id_, key in connection.execute(statement, rows)}
+    ids = {key: id_ for id_, key in writer_sql.insert(connection, rows, keyed=True)}
     claimed: set[str] = set()
     results: list[int | None] = []
     for row in rows:
@@ -286,7 +260,7 @@ def _insert_keyed(
     if not taken:
         return results  # type: ignore[return-value]
     try:
-        holders = {h.dedupe_key: h for h in connection.execute(_HOLDERS, {"keys": taken})}
+        holders = writer_sql.holders(connection, taken)
     except DBAPIError as exc:
         # The new rows are committed whatever happens to this read: their callers hear
         # so; only the callers of taken keys, whose rows stored nothing, hear the error.
@@ -298,7 +272,7 @@ def _insert_keyed(
 
 
 def _insert_plain(connection: Connection, rows: list[dict[str, Any]]) -> list[Result]:
-    return [id_ for (id_,) in connection.execute(_PLAIN, rows)]
+    return sorted(id_ for (id_,) in writer_sql.insert(connection, rows, keyed=False))
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,8 @@ multi-row insert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -32,17 +33,29 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.execute(insert(table), rows)
         return
     statement, fields = _copy_plan(table, dialect)
-    dbapi = connection.connection
+    with (
+        driver_errors(connection, statement),
+        connection.connection.cursor() as cursor,
+        cursor.copy(statement) as stream,
+    ):
+        for row in rows:
+            stream.write_row(
+                [bind(row[name]) if name in row else default for name, default, bind in fields]
+            )
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy's, for work done on the connection's driver
+    connection directly: wrapped as ``execute`` would wrap them, and a lost connection
+    invalidated so the pool drops it."""
+    dialect = connection.dialect
     try:
-        with dbapi.cursor() as cursor, cursor.copy(statement) as stream:
-            for row in rows:
-                stream.write_row(
-                    [bind(row[name]) if name in row else default for name, default, bind in fields]
-                )
+        yield
     except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, dbapi, None)
+        lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
         if lost:
-            connection.invalidate(exc)  # as execute() would: the pool drops it
+            connection.invalidate(exc)
         raise DBAPIError.instance(
             statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost
         ) from exc
