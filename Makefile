@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PBHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-all lint format dist bench bench-detection bench-scale bench-remap soak screenshots venv clean keitaro-rules
+.PHONY: run test test-all lint format dist bench bench-detection bench-scale bench-remap bench-writer soak screenshots venv clean keitaro-rules
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,9 @@ bench-detection: venv
 
 bench-scale: venv
 	$(BIN)/python -m bench.stats_scale
+
+bench-writer: venv
+	$(BIN)/python -m bench.writer
 
 bench-remap: venv
 	$(BIN)/python -m bench.remap

@@ -26,8 +26,12 @@ TITLES = {
     TRACK_NO_COUNTRY: "`/t/<public_id>`, country lookup off",
 }
 
-#: Minimum share of the bare ceiling's throughput, per route.
-MIN_SHARE = {POSTBACK: 0.50, TRACK: 0.70}
+#: Minimum share of the bare ceiling's throughput, per route; the postback's depends on
+#: where it is stored (the embedded store commits inside the web process).
+MIN_SHARE = {POSTBACK: 0.33, TRACK: 0.70}
+EMBEDDED_MIN_SHARE = {POSTBACK: 0.25, TRACK: 0.70}
+#: Most CPU of the web processes one stored postback may cost.
+MAX_POSTBACK_CPU_MS = 0.8
 MAX_P99_MS = 50.0
 MAX_RSS_MIB = 150.0
 
@@ -147,7 +151,7 @@ def _budget(config: ConfigResult) -> list[str]:
     ceiling = config.bare.max_rps
     rows = []
     for t in [config.bare, *config.targets]:
-        share = MIN_SHARE.get(t.target, 1.0)
+        share = _min_share(config).get(t.target, 1.0)
         total = t.app_cpu_ms + (t.store_cpu_ms or 0.0) + t.client_cpu_ms
         budget = cpus / (share * ceiling) * 1000 if ceiling else math.nan
         rows.append(
@@ -176,7 +180,7 @@ def _checks(config: ConfigResult) -> list[str]:
     ceiling = config.bare.max_rps
     by_name = {t.target: t for t in config.targets}
     rows = []
-    for name, minimum in MIN_SHARE.items():
+    for name, minimum in _min_share(config).items():
         if name in by_name:
             t = by_name[name]
             share = t.max_rps / ceiling if ceiling else 0.0
@@ -201,6 +205,16 @@ def _checks(config: ConfigResult) -> list[str]:
                     _verdict(t.p99_ms < MAX_P99_MS, errors),
                 ]
             )
+    if POSTBACK in by_name:
+        cpu = by_name[POSTBACK].app_cpu_ms
+        rows.append(
+            [
+                f"{TITLES[POSTBACK]} app CPU",
+                f"{_ms(cpu)} ms/req",
+                f"<= {MAX_POSTBACK_CPU_MS:g} ms",
+                _verdict(cpu <= MAX_POSTBACK_CPU_MS),
+            ]
+        )
     workers = [m.peak_rss_mib for m in config.memory if m.role == "worker"]
     largest = max(workers, default=math.nan)
     rows.append(
@@ -212,6 +226,10 @@ def _checks(config: ConfigResult) -> list[str]:
         ]
     )
     return _table(["check", "measured", "target", "result"], "llll", rows)
+
+
+def _min_share(config: ConfigResult) -> dict[str, float]:
+    return EMBEDDED_MIN_SHARE if config.label == "embedded" else MIN_SHARE
 
 
 def _lookup_cost(config: ConfigResult) -> list[str]:
