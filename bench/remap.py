@@ -13,8 +13,11 @@ the re-mapping process. Follow-up jobs (deliveries) are not queued.
 
 ``BENCH_REMAP_WRITE=each`` writes with the per-row reference instead of the set-based
 write (the old curve); ``BENCH_REMAP_TRIGGERS=off`` disables the conversions' stats
-triggers for the re-map, to tell the trigger's share from the rest.
-``BENCH_PG_ADMIN_URL`` names a role allowed to create databases.
+triggers for the re-map, to tell the trigger's share from the rest;
+``BENCH_REMAP_JIT=off`` turns PostgreSQL's JIT off for the re-mapping process (the
+per-row write's break was the trigger's cached plan JIT-compiled once per statement: see
+``app/services/reprocess_write.py``). ``BENCH_PG_ADMIN_URL`` names a role allowed to
+create databases.
 
 Targets: 50,000 conversions in under 15 s, 500,000 in under 3 minutes.
 """
@@ -86,7 +89,7 @@ def remap(url: str, write: str, triggers: bool) -> dict[str, Any]:
         db.session.commit()
         dirty_before = db.session.scalar(select(func.count()).select_from(DirtyHour))
         if write == "each":
-            remapping.write = reprocess_write.write_each
+            remapping.write = reprocess_write.EachWrite
         if not triggers:
             db.session.execute(
                 text("ALTER TABLE conversions DISABLE TRIGGER stats_conversions_update")
@@ -130,14 +133,16 @@ def remap(url: str, write: str, triggers: bool) -> dict[str, Any]:
     }
 
 
-def run_one(size: int, write: str, triggers: bool, admin: str) -> dict[str, Any]:
+def run_one(size: int, write: str, triggers: bool, jit: bool, admin: str) -> dict[str, Any]:
     database = ThrowawayDatabase(admin)
     try:
         url = database.create()
         seeded = seed(url, size)
+        options = os.environ.get("PGOPTIONS", "") + ("" if jit else " -c jit=off")
         # A process per size, so each peak RSS is its own.
         done = subprocess.run(
             [sys.executable, "-m", "bench.remap", "--one", url, write, "on" if triggers else "off"],
+            env={**os.environ, "PGOPTIONS": options.strip()},
             cwd=REPO,
             check=True,
             capture_output=True,
@@ -157,10 +162,13 @@ def main(argv: list[str]) -> int:
     sizes = [int(s) for s in os.environ.get("BENCH_REMAP_CONVERSIONS", "50000").split(",")]
     write = os.environ.get("BENCH_REMAP_WRITE", "set")
     triggers = os.environ.get("BENCH_REMAP_TRIGGERS", "on") != "off"
+    jit = os.environ.get("BENCH_REMAP_JIT", "on") != "off"
     admin = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     label = "set-based write" if write == "set" else "per-row write"
     print(
-        f"# Re-mapping history: {label}, stats triggers {'on' if triggers else 'off'}", flush=True
+        f"# Re-mapping history: {label}, stats triggers {'on' if triggers else 'off'}, "
+        f"JIT {'on' if jit else 'off'}",
+        flush=True,
     )
     print()
     print(
@@ -169,7 +177,7 @@ def main(argv: list[str]) -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in sizes:
-        f = run_one(size, write, triggers, admin)
+        f = run_one(size, write, triggers, jit, admin)
         target = TARGETS_S.get(size)
         verdict = "" if target is None else ("met" if f["total"] < target else "missed")
         verdict = f"< {target:.0f} s: {verdict}" if target else "-"

@@ -1,10 +1,11 @@
 """A re-map writes its decisions in a few statements: the same rows, history and conflicts
-as one ``UPDATE`` per conversion, and each touched hour logged dirty for the rollups."""
+as one ``UPDATE`` per conversion, each touched hour logged dirty for the rollups, and the
+decisions staged chunk by chunk rather than all held until the write."""
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, inspect, select, update
 
 from app.core.cid import mint
 from app.extensions import db
@@ -75,7 +76,7 @@ def state():
     db.session.expire_all()
     conversions = db.session.execute(select(*KEPT).order_by(Conversion.id)).all()
     remaps = db.session.execute(
-        select(Remap.conversion_id, Remap.changes).order_by(Remap.conversion_id)
+        select(Remap.conversion_id, Remap.changes).order_by(Remap.conversion_id, Remap.id)
     ).all()
     return [tuple(row) for row in conversions], [tuple(row) for row in remaps]
 
@@ -107,14 +108,14 @@ def spread_over_hours(hours):
 
 def test_the_set_based_write_gives_what_the_per_row_write_gave(history, run, monkeypatch):
     before, _ = state()
-    remaps_before = db.session.scalar(select(func.count()).select_from(Remap))
-    monkeypatch.setattr(remapping, "write", reprocess_write.write_each)
+    remaps_before = db.session.scalar(select(func.max(Remap.id)))
+    monkeypatch.setattr(remapping, "write", reprocess_write.EachWrite)
     per_row = run()
     per_row_state = state()
     db.session.execute(Remap.__table__.delete().where(Remap.id > remaps_before))
     restore(before)
     assert state()[0] == before
-    monkeypatch.setattr(remapping, "write", reprocess_write.write_set)
+    monkeypatch.setattr(remapping, "write", reprocess_write.SetWrite)
     set_based = run()
     assert state() == per_row_state
     assert set_based.as_dict() == per_row.as_dict()
@@ -130,14 +131,20 @@ def test_the_set_based_write_gives_what_the_per_row_write_gave(history, run, mon
 def test_a_conversion_changed_meanwhile_aborts_everything(history, run, monkeypatch):
     before = state()
 
-    def racing(plans, *args):
-        last = plans[-1][0]  # the others would be written first
-        db.session.execute(
-            update(Conversion).where(Conversion.id == last).values(revision=Conversion.revision + 1)
-        )
-        return reprocess_write.write_set(plans, *args)
+    class Racing(reprocess_write.SetWrite):
+        def stage(self, plans):
+            super().stage(plans)
+            self.last = plans[-1][0]  # the others would be written first
 
-    monkeypatch.setattr(remapping, "write", racing)
+        def finish(self):
+            db.session.execute(
+                update(Conversion)
+                .where(Conversion.id == self.last)
+                .values(revision=Conversion.revision + 1)
+            )
+            super().finish()
+
+    monkeypatch.setattr(remapping, "write", Racing)
     with pytest.raises(Conflict, match="postbacks changed some of these conversions"):
         run()
     assert state() == before
@@ -148,8 +155,16 @@ def test_a_key_taken_by_a_new_postback_meanwhile_aborts_everything(
 ):
     before = state()
 
-    def racing(plans, *args):
-        taken = next(after["dedupe_key"] for _, _, _, after, _ in plans if after["dedupe_key"])
+    class Racing(reprocess_write.SetWrite):
+        def stage(self, plans):
+            super().stage(plans)
+            self.taken = next(after["dedupe_key"] for *_, after, _ in plans if after["dedupe_key"])
+
+        def finish(self):
+            take(self.taken)
+            super().finish()
+
+    def take(key):
         with db.engine.begin() as other:
             other.execute(
                 insert(Conversion.__table__).values(
@@ -158,14 +173,13 @@ def test_a_key_taken_by_a_new_postback_meanwhile_aborts_everything(
                     updated_at=utcnow(),
                     attribution="unmatched",
                     event_type="registration",
-                    dedupe_key=taken,
+                    dedupe_key=key,
                     raw_request={},
                     parse_notes=[],
                 )
             )
-        return reprocess_write.write_set(plans, *args)
 
-    monkeypatch.setattr(remapping, "write", racing)
+    monkeypatch.setattr(remapping, "write", Racing)
     with pytest.raises(Conflict, match="a new postback took one of these keys"):
         run()
     conversions, remaps = state()
@@ -197,3 +211,103 @@ def test_each_hour_touched_is_logged_dirty_once(history, run):
         select(DirtyHour.bucket).where(DirtyHour.kind == "conversions")
     ).all()
     assert sorted(logged) == sorted(touched)
+
+
+class Spy(reprocess_write.SetWrite):
+    """Records how many plans each ``stage`` got and how many it left in memory, and
+    which database connection staged them."""
+
+    def stage(self, plans):
+        super().stage(plans)
+        staged.append((len(plans), len(self.held)))
+        connections.append(db.session.connection().connection.dbapi_connection)
+
+
+staged: list[tuple[int, int]] = []
+connections: list = []
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    staged.clear()
+    connections.clear()
+    monkeypatch.setattr(remapping, "write", Spy)
+
+
+def staging_rows(dbapi_connection):
+    """Rows in that connection's staging table; ``None`` when it has none."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT count(*) FROM {reprocess_write.STAGING}")  # noqa: S608
+        return cursor.fetchone()[0]
+    except db.engine.dialect.loaded_dbapi.Error:
+        return None
+    finally:
+        cursor.close()
+        dbapi_connection.rollback()
+
+
+def test_a_re_map_across_chunks_gives_what_one_chunk_gives(history, run, spy, monkeypatch):
+    """One conversion a chunk: the keys swap and the duplicate is found across chunks
+    (``claimed``), and no chunk's decisions wait in memory on PostgreSQL."""
+    before, _ = state()
+    remaps_before = db.session.scalar(select(func.max(Remap.id)))
+    one_chunk = run()
+    one_chunk_state = state()
+    assert [size for size, _ in staged] == [5]
+    db.session.execute(Remap.__table__.delete().where(Remap.id > remaps_before))
+    restore(before)
+    staged.clear()
+    monkeypatch.setattr(remapping, "CHUNK", 1)
+    chunked = run()
+    assert state() == one_chunk_state
+    assert chunked.as_dict() == one_chunk.as_dict()
+    assert chunked.follow_ups == one_chunk.follow_ups
+    assert chunked.now_duplicate == 1
+    assert [size for size, _ in staged] == [1] * 5
+    if db.engine.dialect.name == "postgresql":
+        assert [held for _, held in staged] == [0] * 5
+
+
+def test_a_conflict_in_the_last_chunk_leaves_no_staging_no_history_no_change(
+    history, run, spy, monkeypatch
+):
+    before = state()
+
+    class Racing(Spy):
+        def finish(self):
+            db.session.execute(  # the last chunk's last conversion
+                update(Conversion)
+                .where(Conversion.id == self.last)
+                .values(revision=Conversion.revision + 1)
+            )
+            super().finish()
+
+        def stage(self, plans):
+            super().stage(plans)
+            self.last = plans[-1][0]
+
+    monkeypatch.setattr(remapping, "CHUNK", 2)
+    monkeypatch.setattr(remapping, "write", Racing)
+    with pytest.raises(Conflict, match="postbacks changed some of these conversions"):
+        run()
+    assert len(staged) == 3
+    assert state() == before
+    assert staging_rows(connections[-1]) in (None, 0)
+    if db.engine.dialect.name == "postgresql":
+        assert staging_rows(connections[-1]) is None  # the table went with the rollback
+
+
+def test_a_dry_run_stages_nothing(history, network, monkeypatch):
+    before = state()
+
+    def no_writer(fields):
+        raise AssertionError("a dry run must not write")
+
+    monkeypatch.setattr(remapping, "write", no_writer)
+    source = db.session.get(Source, network["id"])
+    window = remapping.window({"days": 7})
+    report = remapping.reprocess(source, token_key=keyring().click_token, dry_run=True, **window)
+    assert report.changed == 5
+    assert state() == before
+    assert not inspect(db.engine).has_table(reprocess_write.STAGING)

@@ -37,7 +37,7 @@ from app.ingest.sources_cache import SourceSnapshot
 from app.models import Conversion, Source, StatusChange
 from app.models.types import utcnow
 from app.services.errors import Conflict
-from app.services.reprocess_write import Plan, RevisionMoved, write_set
+from app.services.reprocess_write import Plan, RevisionMoved, SetWrite, Write
 
 COMPARED = (
     "attribution",
@@ -62,8 +62,8 @@ CHUNK = 500
 COUNTED = ("attribution", "event_type", "status")
 #: How many changed conversions a report lists; the others are only counted.
 LISTED = 100
-#: How the decisions are written (``reprocess_write.write_each`` is the per-row reference).
-write = write_set
+#: How the decisions are written (``reprocess_write.EachWrite`` is the per-row reference).
+write: Callable[[tuple[str, ...]], Write] = SetWrite
 
 
 @dataclass
@@ -161,10 +161,13 @@ def reprocess(
 ) -> Report:
     """Re-map the source's conversions received in ``[since, until)``.
 
-    Everything is decided first, oldest conversion first, with the keys the set itself
-    claims taking precedence over their current holders inside the set; then it is
-    written in one transaction. A conversion that a postback changed meanwhile (its
-    revision moved) aborts the whole run with a Conflict: nothing half-done is kept.
+    Decided oldest conversion first, with the keys the set itself claims taking
+    precedence over their current holders inside the set; each chunk's decisions are
+    staged as soon as they are made (a decision is never revised, and nothing but the
+    staging is written before the end, so later chunks read the keys as they stood),
+    then written in the same transaction. A conversion that a postback changed meanwhile
+    (its revision moved) aborts the whole run with a Conflict: nothing half-done is kept.
+    A dry run stages nothing.
     """
     snapshot = SourceSnapshot.of(source)
     report = Report(dry_run=dry_run)
@@ -175,30 +178,82 @@ def reprocess(
             )
         )
     )
-    members = set(ids)
-    claimed: dict[str, int] = {}
-    plans: list[Plan] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    decide = _Decider(snapshot, token_key, set(ids), report)
+    writer = None if dry_run else write(COMPARED)
+    follow_ups: list[tuple[int, str]] = []
+    try:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            plans = decide(chunk)
+            if writer is not None and plans:
+                writer.stage(plans)
+                follow_ups += _follow_ups(plans)
+            if progress:
+                progress(len(chunk))
+        if writer is None or not report.changed:
+            db.session.rollback()
+            return report
+        _finish(writer)
+    except BaseException:
+        db.session.rollback()
+        raise
+    report.follow_ups = follow_ups
+    return report
+
+
+@dataclass
+class _Decider:
+    """Decides chunk after chunk, remembering the keys earlier chunks claimed."""
+
+    snapshot: SourceSnapshot
+    token_key: bytes
+    members: set[int]
+    report: Report
+    claimed: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, chunk: list[int]) -> list[Plan]:
+        """The plans of the chunk's changed conversions, oldest first."""
         conversions = db.session.scalars(
             select(Conversion)
             .options(selectinload(Conversion.history))
             .where(Conversion.id.in_(chunk))
             .order_by(Conversion.received_at, Conversion.id)
         ).all()
-        rows = [_translated(conversion, snapshot, token_key) for conversion in conversions]
+        rows = [
+            _translated(conversion, self.snapshot, self.token_key) for conversion in conversions
+        ]
         holders = _key_holders([row["dedupe_key"] for row in rows if row is not None])
+        plans = []
         for conversion, row in zip(conversions, rows, strict=True):
-            plan = _decide(conversion, row, holders, members, claimed, report)
+            plan = _decide(conversion, row, holders, self.members, self.claimed, self.report)
             if plan is not None:
                 plans.append(plan)
-        if progress:
-            progress(len(chunk))
-    if dry_run or not plans:
-        db.session.rollback()
-        return report
-    _write_all(plans, report)
-    return report
+        return plans
+
+
+def _follow_ups(plans: list[Plan]) -> list[tuple[int, str]]:
+    """The changed conversions whose new result asks for deliveries."""
+    return [
+        (cid, "remapped") for cid, _, _, after, _ in plans if after["attribution"] != "duplicate"
+    ]
+
+
+def _finish(writer: Write) -> None:
+    """Compare-and-set on each conversion's revision, so a postback that changed one
+    meanwhile undoes it all (see ``reprocess_write``); the caller rolls back on error."""
+    try:
+        writer.finish()
+        db.session.commit()
+    except IntegrityError:
+        raise Conflict(
+            "a new postback took one of these keys while they were re-mapped; nothing was "
+            "changed, run the re-map again"
+        ) from None
+    except RevisionMoved:
+        raise Conflict(
+            "postbacks changed some of these conversions while they were re-mapped; "
+            "nothing was changed, run the re-map again"
+        ) from None
 
 
 def _ids_query(
@@ -344,29 +399,6 @@ def _key_holders(keys: list[str | None]) -> dict[str, int]:
         select(Conversion.dedupe_key, Conversion.id).where(Conversion.dedupe_key.in_(wanted))
     )
     return {key: conversion_id for key, conversion_id in found}
-
-
-def _write_all(plans: list[Plan], report: Report) -> None:
-    """One transaction, a few statements (see ``reprocess_write``): compare-and-set on
-    each conversion's revision, so a postback that changed one meanwhile undoes it all."""
-    try:
-        write(plans, COMPARED, utcnow())
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(
-            "a new postback took one of these keys while they were re-mapped; nothing was "
-            "changed, run the re-map again"
-        ) from None
-    except RevisionMoved:
-        db.session.rollback()
-        raise Conflict(
-            "postbacks changed some of these conversions while they were re-mapped; "
-            "nothing was changed, run the re-map again"
-        ) from None
-    report.follow_ups = [
-        (cid, "remapped") for cid, _, _, after, _ in plans if after["attribution"] != "duplicate"
-    ]
 
 
 def _plain(value: Any) -> Any:

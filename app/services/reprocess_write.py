@@ -1,46 +1,87 @@
-"""Writing a re-map's decisions: a handful of statements however many conversions change.
+"""Writing a re-map's decisions: a handful of statements however many conversions change,
+and memory that does not grow with them.
 
-The first version wrote one ``UPDATE`` and one ``Remap`` insert per conversion: 77 s for
-52,500 conversions on PostgreSQL without the stats triggers, and with them a curve that
-breaks. Each one-row ``UPDATE`` fires the statement-level trigger once and logs one
-``stats_dirty`` row, so 21,000 conversions log 21,000 rows for 169 hours. Measured
-(``bench/remap.py``, ``BENCH_REMAP_WRITE=each``): the write took 4.7 s for 5,250
-conversions and 9.4 s for 10,500, linear, then 414 s for 21,000, where the same write
-without the trigger took 17.6 s. A bare table with the same kind of trigger (transition
-tables, one log row per statement) stays linear to 20,000 statements in one transaction
-(1.5 s), so the trigger machinery alone does not explain the break; what does, past
-roughly 10,000 logged rows in one transaction, is not pinned down. Whatever it is grows
-with statements per transaction, and a write in a few statements never reaches it.
+Why not one ``UPDATE`` per conversion. The first version wrote one ``UPDATE`` and one
+``Remap`` insert per conversion: 77 s for 52,500 conversions on PostgreSQL without the
+stats triggers, and with them a curve that broke (``bench/remap.py``,
+``BENCH_REMAP_WRITE=each``): 4.7 s for 5,250 conversions, 9.4 s for 10,500, then 414 s
+for 21,000 (17.6 s with the trigger disabled). The cause is the plan PL/pgSQL keeps for
+the trigger's ``INSERT INTO stats_dirty ... FROM old_rows JOIN new_rows``: it is made
+once per session, at the trigger's first firing, for that statement's transition tables,
+and reused by every later statement. Without statistics on transition tables the planner
+puts the join at N * N / 200 rows, so the cost grows with the square of the first
+statement's rows. The per-row write's first statement is the bulk key-freeing
+``UPDATE``; past about 11,000 moving keys the kept plan costs more than
+``jit_above_cost`` (100,000: 80,629 for 9,975 keys, 113,646 for 11,881, 317,515 for
+20,000), so each of the one-row ``UPDATE`` statements that follow JIT-compiles the
+trigger's query again, 20 to 35 ms where the work takes under 0.5 ms. (414 - 17.6 s)
+over 21,000 statements is 19 ms each. Replaying the write in plain psycopg on 21,000
+seeded conversions, per 1,000 one-row ``UPDATE`` statements: 29 s; 0.45 s with ``jit =
+off``, 0.5 s after a ``DISCARD PLANS`` (replanned for one-row tables), 0.55 s without the
+bulk ``UPDATE`` first, 0.45 s without the trigger; still 29 to 34 s without the
+``Remap`` inserts. With JIT off the bench's per-row write stays linear (6.7, 14.5 and
+33.3 s for 5,250, 10,500 and 21,000 conversions). A step, then, not a curve; a bare
+table with the same trigger stayed linear because no big statement came first in its
+session.
 
-So the decisions go into a temporary staging table in bulk (COPY on PostgreSQL, an
-``executemany`` on SQLite), and three statements write them:
+The kept plan cuts the other way too: after a firing for one row (or none), a
+20,000-row ``UPDATE`` spent 213 to 278 s in the trigger (a nested loop over both
+transition tables) instead of 0.1 s. The set-based write below would meet that when no
+key moves (its key-freeing ``UPDATE`` then fires for no rows first: 6.8 s in the trigger
+for 5,250 conversions, 8.8 s for the whole re-map), so it discards the session's plans
+before and after each big statement (``_replan_triggers``): 2.1 s.
+
+So the decisions are staged, chunk by chunk as they are decided, in a temporary table
+(COPY on PostgreSQL), and three statements at the end write them:
 
 1. the conversions whose key moves give it up (``dedupe_key = NULL``), so keys may swap
    within the set without tripping the unique index;
 2. one ``UPDATE conversions ... FROM staging`` on ``id`` *and* the revision each was
    decided at; if fewer rows are updated than planned, a postback changed one of them
    meanwhile and the caller rolls everything back;
-3. the ``Remap`` history rows, in one COPY (or one ``executemany``).
+3. one ``INSERT ... SELECT`` of the ``Remap`` history rows from the staging table.
 
-The stats triggers then fire once: PostgreSQL logs each touched hour once; SQLite's
-per-row trigger logs an hour only when it is not logged yet.
+The stats triggers then fire once per statement: PostgreSQL logs each touched hour
+once; SQLite's per-row trigger logs an hour only when it is not logged yet.
 
-``write_each`` is the per-row write kept as the reference: the tests check that both
+Staging as decided keeps the process's memory flat: it holds the values of 500
+conversions at a time, not of every changed one (peak RSS 296 MB at 525,000
+conversions, 2,234 MB before). Nothing but the
+temporary table is written until the end, so the conversions are neither locked nor
+changed while deciding reads them and the keys they hold. SQLite is the exception: a
+write opens its transaction, and the reads that follow would pin one snapshot, so any
+postback stored meanwhile would fail the final write; there the staged rows are held in
+memory and written at the end (SQLite installs are the small ones).
+
+``EachWrite`` is the per-row write kept as the reference: the tests check that both
 give the same rows, and the bench measures the old curve with it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, Table, and_, func, text, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from app.extensions import db
 from app.models import Conversion, Remap
 from app.models.bulk import insert_rows
+from app.models.types import utcnow
 
 #: (conversion id, revision decided at, values before, values after, field -> [old, new])
 Plan = tuple[int, int, dict[str, Any], dict[str, Any], dict[str, Any]]
@@ -49,6 +90,15 @@ STAGING = "remap_staging"
 
 class RevisionMoved(Exception):
     """Fewer conversions were written than planned: one changed since it was decided."""
+
+
+class Write(Protocol):
+    """How a re-map's decisions reach the database, inside the session's transaction:
+    ``stage`` each chunk's as soon as they are decided, ``finish`` once all are."""
+
+    def stage(self, plans: list[Plan]) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 def owed(after: dict[str, Any], revision: int) -> dict[str, Any]:
@@ -74,69 +124,125 @@ def _staging(fields: tuple[str, ...]) -> Table:
         Column("moves", Boolean, nullable=False),
         Column("dispatch_pending", Boolean, nullable=False),
         Column("planned_revision", Integer),
+        Column("changes", Remap.__table__.c.changes.type, nullable=False),
         *(Column(name, conversions.c[name].type) for name in fields),
         prefixes=["TEMPORARY"],
     )
 
 
-def write_set(plans: list[Plan], fields: tuple[str, ...], now: datetime) -> None:
-    """Write ``plans`` in a few statements inside the session's transaction; raises
-    ``RevisionMoved`` (or the database's ``IntegrityError``) and leaves the rollback to
-    the caller."""
-    connection = db.session.connection()
-    staging = _staging(fields)
-    _drop(connection)  # a run rolled back on SQLite may leave it behind
-    staging.create(connection)
-    insert_rows(
-        connection,
-        staging,
-        [
-            {
-                "id": conversion_id,
-                "revision": revision,
-                "moves": before["dedupe_key"] != after["dedupe_key"],
-                "planned_revision": None,
-                **after,
-                **owed(after, revision + 1),
-            }
-            for conversion_id, revision, before, after, _ in plans
-        ],
-    )
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"ANALYZE {STAGING}"))
-    conversions = Conversion.__table__
-    connection.execute(
-        update(conversions)
-        .where(conversions.c.id == staging.c.id, staging.c.moves)
-        .values(dedupe_key=None)
-    )
-    written = connection.execute(
-        update(conversions)
-        .where(and_(conversions.c.id == staging.c.id, conversions.c.revision == staging.c.revision))
-        .values(
-            {name: staging.c[name] for name in fields}
-            | {
-                "updated_at": now,
-                "revision": staging.c.revision + 1,
-                "dispatch_pending": staging.c.dispatch_pending,
-                # Only a conversion now a duplicate has its planned revision moved.
-                "planned_revision": func.coalesce(
-                    staging.c.planned_revision, conversions.c.planned_revision
+def _staged(plan: Plan) -> dict[str, Any]:
+    """One staging row: the values to write, the revision to check and the history."""
+    conversion_id, revision, before, after, diff = plan
+    return {
+        "id": conversion_id,
+        "revision": revision,
+        "moves": before["dedupe_key"] != after["dedupe_key"],
+        "planned_revision": None,
+        "changes": diff,
+        **after,
+        **owed(after, revision + 1),
+    }
+
+
+class SetWrite:
+    """Stages each chunk's decisions, then writes them all in three statements."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.fields = fields
+        self.staging = _staging(fields)
+        self.planned = 0
+        self.created = False
+        #: Staged rows not yet in the staging table (SQLite keeps them until ``finish``).
+        self.held: list[dict[str, Any]] = []
+
+    def stage(self, plans: list[Plan]) -> None:
+        """A dry run never calls this, so it creates nothing, not even the table."""
+        rows = [_staged(plan) for plan in plans]
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            self.held += rows
+        else:
+            self._insert(connection, rows)
+        self.planned += len(rows)
+
+    def finish(self) -> None:
+        """Raises ``RevisionMoved`` (or the database's ``IntegrityError``) and leaves the
+        rollback to the caller."""
+        connection = db.session.connection()
+        if self.held:
+            self._insert(connection, self.held)
+            self.held = []
+        if not self.planned:
+            return
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"ANALYZE {STAGING}"))
+        now = utcnow()
+        _replan_triggers(connection)
+        self._free_moving_keys(connection)
+        _replan_triggers(connection)
+        written = self._update(connection, now)
+        _replan_triggers(connection)
+        if written != self.planned:
+            raise RevisionMoved
+        remaps = Remap.__table__
+        connection.execute(
+            insert(remaps).from_select(
+                ["conversion_id", "changed_at", "changes"],
+                select(
+                    self.staging.c.id,
+                    literal(now, remaps.c.changed_at.type),
+                    self.staging.c.changes,
                 ),
-            }
+            )
         )
-    ).rowcount
-    if written != len(plans):
-        raise RevisionMoved
-    insert_rows(
-        connection,
-        Remap.__table__,
-        [
-            {"conversion_id": conversion_id, "changed_at": now, "changes": diff}
-            for conversion_id, _, _, _, diff in plans
-        ],
-    )
-    _drop(connection)
+        _drop(connection)
+
+    def _insert(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        if not self.created:
+            _drop(connection)  # a run rolled back on SQLite may leave it behind
+            self.staging.create(connection)
+            self.created = True
+        insert_rows(connection, self.staging, rows)
+
+    def _free_moving_keys(self, connection: Connection) -> None:
+        conversions = Conversion.__table__
+        connection.execute(
+            update(conversions)
+            .where(conversions.c.id == self.staging.c.id, self.staging.c.moves)
+            .values(dedupe_key=None)
+        )
+
+    def _update(self, connection: Connection, now: Any) -> int:
+        """The compare-and-set on each conversion's revision; how many it wrote."""
+        conversions, staging = Conversion.__table__, self.staging
+        return connection.execute(
+            update(conversions)
+            .where(
+                and_(conversions.c.id == staging.c.id, conversions.c.revision == staging.c.revision)
+            )
+            .values(
+                {name: staging.c[name] for name in self.fields}
+                | {
+                    "updated_at": now,
+                    "revision": staging.c.revision + 1,
+                    "dispatch_pending": staging.c.dispatch_pending,
+                    # Only a conversion now a duplicate has its planned revision moved.
+                    "planned_revision": func.coalesce(
+                        staging.c.planned_revision, conversions.c.planned_revision
+                    ),
+                }
+            )
+        ).rowcount
+
+
+def _replan_triggers(connection: Connection) -> None:
+    """PL/pgSQL keeps the plan of the stats trigger's query for the session, made at its
+    first firing for that statement's transition tables. Discarded before each big
+    statement, so its firing is planned for its own rows (a plan kept from an empty
+    key-freeing ``UPDATE`` took 6.8 s for 5,250 rows, quadratic), and after, so the
+    session's next one-row statements do not inherit a plan costed for the whole set."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("DISCARD PLANS"))
 
 
 def _drop(connection: Connection) -> None:
@@ -144,30 +250,40 @@ def _drop(connection: Connection) -> None:
     connection.execute(text(f"DROP TABLE IF EXISTS {schema}.{STAGING}"))
 
 
-def write_each(plans: list[Plan], fields: tuple[str, ...], now: datetime) -> None:
-    """The per-row write: one ``UPDATE`` and one ``Remap`` insert per conversion. Slow,
-    and with the stats triggers on PostgreSQL no longer linear past about 10,000
-    conversions; kept as the reference the set-based write is tested and measured
-    against."""
-    del fields
-    moving = [
-        cid for cid, _, before, after, _ in plans if before["dedupe_key"] != after["dedupe_key"]
-    ]
-    if moving:
-        db.session.execute(
-            update(Conversion)
-            .where(Conversion.id.in_(moving))
-            .values(dedupe_key=None)
-            .execution_options(synchronize_session=False)
-        )
-    for conversion_id, revision, _, after, diff in plans:
-        written = db.session.execute(
-            update(Conversion)
-            .where(Conversion.id == conversion_id, Conversion.revision == revision)
-            .values(**after, updated_at=now, revision=revision + 1, **owed(after, revision + 1))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if written != 1:
-            raise RevisionMoved
-        db.session.add(Remap(conversion_id=conversion_id, changes=diff))
-    db.session.flush()
+class EachWrite:
+    """The per-row write: one ``UPDATE`` and one ``Remap`` insert per conversion, after
+    one ``UPDATE`` freeing the moving keys. It holds every plan until ``finish`` and is
+    slow; kept as the reference the set-based write is tested and measured against."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        del fields
+        self.plans: list[Plan] = []
+
+    def stage(self, plans: list[Plan]) -> None:
+        self.plans += plans
+
+    def finish(self) -> None:
+        now = utcnow()
+        moving = [
+            cid
+            for cid, _, before, after, _ in self.plans
+            if before["dedupe_key"] != after["dedupe_key"]
+        ]
+        if moving:
+            db.session.execute(
+                update(Conversion)
+                .where(Conversion.id.in_(moving))
+                .values(dedupe_key=None)
+                .execution_options(synchronize_session=False)
+            )
+        for conversion_id, revision, _, after, diff in self.plans:
+            written = db.session.execute(
+                update(Conversion)
+                .where(Conversion.id == conversion_id, Conversion.revision == revision)
+                .values(**after, updated_at=now, revision=revision + 1, **owed(after, revision + 1))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if written != 1:
+                raise RevisionMoved
+            db.session.add(Remap(conversion_id=conversion_id, changed_at=now, changes=diff))
+        db.session.flush()
