@@ -28,13 +28,17 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 32)
 from app import create_app
 from app.extensions import db
 from app.ingest.writer import get_writer
+from app.migration_state import head_revision
 from app.models import DirtyHour
 from app.models.types import utcnow
+from app.paths import migrations_dir
 from app.services import users as user_service
 
 REQUIRE_SERVICES = os.environ.get("PBHUB_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
+#: The schema revision this code needs; tests that name it follow new migrations.
+HEAD = head_revision(migrations_dir())
 _created: set[str] = set()
 
 

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
@@ -219,3 +220,31 @@ def test_a_downgrade_to_0011_rolls_every_conversion_hour_up_anew(fresh_database)
         db.engine.dispose()
     assert dirty == ["conversions"]
     assert "stats_countries_hourly" not in tables
+
+
+def trigger_settings(connection) -> dict[str, list[str]]:
+    rows = connection.execute(
+        text("SELECT proname, proconfig FROM pg_proc WHERE proname LIKE 'pbhub_stats_%'")
+    ).all()
+    return {name: sorted(config or []) for name, config in rows}
+
+
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
+def test_the_upgrade_plans_the_stats_triggers_without_jit_or_nested_loops(fresh_database):
+    """A plan kept from one statement's size must suit the next one's (migration 0013)."""
+    planned = ["enable_nestloop=off", "jit=off"]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            assert trigger_settings(connection) == {
+                "pbhub_stats_clicks_changed": planned,
+                "pbhub_stats_conversions_changed": planned,
+            }
+        downgrade(revision="0012")
+        with db.engine.connect() as connection:
+            assert trigger_settings(connection) == {
+                "pbhub_stats_clicks_changed": [],
+                "pbhub_stats_conversions_changed": [],
+            }
+        db.engine.dispose()

@@ -5,31 +5,16 @@ Why not one ``UPDATE`` per conversion. The first version wrote one ``UPDATE`` an
 ``Remap`` insert per conversion: 77 s for 52,500 conversions on PostgreSQL without the
 stats triggers, and with them a curve that broke (``bench/remap.py``,
 ``BENCH_REMAP_WRITE=each``): 4.7 s for 5,250 conversions, 9.4 s for 10,500, then 414 s
-for 21,000 (17.6 s with the trigger disabled). The cause is the plan PL/pgSQL keeps for
-the trigger's ``INSERT INTO stats_dirty ... FROM old_rows JOIN new_rows``: it is made
-once per session, at the trigger's first firing, for that statement's transition tables,
-and reused by every later statement. Without statistics on transition tables the planner
-puts the join at N * N / 200 rows, so the cost grows with the square of the first
-statement's rows. The per-row write's first statement is the bulk key-freeing
-``UPDATE``; past about 11,000 moving keys the kept plan costs more than
-``jit_above_cost`` (100,000: 80,629 for 9,975 keys, 113,646 for 11,881, 317,515 for
-20,000), so each of the one-row ``UPDATE`` statements that follow JIT-compiles the
-trigger's query again, 20 to 35 ms where the work takes under 0.5 ms. (414 - 17.6 s)
-over 21,000 statements is 19 ms each. Replaying the write in plain psycopg on 21,000
-seeded conversions, per 1,000 one-row ``UPDATE`` statements: 29 s; 0.45 s with ``jit =
-off``, 0.5 s after a ``DISCARD PLANS`` (replanned for one-row tables), 0.55 s without the
-bulk ``UPDATE`` first, 0.45 s without the trigger; still 29 to 34 s without the
-``Remap`` inserts. With JIT off the bench's per-row write stays linear (6.7, 14.5 and
-33.3 s for 5,250, 10,500 and 21,000 conversions). A step, then, not a curve; a bare
-table with the same trigger stayed linear because no big statement came first in its
-session.
-
-The kept plan cuts the other way too: after a firing for one row (or none), a
-20,000-row ``UPDATE`` spent 213 to 278 s in the trigger (a nested loop over both
-transition tables) instead of 0.1 s. The set-based write below would meet that when no
-key moves (its key-freeing ``UPDATE`` then fires for no rows first: 6.8 s in the trigger
-for 5,250 conversions, 8.8 s for the whole re-map), so it discards the session's plans
-before and after each big statement (``_replan_triggers``): 2.1 s.
+for 21,000 (17.6 s with the trigger disabled). The cause was the plan PL/pgSQL keeps for
+the trigger's ``INSERT INTO stats_dirty ... FROM old_rows JOIN new_rows``, made at its
+first firing on a connection and reused by every later statement: after the bulk
+key-freeing ``UPDATE`` of more than about 11,000 keys it cost past ``jit_above_cost``,
+and each one-row ``UPDATE`` that followed JIT-compiled it again, 19 ms each. A plan made
+for one row failed the other way, a nested loop for the next big statement (the
+set-based write's key-freeing ``UPDATE`` fires for no rows when no key moves: 6.8 s in
+the trigger for 5,250 conversions). Migration 0013 runs the trigger functions without
+JIT or nested loops, which is right at every size (``app/models/stats_triggers.py``);
+even so, one statement per conversion costs a round trip and a trigger firing each.
 
 So the decisions are staged, chunk by chunk as they are decided, in a temporary table
 (COPY on PostgreSQL), and three statements at the end write them:
@@ -177,11 +162,8 @@ class SetWrite:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"ANALYZE {STAGING}"))
         now = utcnow()
-        _replan_triggers(connection)
         self._free_moving_keys(connection)
-        _replan_triggers(connection)
         written = self._update(connection, now)
-        _replan_triggers(connection)
         if written != self.planned:
             raise RevisionMoved
         remaps = Remap.__table__
@@ -233,16 +215,6 @@ class SetWrite:
                 }
             )
         ).rowcount
-
-
-def _replan_triggers(connection: Connection) -> None:
-    """PL/pgSQL keeps the plan of the stats trigger's query for the session, made at its
-    first firing for that statement's transition tables. Discarded before each big
-    statement, so its firing is planned for its own rows (a plan kept from an empty
-    key-freeing ``UPDATE`` took 6.8 s for 5,250 rows, quadratic), and after, so the
-    session's next one-row statements do not inherit a plan costed for the whole set."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("DISCARD PLANS"))
 
 
 def _drop(connection: Connection) -> None:
