@@ -62,13 +62,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     dashboard.init_app(app)
 
-    from app import home
+    from app import api_docs, home
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.ingest.routes import bp as ingest_bp
 
     app.register_blueprint(ingest_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(home.bp)

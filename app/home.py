@@ -26,6 +26,7 @@ def index():  # type: ignore[no-untyped-def]
         version=VERSION,
         api="/api/v1",
         openapi="/api/v1/openapi.json",
+        docs="/api/docs",
         health="/healthz",
     )
 

@@ -20,7 +20,8 @@ def test_health_answers_503_when_the_database_does_not(client, database_fails):
 
 
 def test_the_root_page_points_at_the_api(client):
-    assert client.get("/").get_json()["openapi"] == "/api/v1/openapi.json"
+    answer = client.get("/").get_json()
+    assert (answer["openapi"], answer["docs"]) == ("/api/v1/openapi.json", "/api/docs")
 
 
 @pytest.mark.parametrize(("trusted_hops", "stored_address"), [(1, "198.51.100.7"), (0, "10.0.0.2")])

@@ -97,6 +97,8 @@ def test_the_wheel_carries_templates_static_files_signatures_and_migrations(dist
     )
     assert "app/templates/base.html" in names
     assert any(n.startswith("app/static/") and n.endswith(".css") for n in names)
+    for vendored in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"):
+        assert f"app/static/vendor/swagger-ui/{vendored}" in names
     assert "signatures/adcombo.py" in names
 
 
