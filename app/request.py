@@ -12,8 +12,8 @@ from flask import Flask, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import BaseConverter, IntegerConverter, Map, Rule
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, Rule, ValidationError
 
 from app.core import json_limits
 from app.models.types import MAX_BIGINT, MAX_INTEGER
@@ -102,7 +102,22 @@ class JSONProvider(DefaultJSONProvider):
         return json_limits.loads(s, **kwargs)
 
 
-class IdConverter(IntegerConverter):
+class _RowIdConverter(IntegerConverter):
+    """An id within its column's range; any other number names no row, whatever the
+    method. Werkzeug's own refusal (``ValidationError``) would answer 405 wherever the
+    same path has a rule for another method (``DELETE /sources/0`` while GET and PATCH
+    exist), telling the client the method is wrong when the id is."""
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound(
+                f"nothing has this id; ids here run from {self.min} to {self.max}"
+            ) from None
+
+
+class IdConverter(_RowIdConverter):
     """``<id:name>``: the id of a row of a small table (a 32-bit INTEGER key: sources,
     outbound postbacks, users...); anything beyond it is a 404, not a database error."""
 
@@ -110,7 +125,7 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_INTEGER)
 
 
-class BigIdConverter(IntegerConverter):
+class BigIdConverter(_RowIdConverter):
     """``<bigid:name>``: the id of a row of a large table (a 64-bit key: conversions,
     deliveries)."""
 

@@ -57,6 +57,15 @@ def test_a_bad_connection_is_refused_with_field_errors(add, fields, field):
     assert field in answer.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("url", ["https://t.example/?sub=1", "https://t.example/#top"])
+def test_a_tracker_url_with_a_query_or_a_fragment_is_refused(add, url):
+    """The Admin API's path goes after the tracker's address: after a query it would
+    join the query, and no call would reach the API."""
+    answer = add(url=url)
+    assert answer.status_code == 422
+    assert "without a query or a fragment" in answer.get_json()["error"]["fields"]["url"][0]
+
+
 def test_an_unknown_timezone_is_refused(add):
     answer = add(timezone="Mars/Olympus")
     assert answer.status_code == 422
@@ -131,6 +140,15 @@ def test_forwarding_is_set_up_once(add, client, admin_headers):
     second = client.post(f"{BASE}/{connection['id']}/forwarding", headers=admin_headers)
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.get_json()["id"] == second.get_json()["id"]
+
+
+def test_the_forwarding_of_a_connection_named_as_long_as_allowed_fits_its_name(
+    add, client, admin_headers
+):
+    connection = add(name="K" * 120).get_json()
+    answer = client.post(f"{BASE}/{connection['id']}/forwarding", headers=admin_headers)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["name"] == "Keitaro: " + "K" * 111
 
 
 def test_the_reconciliation_report_is_served(add, client, admin_headers, operator_headers):

@@ -1,5 +1,6 @@
 """Sources over the JSON API."""
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -66,6 +67,20 @@ def test_a_body_that_is_not_a_json_object_answers_422(client, operator_headers):
         "/api/v1/sources", data="[1]", content_type="application/json", headers=operator_headers
     )
     assert answer.status_code == 422
+
+
+@pytest.mark.parametrize("kind", ["sources", "outbound-postbacks"])
+def test_a_name_with_capitals_beyond_ascii_taken_again_is_a_conflict(
+    client, operator_headers, kind
+):
+    """The database's lower() may leave Â as it is where Python's folds it: the same name
+    twice is still a conflict, not a refused statement."""
+    body = {"name": "Âgence Ωmega", "url_template": "https://crm.example/hook"}
+    if kind == "sources":
+        body.pop("url_template")
+    first = client.post(f"/api/v1/{kind}", json=body, headers=operator_headers)
+    second = client.post(f"/api/v1/{kind}", json=body, headers=operator_headers)
+    assert (first.status_code, second.status_code) == (201, 409), second.get_json()
 
 
 def test_names_are_unique_ignoring_case(client, source, operator_headers):

@@ -1,6 +1,7 @@
 """Keitaro's clicks imported into the hub: windows, pages, idempotency, timezones,
 attribution by sub id, stats, and the schedule that runs it."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -271,6 +272,29 @@ def test_the_import_job_logs_a_tracker_error_and_returns(fake_keitaro, connectio
     fake_keitaro.licensed = False
     assert keitaro_jobs.import_clicks(connection.id) is None
     assert "LicenceRequired" in db.session.get(KeitaroConnection, connection.id).clicks_last_error
+
+
+@pytest.mark.parametrize("job", ["refresh_metadata", "import_clicks"])
+def test_a_job_whose_connection_is_removed_meanwhile_stops_quietly(
+    connection, monkeypatch, caplog, job
+):
+    """The API removes a connection while its sync job waits on a tracker that does not
+    answer: the job has no row left to record the failure on, and ends without an error."""
+
+    class Gone:
+        def list(self, *_, **__):
+            with db.engine.begin() as other:
+                other.execute(
+                    text("DELETE FROM keitaro_connections WHERE id = :id"), {"id": connection.id}
+                )
+            raise Unavailable("Keitaro did not answer")
+
+    class Tracker:
+        campaigns = offers = affiliate_networks = traffic_sources = Gone()
+
+    monkeypatch.setattr(connections, "client_for", lambda *_: Tracker())
+    assert getattr(keitaro_jobs, job)(connection.id) is None
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_removing_a_connection_removes_its_imported_clicks(fake_keitaro, connection, run_import):

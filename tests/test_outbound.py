@@ -416,6 +416,26 @@ def test_a_source_target_url_creates_its_signed_webhook(
     assert (row.owner_source_id, row.state) == (source["id"], "inactive")
 
 
+def test_a_source_named_as_long_as_allowed_gets_its_webhook(make_source):
+    """The webhook is named after the source, and fits its column however long that is."""
+    source = make_source(name="N" * 120, outbound_target_url="https://crm.example/hook")
+    assert source["webhook_id"] is not None
+    [row] = db.session.scalars(select(OutboundPostback)).all()
+    assert row.name == "N" * 112 + " webhook"
+
+
+def test_a_source_created_from_a_detection_gets_its_webhook(client, operator_headers):
+    body = {
+        "name": "Detected",
+        "url": "https://hub.example/pb?clickid={clickid}&payout={payout}",
+        "outbound_target_url": "https://crm.example/hook",
+    }
+    answer = client.post("/api/v1/sources/from-detection", json=body, headers=operator_headers)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["outbound_secret"].startswith("whsec_")
+    assert answer.get_json()["webhook_id"] is not None
+
+
 def test_the_cli_creates_tests_and_lists_outbound_postbacks(runner, httpserver):
     httpserver.expect_request("/cli").respond_with_data("fine")
     created = runner.invoke(

@@ -18,6 +18,9 @@ from app.auth.session import OfflineUser, current_user, has_role
 from app.errors import error_response
 from app.services.users import user_for_token
 
+#: The attribute of a guarded view naming the role it needs (read by the OpenAPI document).
+ROLE_ATTRIBUTE = "required_role"
+
 
 def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Allow the route to a user holding ``role`` or a higher one."""
@@ -45,9 +48,15 @@ def require(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             g.user = user
             return view(*args, **kwargs)
 
+        setattr(wrapped, ROLE_ATTRIBUTE, role)
         return wrapped
 
     return decorator
+
+
+def required_role(view: Callable[..., Any]) -> str | None:
+    """The role ``require`` guards ``view`` with; ``None`` for a public view."""
+    return getattr(view, ROLE_ATTRIBUTE, None)
 
 
 def _unauthorized(message: str):  # type: ignore[no-untyped-def]

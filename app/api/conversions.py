@@ -96,11 +96,6 @@ def get_conversion(conversion_id: int):  # type: ignore[no-untyped-def]
     """One conversion with its raw request and status history.
     ---
     get:
-      parameters:
-        - in: path
-          name: conversion_id
-          schema: {type: integer}
-          required: true
       responses:
         200:
           content:

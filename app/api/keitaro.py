@@ -16,11 +16,14 @@ from app.api.schemas import (
     KeitaroConnectionInSchema,
     KeitaroConnectionListSchema,
     KeitaroConnectionOutSchema,
+    KeitaroConnectionPatchSchema,
+    KeitaroRemovedSchema,
     KeitaroSyncStatusSchema,
     KeitaroTestSchema,
     OutboundOutSchema,
     ReconcileQuerySchema,
     ReconcileReportSchema,
+    SyncQueuedSchema,
 )
 from app.jobs.keitaro import IMPORT_JOB, METADATA_JOB
 from app.models import KeitaroConnection
@@ -70,6 +73,8 @@ def add_keitaro_connection():  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: KeitaroConnectionOutSchema
+        404:
+          description: No source has the name or id given as `source`.
         409:
           content:
             application/json:
@@ -93,14 +98,16 @@ def update_keitaro_connection(connection_id: int):  # type: ignore[no-untyped-de
       requestBody:
         content:
           application/json:
-            schema: KeitaroConnectionInSchema
+            schema: KeitaroConnectionPatchSchema
       responses:
         200:
           content:
             application/json:
               schema: KeitaroConnectionOutSchema
+        404:
+          description: No such connection, or no source has the name or id given as `source`.
     """
-    data = KeitaroConnectionInSchema(partial=True).load(json_object())
+    data = KeitaroConnectionPatchSchema().load(json_object())
     data.pop("name", None)
     row = service.update_connection(_connection(connection_id), data, keyring(), keitaro_settings())
     return jsonify(_out(row))
@@ -114,10 +121,15 @@ def remove_keitaro_connection(connection_id: int):  # type: ignore[no-untyped-de
     delete:
       responses:
         200:
-          description: How many imported clicks went with it.
+          description: Removed, with how many imported clicks went with it.
+          content:
+            application/json:
+              schema: KeitaroRemovedSchema
     """
     clicks = service.remove_connection(_connection(connection_id))
-    return jsonify({"removed": True, "imported_clicks_removed": clicks})
+    return jsonify(
+        KeitaroRemovedSchema().dump({"removed": True, "imported_clicks_removed": clicks})
+    )
 
 
 @bp.post("/keitaro/connections/<id:connection_id>/test")
@@ -131,6 +143,8 @@ def test_keitaro_connection(connection_id: int):  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: KeitaroTestSchema
+        422:
+          description: The stored API key cannot be decrypted (SECRET_KEY changed).
         502:
           content:
             application/json:
@@ -166,11 +180,14 @@ def keitaro_sync_now(connection_id: int):  # type: ignore[no-untyped-def]
       responses:
         202:
           description: Queued; follow it with GET .../sync.
+          content:
+            application/json:
+              schema: SyncQueuedSchema
     """
     row = _connection(connection_id)
     enqueue(METADATA_JOB, row.id)
     enqueue(IMPORT_JOB, row.id)
-    return jsonify({"queued": ["metadata", "clicks"]}), 202
+    return jsonify(SyncQueuedSchema().dump({"queued": ["metadata", "clicks"]})), 202
 
 
 @bp.post("/keitaro/connections/<id:connection_id>/forwarding")
@@ -188,6 +205,10 @@ def keitaro_forwarding(connection_id: int):  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: OutboundOutSchema
+        409:
+          description: An outbound postback already has this forwarding's name.
+        422:
+          description: The connection has no postback key to forward with.
     """
     postback, created = service.setup_forwarding(_connection(connection_id), keyring())
     return jsonify(OutboundOutSchema().dump(postback)), 201 if created else 200
@@ -207,6 +228,10 @@ def keitaro_reconcile_report(connection_id: int):  # type: ignore[no-untyped-def
           content:
             application/json:
               schema: ReconcileReportSchema
+        502:
+          content:
+            application/json:
+              schema: ErrorSchema
     """
     query = ReconcileQuerySchema().load(request.args.to_dict())
     row = _connection(connection_id)

@@ -15,6 +15,9 @@ from app.api.schemas import (
     OutboundInSchema,
     OutboundListSchema,
     OutboundOutSchema,
+    OutboundPatchSchema,
+    OutboundTestSchema,
+    ReplayDeadSchema,
     RotateInSchema,
 )
 from app.jobs.deliveries import enqueue_sends
@@ -23,6 +26,7 @@ from app.services import outbound as service
 
 
 def _with_secret(row, secret):  # type: ignore[no-untyped-def]
+    """``OutboundWithSecretSchema``: the secret is added here, never read off the row."""
     body = OutboundOutSchema().dump(row)
     if secret:
         body["secret"] = secret
@@ -46,7 +50,7 @@ def create_outbound():  # type: ignore[no-untyped-def]
         201:
           content:
             application/json:
-              schema: OutboundOutSchema
+              schema: OutboundWithSecretSchema
         409:
           content:
             application/json:
@@ -104,21 +108,23 @@ def update_outbound(postback_id: int):  # type: ignore[no-untyped-def]
       requestBody:
         content:
           application/json:
-            schema: OutboundInSchema
+            schema: OutboundPatchSchema
       responses:
         200:
           content:
             application/json:
               schema: OutboundOutSchema
+        409:
+          content:
+            application/json:
+              schema: ErrorSchema
         422:
           content:
             application/json:
               schema: ErrorSchema
     """
     row = service.get_outbound(postback_id)
-    schema = OutboundInSchema(
-        partial=True, exclude=("preset", "url", "tracker_url", "postback_key", "signing")
-    )
+    schema = OutboundPatchSchema()
     changes = schema.normalise(schema.load(json_object()))
     return jsonify(OutboundOutSchema().dump(service.update_outbound(row, changes)))
 
@@ -131,7 +137,7 @@ def delete_outbound(postback_id: int):  # type: ignore[no-untyped-def]
     delete:
       responses:
         204:
-          description: deleted
+          description: Deleted.
     """
     service.delete_outbound(service.get_outbound(postback_id))
     return "", 204
@@ -145,9 +151,12 @@ def test_outbound(postback_id: int):  # type: ignore[no-untyped-def]
     post:
       responses:
         200:
-          description: "{request, response, error, latency_ms}"
+          content:
+            application/json:
+              schema: OutboundTestSchema
     """
-    return jsonify(service.test_outbound(service.get_outbound(postback_id), delivery_settings()))
+    result = service.test_outbound(service.get_outbound(postback_id), delivery_settings())
+    return jsonify(OutboundTestSchema().dump(result))
 
 
 @bp.post("/outbound-postbacks/<id:postback_id>/rotate-secret")
@@ -164,7 +173,7 @@ def rotate_secret(postback_id: int):  # type: ignore[no-untyped-def]
         200:
           content:
             application/json:
-              schema: OutboundOutSchema
+              schema: OutboundWithSecretSchema
     """
     options = RotateInSchema().load(request.get_json(silent=True) or {})
     row = service.get_outbound(postback_id)
@@ -200,6 +209,8 @@ def probe(postback_id: int):  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: OutboundOutSchema
+        409:
+          description: The circuit is closed; there is nothing to probe.
     """
     row = service.probe_now(service.get_outbound(postback_id), delivery_settings().now())
     return jsonify(OutboundOutSchema().dump(row))
@@ -235,12 +246,15 @@ def replay_dead(postback_id: int):  # type: ignore[no-untyped-def]
     post:
       responses:
         200:
-          description: "{replayed: n, superseded: m}: m stay dead, a later status of
-            their conversion having reached the receiver already"
+          content:
+            application/json:
+              schema: ReplayDeadSchema
     """
     done = service.replay_dead(service.get_outbound(postback_id), delivery_settings().now())
     enqueue_sends(done.ids)
-    return jsonify(replayed=len(done.ids), superseded=done.superseded)
+    return jsonify(
+        ReplayDeadSchema().dump({"replayed": len(done.ids), "superseded": done.superseded})
+    )
 
 
 @bp.post("/deliveries/<bigid:delivery_id>/replay")
@@ -254,6 +268,8 @@ def replay_delivery(delivery_id: int):  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: DeliverySchema
+        409:
+          description: A later status of its conversion reached the receiver already.
     """
     delivery = service.get_delivery(delivery_id)
     service.replay_one(delivery, delivery_settings().now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -74,33 +75,56 @@ class ErrorSchema(Schema):
 
 
 class SourceInSchema(Schema):
-    """Create or (with ``partial=True``) update a source."""
+    """Create a source (``SourcePatchSchema`` changes one, with no field required)."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    platform = fields.String(allow_none=True, validate=validate.Length(max=80))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"example": "Acme Network"},
+    )
+    platform = fields.String(
+        allow_none=True, validate=validate.Length(max=80), metadata={"example": "adcombo"}
+    )
     field_map = fields.Dict(
         keys=fields.String(validate=MAPPABLE_FIELD),
         values=fields.String(allow_none=True, validate=validate.Length(max=128)),
-        metadata={"description": "canonical field (or `status`) -> network parameter name"},
+        metadata={
+            "description": "canonical field (or `status`) -> network parameter name",
+            "example": {"click_id": "clickid", "event_type": "goal", "payout_amount": "sum"},
+        },
     )
     event_map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=255)),
         values=fields.String(validate=EVENT),
-        metadata={"description": "network event label -> canonical event"},
+        metadata={
+            "description": "network event label -> canonical event",
+            "example": {"reg": "registration", "dep": "ftd"},
+        },
     )
     status_map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=255)),
         values=fields.String(validate=STATUS),
-        metadata={"description": "network status label -> canonical status"},
+        metadata={
+            "description": "network status label -> canonical status",
+            "example": {"1": "approved", "0": "rejected"},
+        },
     )
-    default_currency = fields.String(allow_none=True)
-    attribution_window_days = fields.Integer(validate=validate.Range(min=1, max=365))
+    default_currency = fields.String(allow_none=True, metadata={"example": "USD"})
+    attribution_window_days = fields.Integer(
+        validate=validate.Range(min=1, max=365), metadata={"example": 30}
+    )
     rate_limit_per_minute = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=1_000_000)
+        allow_none=True, validate=validate.Range(min=1, max=1_000_000), metadata={"example": 600}
     )
-    offer_url = fields.String(allow_none=True, validate=[validate.Length(max=4096), _offer_url])
+    offer_url = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=4096), _offer_url],
+        metadata={"example": "https://offer.example/landing?click={cid}"},
+    )
     outbound_target_url = fields.String(
-        allow_none=True, validate=[validate.Length(max=4096), _http_url]
+        allow_none=True,
+        validate=[validate.Length(max=4096), _http_url],
+        metadata={"example": "https://crm.example/hooks/conversions"},
     )
     state = fields.String(validate=validate.OneOf(SOURCE_STATES))
 
@@ -129,6 +153,13 @@ class SourceInSchema(Schema):
         if "field_map" in data:
             data["field_map"] = {k: (v or "").strip() for k, v in data["field_map"].items()}
         return data
+
+
+class SourcePatchSchema(SourceInSchema):
+    """Change some fields of a source: any of them, none required."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class SourceOutSchema(Schema):
@@ -162,6 +193,28 @@ class SourceUrlsSchema(Schema):
     inbound_token = fields.String(metadata={"description": "shown on create and reveal only"})
     postback_url = fields.String()
     track_url = fields.String()
+
+
+class RotatedTokenSchema(SourceUrlsSchema):
+    previous_token_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "the previous token is accepted until then; null: no grace"},
+    )
+
+
+class SourceWithSecretSchema(SourceOutSchema):
+    """A source as saved, with the secret of the webhook that saving it created."""
+
+    outbound_secret = fields.String(
+        metadata={
+            "description": "the signing secret (whsec_...) of the webhook to "
+            "outbound_target_url; only in the answer that created the webhook"
+        }
+    )
+
+
+class SourceCreatedSchema(SourceWithSecretSchema, SourceUrlsSchema):
+    """A new source with its URLs: the inbound token is in this answer only."""
 
 
 class SourceListSchema(Schema):
@@ -358,8 +411,14 @@ SAMPLE_POSTBACK = fields.String(
 )
 
 
+#: What the operator pastes: a network's postback URL with its macros.
+POSTBACK_URL_EXAMPLE = "https://hub.example/pb?clickid={clickid}&payout={payout}&goal={goal}"
+
+
 class DetectInSchema(Schema):
-    url = fields.String(required=True, validate=POSTBACK_URL)
+    url = fields.String(
+        required=True, validate=POSTBACK_URL, metadata={"example": POSTBACK_URL_EXAMPLE}
+    )
     sample_postback = SAMPLE_POSTBACK
 
 
@@ -371,7 +430,9 @@ class FromDetectionInSchema(SourceInSchema):
     class Meta:
         exclude = ("platform", "status_map", "state")
 
-    url = fields.String(required=True, validate=POSTBACK_URL)
+    url = fields.String(
+        required=True, validate=POSTBACK_URL, metadata={"example": POSTBACK_URL_EXAMPLE}
+    )
     sample_postback = SAMPLE_POSTBACK
     signature_id = fields.String(allow_none=True, validate=validate.Length(max=40))
 
@@ -420,7 +481,7 @@ class CandidateSchema(Schema):
 
 
 class SourcePreviewSchema(Schema):
-    platform = fields.String()
+    platform = fields.String(allow_none=True, metadata={"description": "null: no network known"})
     field_map = fields.Dict(keys=fields.String(), values=fields.String())
     event_map = fields.Dict(keys=fields.String(), values=fields.String())
     status_map = fields.Dict(keys=fields.String(), values=fields.String())
@@ -454,6 +515,10 @@ class DetectionSchema(Schema):
     )
 
 
+class SourceFromDetectionSchema(SourceCreatedSchema):
+    detection = fields.Nested(DetectionSchema)
+
+
 class SignatureSchema(Schema):
     id = fields.String()
     name = fields.String()
@@ -473,19 +538,24 @@ class SignatureListSchema(Schema):
 
 
 class AdminSignatureSchema(Schema):
-    """An admin-written signature: which parameters carry what. Create, or (with
-    ``partial=True``) update; ``id`` cannot change."""
+    """An admin-written signature: which parameters carry what. Create one with it
+    (``AdminSignaturePatchSchema`` changes one); ``id`` cannot change."""
 
-    id = fields.String(required=True, validate=SIGNATURE_ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    id = fields.String(required=True, validate=SIGNATURE_ID, metadata={"example": "my_network"})
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=120), metadata={"example": "My Network"}
+    )
     click_id_params = fields.List(
         fields.String(validate=PARAM_NAME),
         required=True,
         validate=validate.Length(min=1, max=20, error="must list 1 to 20 parameter names"),
+        metadata={"example": ["clickid", "sub1"]},
     )
-    event_param = fields.String(allow_none=True, validate=PARAM_NAME)
-    amount_param = fields.String(allow_none=True, validate=PARAM_NAME)
-    currency_param = fields.String(allow_none=True, validate=PARAM_NAME)
+    event_param = fields.String(allow_none=True, validate=PARAM_NAME, metadata={"example": "goal"})
+    amount_param = fields.String(allow_none=True, validate=PARAM_NAME, metadata={"example": "sum"})
+    currency_param = fields.String(
+        allow_none=True, validate=PARAM_NAME, metadata={"example": "currency"}
+    )
     field_map = fields.Dict(
         keys=fields.String(validate=MAPPABLE_FIELD),
         values=fields.String(validate=PARAM_NAME),
@@ -504,6 +574,34 @@ class AdminSignatureSchema(Schema):
         for name in ("field_map", "event_map"):
             if len(data.get(name) or {}) > MAX_MAP_ENTRIES:
                 raise ValidationError(TOO_MANY_ENTRIES, name)
+
+
+class AdminSignaturePatchSchema(AdminSignatureSchema):
+    """Change some fields of an admin-written signature; its ``id`` cannot change."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class SignatureDraftSchema(Schema):
+    """An admin signature pre-filled from a ticket's URL, to check, complete and save as
+    an ``AdminSignature``. It holds what the URL showed, which may not be enough to save
+    yet: no parameter may look like a click id, and names are the URL's own."""
+
+    id = fields.String(metadata={"example": "ticket_7"})
+    name = fields.String(metadata={"description": "guessed from the URL's host"})
+    click_id_params = fields.List(
+        fields.String(),
+        metadata={
+            "description": "empty when no parameter of the URL looks like a click id: "
+            "name one before saving"
+        },
+    )
+    event_param = fields.String(allow_none=True)
+    amount_param = fields.String(allow_none=True)
+    currency_param = fields.String(allow_none=True)
+    field_map = fields.Dict(keys=fields.String(), values=fields.String())
+    event_map = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class AdminSignatureListSchema(Schema):
@@ -570,7 +668,7 @@ class ReprocessInSchema(Schema):
     until = fields.AwareDateTime(
         default_timezone=None, validate=validate.Range(min=EARLIEST, max=LATEST)
     )
-    days = fields.Integer(validate=validate.Range(min=1, max=3660))
+    days = fields.Integer(validate=validate.Range(min=1, max=3660), metadata={"example": 7})
     attribution = fields.String(validate=validate.OneOf(ATTRIBUTIONS))
     event_type = fields.String(validate=validate.OneOf(EVENTS))
     dry_run = fields.Boolean(load_default=False)
@@ -657,22 +755,34 @@ HEADER_NAME = validate.Regexp(
 
 
 class OutboundInSchema(Schema):
-    """Create (also from a preset) or, with ``partial=True``, update an outbound postback."""
+    """Create an outbound postback, also from a preset (``OutboundPatchSchema`` changes
+    one)."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"example": "Partner postback"},
+    )
     preset = fields.String(validate=validate.OneOf(("signed_webhook", "keitaro")), load_only=True)
     url = fields.String(validate=[validate.Length(max=4096), _http_url], load_only=True)
     tracker_url = fields.String(validate=[validate.Length(max=4096), _http_url], load_only=True)
     postback_key = fields.String(validate=validate.Length(min=1, max=200), load_only=True)
     signing = fields.Boolean(load_only=True, metadata={"description": "sign with a new secret"})
-    url_template = fields.String(validate=[validate.Length(min=1, max=4096), _http_url])
-    method = fields.String(validate=validate.OneOf(("GET", "POST")))
+    url_template = fields.String(
+        validate=[validate.Length(min=1, max=4096), _http_url],
+        metadata={
+            "example": "https://partner.example/pb?click={click_id}&sum={payout_amount}"
+            "&status={status}"
+        },
+    )
+    method = fields.String(validate=validate.OneOf(("GET", "POST")), metadata={"example": "GET"})
     body_format = fields.String(allow_none=True, validate=validate.OneOf(("form", "json")))
     body_template = fields.String(allow_none=True, validate=validate.Length(max=16384))
     state = fields.String(validate=validate.OneOf(("active", "inactive")))
-    events = fields.List(fields.String(validate=EVENT))
+    events = fields.List(fields.String(validate=EVENT), metadata={"example": ["ftd"]})
     attributions = fields.List(
-        fields.String(validate=_vocabulary(OUTBOUND_ATTRIBUTIONS, "an attribution"))
+        fields.String(validate=_vocabulary(OUTBOUND_ATTRIBUTIONS, "an attribution")),
+        metadata={"example": ["matched"]},
     )
     status_map = fields.Dict(
         keys=fields.String(validate=validate.OneOf((*EVENTS, *STATUSES))),
@@ -722,6 +832,17 @@ class OutboundInSchema(Schema):
         return data
 
 
+class OutboundPatchSchema(OutboundInSchema):
+    """Change some fields of an outbound postback. Where it sends is its URL template:
+    the create-only shortcuts (a preset, its URLs and key, new signing) are not taken."""
+
+    class Meta:
+        exclude = ("preset", "url", "tracker_url", "postback_key", "signing")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
 class CircuitSchema(Schema):
     state = fields.String(
         metadata={
@@ -764,6 +885,47 @@ class OutboundOutSchema(Schema):
     failing_since = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class OutboundWithSecretSchema(OutboundOutSchema):
+    secret = fields.String(
+        metadata={"description": "the signing secret (whsec_...): in this answer only"}
+    )
+
+
+class SentRequestSchema(Schema):
+    method = fields.String()
+    url = fields.String()
+    headers = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "as sent, signatures shown as …"},
+    )
+    body = fields.String()
+
+
+class ReceivedAnswerSchema(Schema):
+    status_code = fields.Integer()
+    body = fields.String(metadata={"description": "the first 2 KiB of the answer"})
+
+
+class OutboundTestSchema(Schema):
+    request = fields.Nested(SentRequestSchema)
+    response = fields.Nested(
+        ReceivedAnswerSchema, allow_none=True, metadata={"description": "null: no answer"}
+    )
+    error = fields.String(allow_none=True, metadata={"description": "why there was no answer"})
+    latency_ms = fields.Float(allow_none=True)
+
+
+class ReplayDeadSchema(Schema):
+    replayed = fields.Integer()
+    superseded = fields.Integer(
+        metadata={
+            "description": "stay dead: a later status of their conversion reached the "
+            "receiver already"
+        }
+    )
 
 
 class OutboundListSchema(Schema):
@@ -816,19 +978,37 @@ class RotateTokenInSchema(Schema):
 
 
 class KeitaroConnectionInSchema(Schema):
-    """Add or (``partial=True``) change a Keitaro connection; keys are write-only."""
+    """Add a Keitaro connection (``KeitaroConnectionPatchSchema`` changes one); keys are
+    write-only."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    url = fields.String(required=True, validate=[validate.Length(max=500), _http_url])
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=120), metadata={"example": "main"}
+    )
+    url = fields.String(
+        required=True,
+        validate=[validate.Length(max=500), _http_url],
+        metadata={"example": "https://tracker.example"},
+    )
     api_key = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=500))
     postback_key = fields.String(load_only=True, allow_none=True, validate=validate.Length(max=200))
-    timezone = fields.String(load_default="UTC", validate=validate.Length(min=1, max=64))
+    timezone = fields.String(
+        load_default="UTC",
+        validate=validate.Length(min=1, max=64),
+        metadata={"example": "Europe/Moscow"},
+    )
     verify_tls = fields.Boolean(load_default=True)
     source = fields.String(
         allow_none=True, metadata={"description": "hub source (name or id) for imported clicks"}
     )
     sync_enabled = fields.Boolean()
     default = fields.Boolean()
+
+
+class KeitaroConnectionPatchSchema(KeitaroConnectionInSchema):
+    """Change some fields of a Keitaro connection (its name stays: one given is ignored)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class KeitaroConnectionOutSchema(Schema):
@@ -845,6 +1025,15 @@ class KeitaroConnectionOutSchema(Schema):
     sync_enabled = fields.Boolean()
     outbound_postback_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+class KeitaroRemovedSchema(Schema):
+    removed = fields.Boolean()
+    imported_clicks_removed = fields.Integer()
+
+
+class SyncQueuedSchema(Schema):
+    queued = fields.List(fields.String(), metadata={"example": ["metadata", "clicks"]})
 
 
 class KeitaroConnectionListSchema(Schema):

@@ -13,10 +13,12 @@ from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
     AdminSignatureListSchema,
+    AdminSignaturePatchSchema,
     AdminSignatureSchema,
     DetectInSchema,
     DetectionSchema,
     FromDetectionInSchema,
+    SignatureDraftSchema,
     SignatureListSchema,
     SourceOutSchema,
     SourceUrlsSchema,
@@ -25,6 +27,7 @@ from app.api.schemas import (
     TicketSchema,
 )
 from app.runtime import base_url, keyring, signature_registry
+from app.services import outbound
 from app.services import signatures as service
 
 
@@ -49,6 +52,8 @@ def detect_source():  # type: ignore[no-untyped-def]
           content:
             application/json:
               schema: DetectionSchema
+        409:
+          description: The support ticket could not be recorded; try again.
         422:
           content:
             application/json:
@@ -80,7 +85,7 @@ def create_source_from_detection():  # type: ignore[no-untyped-def]
         201:
           content:
             application/json:
-              schema: SourceOutSchema
+              schema: SourceFromDetectionSchema
         409:
           content:
             application/json:
@@ -105,13 +110,15 @@ def create_source_from_detection():  # type: ignore[no-untyped-def]
         sample_postback=sample_postback,
         confirmed=confirmed,
     )
-    response = jsonify(
-        {
-            **SourceOutSchema().dump(source),
-            **SourceUrlsSchema().dump(urls),
-            "detection": DetectionSchema().dump(detection.to_dict()),
-        }
-    )
+    secret = outbound.sync_source_webhook(source, keyring())
+    body = {
+        **SourceOutSchema().dump(source),
+        **SourceUrlsSchema().dump(urls),
+        "detection": DetectionSchema().dump(detection.to_dict()),
+    }
+    if secret:
+        body["outbound_secret"] = secret
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 201
 
@@ -206,7 +213,7 @@ def update_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
       requestBody:
         content:
           application/json:
-            schema: AdminSignatureSchema
+            schema: AdminSignaturePatchSchema
       responses:
         200:
           content:
@@ -218,7 +225,7 @@ def update_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     row = service.get_admin_signature(signature_id)
-    changes = AdminSignatureSchema(partial=True).load(json_object())
+    changes = AdminSignaturePatchSchema().load(json_object())
     if "id" in changes and changes.pop("id") != row.id:
         raise ValidationError({"id": ["The id of a signature cannot change."]})
     return jsonify(AdminSignatureSchema().dump(service.update_admin_signature(row, changes)))
@@ -232,7 +239,7 @@ def delete_admin_signature(signature_id: str):  # type: ignore[no-untyped-def]
     delete:
       responses:
         204:
-          description: deleted
+          description: Deleted.
         404:
           content:
             application/json:
@@ -291,11 +298,11 @@ def draft_signature(ticket_id: int):  # type: ignore[no-untyped-def]
         200:
           content:
             application/json:
-              schema: AdminSignatureSchema
+              schema: SignatureDraftSchema
         404:
           content:
             application/json:
               schema: ErrorSchema
     """
     draft = service.draft_signature(service.get_ticket(ticket_id))
-    return jsonify(AdminSignatureSchema().dump(draft))
+    return jsonify(SignatureDraftSchema().dump(draft))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from flask import jsonify, request
@@ -9,10 +10,12 @@ from flask import jsonify, request
 from app.api import bp, json_object
 from app.api.auth import require
 from app.api.schemas import (
+    RotatedTokenSchema,
     RotateTokenInSchema,
     SourceInSchema,
     SourceListSchema,
     SourceOutSchema,
+    SourcePatchSchema,
     SourceUrlsSchema,
 )
 from app.models.types import utcnow
@@ -36,7 +39,7 @@ def create_source():  # type: ignore[no-untyped-def]
         201:
           content:
             application/json:
-              schema: SourceOutSchema
+              schema: SourceCreatedSchema
         409:
           content:
             application/json:
@@ -49,8 +52,8 @@ def create_source():  # type: ignore[no-untyped-def]
     schema = SourceInSchema()
     data = schema.normalise(schema.load(json_object()))
     source, urls = service.create_source(data, keyring(), base_url())
-    body = {**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)}
     secret = outbound.sync_source_webhook(source, keyring())
+    body = {**SourceOutSchema().dump(source), **SourceUrlsSchema().dump(urls)}
     if secret:
         body["outbound_secret"] = secret
     response = jsonify(body)
@@ -80,11 +83,6 @@ def get_source(source_id: int):  # type: ignore[no-untyped-def]
     """Get a source.
     ---
     get:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       responses:
         200:
           content:
@@ -104,20 +102,15 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
     """Change some fields of a source.
     ---
     patch:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       requestBody:
         content:
           application/json:
-            schema: SourceInSchema
+            schema: SourcePatchSchema
       responses:
         200:
           content:
             application/json:
-              schema: SourceOutSchema
+              schema: SourceWithSecretSchema
         409:
           content:
             application/json:
@@ -128,11 +121,12 @@ def update_source(source_id: int):  # type: ignore[no-untyped-def]
               schema: ErrorSchema
     """
     source = service.get_source(source_id)
-    schema = SourceInSchema(partial=True)
+    schema = SourcePatchSchema()
     changes = schema.normalise(schema.load(json_object()))
     service.update_source(source, changes)
     secret = outbound.sync_source_webhook(source, keyring())
     source_cache().clear()
+    # A SourceWithSecretSchema: the secret is added here, never read off the row.
     body = SourceOutSchema().dump(source)
     if secret:
         body["outbound_secret"] = secret
@@ -145,11 +139,6 @@ def pause_source(source_id: int):  # type: ignore[no-untyped-def]
     """Pause a source: its Postback URL answers 403 until resumed.
     ---
     post:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       responses:
         200:
           content:
@@ -167,11 +156,6 @@ def resume_source(source_id: int):  # type: ignore[no-untyped-def]
     """Resume a paused or archived source.
     ---
     post:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       responses:
         200:
           content:
@@ -189,14 +173,9 @@ def delete_source(source_id: int):  # type: ignore[no-untyped-def]
     """Delete a source (refused while it has conversions, unless archived).
     ---
     delete:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       responses:
         204:
-          description: deleted
+          description: Deleted.
         409:
           content:
             application/json:
@@ -213,16 +192,13 @@ def reveal_postback_url(source_id: int):  # type: ignore[no-untyped-def]
     """Show the Postback URL (with its token) and the Track URL again.
     ---
     get:
-      parameters:
-        - in: path
-          name: source_id
-          schema: {type: integer}
-          required: true
       responses:
         200:
           content:
             application/json:
               schema: SourceUrlsSchema
+        409:
+          description: The inbound token was encrypted under another SECRET_KEY.
     """
     urls = service.reveal_urls(service.get_source(source_id), keyring(), base_url())
     response = jsonify(SourceUrlsSchema().dump(urls))
@@ -244,7 +220,7 @@ def rotate_token(source_id: int):  # type: ignore[no-untyped-def]
         200:
           content:
             application/json:
-              schema: SourceUrlsSchema
+              schema: RotatedTokenSchema
     """
     options = RotateTokenInSchema().load(request.get_json(silent=True) or {})
     source = service.get_source(source_id)
@@ -253,7 +229,9 @@ def rotate_token(source_id: int):  # type: ignore[no-untyped-def]
     )
     source_cache().clear()
     response = jsonify(
-        {**SourceUrlsSchema().dump(urls), "previous_token_until": source.previous_token_until}
+        RotatedTokenSchema().dump(
+            {**asdict(urls), "previous_token_until": source.previous_token_until}
+        )
     )
     response.headers["Cache-Control"] = "no-store"
     return response

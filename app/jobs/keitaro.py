@@ -10,9 +10,13 @@ connection overlapping even if a slow one outlives its slot.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import TypeVar
 
 from flask import current_app
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.extensions import db
 from app.keitaro.client import Keitaro
@@ -28,6 +32,26 @@ from app.services import keitaro_sync as sync
 log = logging.getLogger(__name__)
 IMPORT_JOB = "app.jobs.keitaro.import_clicks"
 METADATA_JOB = "app.jobs.keitaro.refresh_metadata"
+Result = TypeVar("Result")
+
+
+def _until_removed(job: Callable[[int], Result | None]) -> Callable[[int], Result | None]:
+    """A connection removed while its job waits on the tracker ends the job quietly:
+    the outcome it would record has no row left to go on, and the work is moot. Anything
+    else that goes wrong with the row still fails the job."""
+
+    @wraps(job)
+    def run(connection_id: int) -> Result | None:
+        try:
+            return job(connection_id)
+        except (ObjectDeletedError, StaleDataError):
+            db.session.rollback()
+            if db.session.get(KeitaroConnection, connection_id) is not None:
+                raise
+            log.info("keitaro connection %s was removed during its job; stopped", connection_id)
+            return None
+
+    return run
 
 
 def schedule() -> dict[str, int]:
@@ -47,6 +71,7 @@ def schedule() -> dict[str, int]:
     return queued
 
 
+@_until_removed
 def import_clicks(connection_id: int) -> int | None:
     """One import from the cursor; the number of clicks written (None if skipped)."""
     row = db.session.get(KeitaroConnection, connection_id)
@@ -76,6 +101,7 @@ def import_clicks(connection_id: int) -> int | None:
     return None
 
 
+@_until_removed
 def refresh_metadata(connection_id: int) -> dict[str, int] | None:
     row = db.session.get(KeitaroConnection, connection_id)
     if row is None:

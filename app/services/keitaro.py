@@ -203,6 +203,18 @@ def _checked_url(url: str, settings: ClientSettings) -> str:
         base = api_base(url)
     except ValueError as exc:
         raise Invalid(str(exc), {"url": ["must start with http:// or https://"]}) from None
+    parts = urlsplit(url.strip())
+    if parts.query or parts.fragment:
+        # The Admin API's path goes after the address: after a query it would join it.
+        raise Invalid(
+            "the Keitaro URL is the tracker's address, without a query or a fragment",
+            {
+                "url": [
+                    "must be the tracker's address without a query or a fragment, such as "
+                    "https://tracker.example"
+                ]
+            },
+        )
     guard = url_guard(settings)
     if guard is not None:
         try:
@@ -362,7 +374,7 @@ def setup_forwarding(row: KeitaroConnection, keyring: Keyring) -> tuple[Outbound
     """The Keitaro outbound preset for this connection: every accepted conversion is
     posted to the tracker's postback URL. Returns (postback, created); a second call
     returns the existing one."""
-    from app.services.outbound import create_outbound
+    from app.services.outbound import create_outbound, fitting_name
 
     if row.outbound_postback_id:
         existing = db.session.get(OutboundPostback, row.outbound_postback_id)
@@ -378,7 +390,7 @@ def setup_forwarding(row: KeitaroConnection, keyring: Keyring) -> tuple[Outbound
         )
     created = create_outbound(
         {
-            "name": f"Keitaro: {row.name}",
+            "name": fitting_name(f"Keitaro: {row.name}"),
             "preset": "keitaro",
             "tracker_url": row.url.removesuffix(API_PATH),
             "postback_key": key,

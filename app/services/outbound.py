@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core import field_errors
@@ -137,7 +137,10 @@ def create_outbound(data: Mapping[str, Any], keyring: Keyring) -> Created:
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
-    query = select(OutboundPostback.id).where(func.lower(OutboundPostback.name) == name.lower())
+    """Like a source's name: case-insensitively, and the exact name whatever the
+    database's ``lower`` folds."""
+    same = or_(OutboundPostback.name == name, func.lower(OutboundPostback.name) == name.lower())
+    query = select(OutboundPostback.id).where(same)
     if exclude is not None:
         query = query.where(OutboundPostback.id != exclude)
     return db.session.scalar(query) is not None
@@ -362,7 +365,7 @@ def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
             return None
         created = create_outbound(
             {
-                "name": free_name(f"{source.name} webhook"),
+                "name": free_name(source.name, " webhook"),
                 "preset": rules.SIGNED_WEBHOOK,
                 "url": target,
                 "source_ids": [source.id],
@@ -381,10 +384,19 @@ def sync_source_webhook(source: Any, keyring: Keyring) -> str | None:
     return None
 
 
-def free_name(name: str) -> str:
-    """``name``, or ``name 2``, ``name 3``...: the first no outbound postback has."""
-    candidate, n = name, 1
+def fitting_name(name: str, suffix: str = "") -> str:
+    """``name`` and ``suffix``, ``name`` cut so that both fit an outbound postback's name
+    column: a name derived from a source's or a connection's, which may be as long as the
+    column, would not fit with anything added."""
+    length = OutboundPostback.__table__.c.name.type.length
+    return name[: length - len(suffix)] + suffix
+
+
+def free_name(name: str, suffix: str = "") -> str:
+    """``name`` and ``suffix`` (fitted), or with `` 2``, `` 3``... after them: the first no
+    outbound postback has."""
+    candidate, n = fitting_name(name, suffix), 1
     while _name_taken(candidate):
         n += 1
-        candidate = f"{name} {n}"
+        candidate = fitting_name(name, f"{suffix} {n}")
     return candidate

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from app.core.keys import Keyring, new_token, token_digest
 from app.core.vocabulary import DEFAULT_FIELD_MAP
@@ -39,7 +39,11 @@ def track_url(base_url: str, source: Source) -> str:
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = select(Source.id).where(func.lower(Source.name) == name.lower())
+    """Names compare case-insensitively. The database's ``lower`` may fold only ASCII
+    letters (SQLite; PostgreSQL in the C locale), so the exact name is matched too: a
+    name taken is then a conflict, never a unique-constraint error."""
+    same = or_(Source.name == name, func.lower(Source.name) == name.lower())
+    query = select(Source.id).where(same)
     if exclude_id is not None:
         query = query.where(Source.id != exclude_id)
     return db.session.scalar(query) is not None
