@@ -21,7 +21,7 @@ def build_spec() -> dict:
         openapi_version="3.0.3",
         info={
             "description": "Sources, conversions and live stats. "
-            "Send 'Authorization: Bearer <token>' (create one with `pbhub tokens create`)."
+            "Send `Authorization: Bearer <token>` (create one with `pbhub tokens create`)."
         },
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
         servers=[{"url": current_app.config["PBHUB_BASE_URL"]}],

@@ -55,7 +55,7 @@ SHARED_ERRORS: dict[int, SharedError] = {
     ),
     401: SharedError(
         "Unauthorized",
-        "No API token, or one that is unknown or revoked: send 'Authorization: Bearer <token>'.",
+        "No API token, or one that is unknown or revoked: send `Authorization: Bearer <token>`.",
         {"WWW-Authenticate": 'Bearer realm="pbhub"'},
     ),
     403: SharedError("Forbidden", "The token's user does not hold the role this operation needs."),
