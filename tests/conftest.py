@@ -300,6 +300,16 @@ def fresh_database(database_uri: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def post(client: Any, network: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    """Send a postback to the test module's ``network`` source; its JSON answer."""
+
+    def send(**params: str) -> dict[str, Any]:
+        return client.get(network["postback_path"], query_string=params).get_json()
+
+    return send
+
+
+@pytest.fixture
 def outbound(client: Any, operator_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
     """Create an outbound postback over the API; returns its JSON (with any secret)."""
 

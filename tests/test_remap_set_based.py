@@ -27,14 +27,6 @@ def network(make_source):
 
 
 @pytest.fixture
-def post(client, network):
-    def send(**params):
-        return client.get(network["postback_path"], query_string=params).get_json()
-
-    return send
-
-
-@pytest.fixture
 def set_map(client, operator_headers, network):
     def change(**field_map):
         answer = client.patch(

@@ -22,14 +22,6 @@ def network(make_source):
 
 
 @pytest.fixture
-def post(client, network):
-    def send(**params):
-        return client.get(network["postback_path"], query_string=params).get_json()
-
-    return send
-
-
-@pytest.fixture
 def remap(client, operator_headers, network):
     def run(**body):
         body.setdefault("days", 7)
